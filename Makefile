@@ -1,0 +1,37 @@
+# Two commands for a fresh machine: `make run` (terminal chat, SQLite, no token needed) and
+# `make test`. Both create .venv and install the project from pyproject.toml first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint format eval bench clean
+
+$(BIN)/optout-bot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(BIN)/optout-bot
+	$(BIN)/optout-bot run
+
+test: $(BIN)/optout-bot
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/pytest -q
+
+lint: $(BIN)/optout-bot
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
+
+format: $(BIN)/optout-bot
+	$(BIN)/ruff format bot tests bench
+	$(BIN)/ruff check --fix bot tests bench
+
+eval: $(BIN)/optout-bot
+	$(BIN)/optout-bot eval tests/data/eval.yaml
+
+bench: $(BIN)/optout-bot
+	$(BIN)/python bench/bench_answer.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,122 @@
+"""The optout-bot command line: run, chat, ask, kb check, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from bot.core.clock import Clock, ShiftedClock, SystemClock, parse_moment
+from bot.core.engine import QuestionAnswerer
+from bot.core.knowledge import KnowledgeError, load_knowledge
+from bot.core.reply import render_plain
+
+
+def _clock(now: str | None) -> Clock:
+    return ShiftedClock(parse_moment(now)) if now else SystemClock()
+
+
+def _answerer(now: str | None) -> QuestionAnswerer:
+    return QuestionAnswerer(load_knowledge(), _clock(now))
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.terminal.chat import run_chat
+
+    return run_chat(_answerer(args.now))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    # Doors with settings present start here; with no chat-platform token, the terminal chat.
+    if args.only not in (None, "terminal"):
+        print(f"optout-bot: the {args.only} door is not available in this version", file=sys.stderr)
+        return 2
+    return cmd_chat(args)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    answerer = _answerer(args.now)
+    if args.question:
+        questions = [" ".join(args.question)]
+        as_json = args.json
+    else:
+        questions = (line.rstrip("\n") for line in sys.stdin)
+        as_json = True
+    for question in questions:
+        reply, _ = answerer.respond(question)
+        text = render_plain(reply)
+        if as_json:
+            print(json.dumps(reply.as_json(text), ensure_ascii=False), flush=True)
+        else:
+            print(text)
+    return 0
+
+
+def cmd_kb_check(args: argparse.Namespace) -> int:
+    try:
+        kb = load_knowledge(args.dir)
+    except KnowledgeError as exc:
+        print(str(exc), file=sys.stderr)
+        print(f"knowledge base invalid: {len(exc.issues)} problem(s)", file=sys.stderr)
+        return 1
+    print(
+        f"knowledge base ok: {len(kb.intents)} intents, {len(kb.sources)} sources, "
+        f"{len(kb.events)} events, last verified {kb.last_verified}"
+    )
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.core.evaluation import evaluate, load_examples
+
+    report = evaluate(_answerer(args.now), load_examples(args.file))
+    print(report.render())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="optout-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="start every door whose settings are present")
+    run.add_argument("--only", choices=("terminal", "telegram", "discord"))
+    run.add_argument("--now", help="start the clock at this ISO 8601 moment (terminal chat)")
+    run.set_defaults(func=cmd_run)
+
+    chat = sub.add_parser("chat", help="chat in the terminal (no token needed)")
+    chat.add_argument("--now", help="start the bot's clock at this ISO 8601 moment; it runs on")
+    chat.set_defaults(func=cmd_chat)
+
+    ask = sub.add_parser("ask", help="answer one question, or one per line from stdin as JSON")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--json", action="store_true", help="print the JSON contract")
+    ask.add_argument("--now")
+    ask.set_defaults(func=cmd_ask)
+
+    kb = sub.add_parser("kb", help="knowledge-base tools")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    check = kb_sub.add_parser("check", help="validate the knowledge base")
+    check.add_argument("--dir", help="knowledge folder (default: OPTOUT_KNOWLEDGE_DIR or built in)")
+    check.set_defaults(func=cmd_kb_check)
+
+    ev = sub.add_parser("eval", help="accuracy on a labelled question file")
+    ev.add_argument("file")
+    ev.add_argument("--now")
+    ev.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KnowledgeError as exc:
+        print(f"optout-bot: invalid knowledge base:\n{exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,336 @@
+"""Answering a question: region, intent, band, and a time-aware reply. Pure and synchronous."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.clock import Clock, SystemClock
+from bot.core.knowledge import Intent, KnowledgeBase, PolicyCoverage, load_knowledge
+from bot.core.matching import IntentMatcher, Scored
+from bot.core.regions import RegionMatch, RegionResolver, region_display_name
+from bot.core.reply import CitedSource, LinkButton, Reply, Topic
+from bot.core.session import Session
+from bot.core.text import normalise
+
+# Confidence bands, tuned on tests/data/eval.yaml (see README "How the bot decides").
+ANSWER_AT = 0.55
+SUGGEST_AT = 0.35
+# When the best two intents are closer than this, the bot asks instead of picking one.
+MIN_MARGIN = 0.04
+SUGGESTIONS = 3
+# Intents whose answer differs per region, and so can take "what about Norway?" as a follow-up.
+REGIONAL_INTENTS = frozenset({"am_i_affected", "complain", "microsoft_sharing", "deadline"})
+NEEDS_REGION = frozenset({"am_i_affected"})
+FOLLOW_UP_LEADS = frozenset(
+    {
+        "what",
+        "about",
+        "and",
+        "how",
+        "same",
+        "for",
+        "in",
+        "the",
+        "if",
+        "im",
+        "i",
+        "live",
+        "am",
+        "from",
+        "is",
+        "it",
+        "there",
+        "then",
+        "ok",
+        "okay",
+        "so",
+    }
+)
+POLICY_TITLES = {
+    "ai_training": "LinkedIn using your data to train content-generating AI",
+    "microsoft_ads": "More of your data shared with Microsoft for personalized ads",
+}
+VALUE_WORDS = {"yes": "Yes", "no": "No", "unclear": "Unclear"}
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What the core made of a question, before an answer is written."""
+
+    region: RegionMatch | None
+    ranked: list[Scored]
+
+
+class QuestionAnswerer:
+    """The core's one entry point for questions. Build once; respond() is cheap."""
+
+    def __init__(
+        self, kb: KnowledgeBase, clock: Clock | None = None, cache_dir: Path | None = None
+    ):
+        self.kb = kb
+        self.clock = clock or SystemClock()
+        self.regions = RegionResolver(kb, cache_dir)
+        self.matcher = IntentMatcher(kb)
+        self._topic_ids = [i.id for i in kb.intents.values() if i.kind == "topic"]
+
+    @classmethod
+    def from_directory(cls, directory: Path | str | None = None, clock: Clock | None = None):
+        return cls(load_knowledge(directory), clock)
+
+    # --- questions ---------------------------------------------------------------------------
+
+    def understand(self, text: str) -> Understanding:
+        region, rest = self.regions.scan(text)
+        return Understanding(region, self.matcher.rank(rest))
+
+    def respond(self, text: str, session: Session | None = None) -> tuple[Reply, Session]:
+        """The reply to one message, and the conversation context to keep for the next."""
+        now = self.clock.now()
+        session = (session or Session()).current(now)
+        if not normalise(text):
+            reply = self._fallback(
+                0.0, None, "Please type a question, for example: am I affected in Canada?"
+            )
+            return reply, session
+        understood = self.understand(text)
+        match = understood.region
+        region = match.region if match else None
+        europe = bool(match and match.europe)
+        ranked = [s for s in understood.ranked if s.intent in self.kb.intents]
+        best = ranked[0] if ranked else Scored("out_of_scope", 0.0)
+        margin = best.confidence - (ranked[1].confidence if len(ranked) > 1 else 0.0)
+
+        intent_id = self._follow_up(session, understood, best)
+        if intent_id is None:
+            if best.confidence >= ANSWER_AT and margin >= MIN_MARGIN:
+                intent_id = best.intent
+            elif best.confidence >= SUGGEST_AT:
+                return self._did_you_mean(ranked, best.confidence, region), session.after(
+                    now, intent=None, region=region, awaiting=None
+                )
+            else:
+                return self._fallback(best.confidence, region), session.after(
+                    now, intent=None, region=region, awaiting=None
+                )
+        intent = self.kb.intents[intent_id]
+        if intent.kind == "out_of_scope":
+            return self._fallback(best.confidence, region, intent.answer.paragraphs[0]), session
+        confidence = (
+            max(best.confidence, ANSWER_AT) if intent_id != best.intent else best.confidence
+        )
+        if intent_id in NEEDS_REGION and region is None and not europe:
+            if session.region:
+                region = session.region
+            else:
+                reply = self._ask_region(intent, confidence)
+                return reply, session.after(now, intent=intent_id, region=None, awaiting=intent_id)
+        reply = self.answer_intent(intent_id, region, europe=europe, confidence=confidence)
+        return reply, session.after(now, intent=intent_id, region=region, awaiting=None)
+
+    def _follow_up(self, session: Session, understood: Understanding, best: Scored) -> str | None:
+        """An intent carried over from the conversation: "Canada" after "which country?", or
+        "what about Norway?" after an answer for another country."""
+        match = understood.region
+        if match is None or (match.region is None and not match.europe):
+            return None
+        confident = best.confidence >= ANSWER_AT and self.kb.intents[best.intent].kind == "topic"
+        if session.awaiting_region_for and not (
+            confident and best.intent != session.awaiting_region_for
+        ):
+            return session.awaiting_region_for
+        if session.intent in REGIONAL_INTENTS and not confident:
+            return session.intent
+        return None
+
+    # --- answers -----------------------------------------------------------------------------
+
+    def answer_intent(
+        self,
+        intent_id: str,
+        region: str | None = None,
+        *,
+        europe: bool = False,
+        confidence: float = 1.0,
+    ) -> Reply:
+        """The answer for a known intent (commands call this directly), for a region if given."""
+        intent = self.kb.intents[intent_id]
+        today = self.clock.now().date()
+        paragraphs = list(intent.answer.paragraphs)
+        sources = [
+            CitedSource(r.source.url, r.source.title, r.status, r.supports) for r in intent.sources
+        ]
+        coverage: dict[str, str] = {}
+        title = intent.title
+        if intent_id == "am_i_affected" and (region or europe):
+            sources = []  # the per-region answer rests on the coverage sources alone
+            title, paragraphs, coverage = self._coverage_answer(region, europe, sources)
+        elif region and intent_id in REGIONAL_INTENTS:
+            paragraphs += self._regional_lines(intent_id, region, sources)
+        variant = intent.answer.after_event
+        if variant is not None:
+            paragraphs.append(
+                self._time_text(variant.event_id, variant.before, variant.after, today)
+            )
+        return Reply(
+            kind="answer",
+            intent=intent_id,
+            confidence=confidence,
+            region=region,
+            title=title,
+            paragraphs=tuple(paragraphs),
+            steps=intent.answer.steps if not coverage else (),
+            links=tuple(LinkButton(link.label, link.url) for link in intent.answer.links),
+            sources=_dedupe(sources),
+            follow_ups=tuple(self.topic(i) for i in intent.follow_ups),
+            coverage=coverage,
+        )
+
+    def _coverage_answer(self, region, europe, sources):
+        rule = self.kb.coverage_for(region or "EEA")
+        place = region_display_name(region, self.kb) if region else rule.label
+        title = f"Am I affected? {place[0].upper()}{place[1:]}"
+        paragraphs = [f"For {place}:"]
+        coverage = {}
+        for policy, cover in rule.policies.items():
+            paragraphs.append(f"{POLICY_TITLES[policy]}: {self._coverage_line(cover)} {cover.note}")
+            sources += [CitedSource(s.url, s.title, cover.status) for s in cover.sources]
+            if region:
+                coverage[policy] = cover.value
+        if europe and not region:
+            paragraphs.append(
+                "Europe is not one region for this: tell me your country if it is outside the EU, the EEA, Switzerland and the UK."
+            )
+        ai = rule.policies["ai_training"]
+        if ai.value == "yes":
+            paragraphs.append(
+                'You can turn the AI-training setting off at any time: ask me "how do I opt out?".'
+            )
+        return title, paragraphs, coverage
+
+    def _coverage_line(self, cover: PolicyCoverage) -> str:
+        text = VALUE_WORDS[cover.value]
+        if cover.since and cover.value == "yes":
+            text += f", since {format_date(cover.since)}"
+        if cover.status == "reported" and cover.value != "unclear":
+            text += " (reported by the press, not confirmed by an official page)."
+        elif cover.value == "unclear":
+            text += "."
+        else:
+            text += " (confirmed)."
+        return text
+
+    def _regional_lines(self, intent_id: str, region: str, sources: list[CitedSource]) -> list[str]:
+        place = region_display_name(region, self.kb)
+        rule = self.kb.coverage_for(region)
+        if intent_id == "complain":
+            regulator = self.kb.regulator_for(region)
+            line = f"In {place}, the authority to contact is {regulator.name}."
+            if regulator.url and regulator.source:
+                sources.append(CitedSource(regulator.url, regulator.source.title, "confirmed"))
+                line += f" Their statement on LinkedIn: {regulator.url}"
+            return [line]
+        if intent_id == "microsoft_sharing":
+            cover = rule.policies["microsoft_ads"]
+            sources += [CitedSource(s.url, s.title, cover.status) for s in cover.sources]
+            return [f"In {place}: {self._coverage_line(cover)} {cover.note}"]
+        if intent_id == "deadline":
+            cover = rule.policies["ai_training"]
+            if cover.since and cover.since.year < 2025:
+                sources += [CitedSource(s.url, s.title, cover.status) for s in cover.sources]
+                return [
+                    f"In {place} the 3 November 2025 date does not apply: the setting has been on by default since {format_date(cover.since)} (reported), and you can turn it off at any time."
+                ]
+        return []
+
+    def _time_text(self, event_id: str, before: str, after: str, today: dt.date) -> str:
+        event = self.kb.event_index[event_id]
+        days = (event.date - today).days
+        if days > 0:
+            return before.format(date=format_date(event.date), days_left=_days(days))
+        return after.format(date=format_date(event.date), days_since=_days(-days))
+
+    # --- replies that are not answers --------------------------------------------------------
+
+    def _ask_region(self, intent: Intent, confidence: float) -> Reply:
+        return Reply(
+            kind="ask_region",
+            intent=intent.id,
+            confidence=confidence,
+            region=None,
+            title=intent.title,
+            paragraphs=(
+                "It depends on where you are. Which country do you live in? (For example: Canada, Germany, the UK, the US.)",
+            ),
+        )
+
+    def _did_you_mean(self, ranked: list[Scored], confidence: float, region: str | None) -> Reply:
+        topics = [s.intent for s in ranked if self.kb.intents[s.intent].kind == "topic"][
+            :SUGGESTIONS
+        ]
+        return Reply(
+            kind="did_you_mean",
+            intent=None,
+            confidence=confidence,
+            region=region,
+            title="I am not sure what you are asking.",
+            paragraphs=("Did you mean one of these?",),
+            suggestions=tuple(self.topic(i) for i in topics),
+        )
+
+    def _fallback(self, confidence: float, region: str | None, note: str | None = None) -> Reply:
+        menu = ("am_i_affected", "opt_out_steps", "deadline", "data_used", "microsoft_sharing")
+        return Reply(
+            kind="fallback",
+            intent=None,
+            confidence=confidence,
+            region=region,
+            title="I can't answer that.",
+            paragraphs=(
+                note
+                or "I only answer questions about LinkedIn using member data for AI training and sharing data with Microsoft for ads.",
+            ),
+            suggestions=tuple(self.topic(i) for i in menu if i in self.kb.intents),
+        )
+
+    # --- menus -------------------------------------------------------------------------------
+
+    def topic(self, intent_id: str) -> Topic:
+        return Topic(intent_id, self.kb.intents[intent_id].title)
+
+    def topics(self) -> list[Topic]:
+        return [self.topic(i) for i in self._topic_ids]
+
+    def sources_reply(self) -> Reply:
+        """Every source the knowledge base cites, with what it supports and its status."""
+        cited: list[CitedSource] = []
+        for intent in self.kb.intents.values():
+            for ref in intent.sources:
+                cited.append(
+                    CitedSource(ref.source.url, ref.source.title, ref.status, ref.supports)
+                )
+        unique = _dedupe(cited)
+        return Reply(
+            kind="answer",
+            intent=None,
+            confidence=1.0,
+            region=None,
+            title=f"Sources (last checked {format_date(self.kb.last_verified)})",
+            paragraphs=tuple(f"{s.title} ({s.status}): {s.url}" for s in unique),
+        )
+
+
+def _dedupe(sources: list[CitedSource]) -> tuple[CitedSource, ...]:
+    seen: dict[str, CitedSource] = {}
+    for source in sources:
+        seen.setdefault(source.url, source)
+    return tuple(seen.values())
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+def format_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"

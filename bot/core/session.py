@@ -1,0 +1,33 @@
+"""Conversation context per chat: the last region and intent, never the text of a message."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+SESSION_TTL = dt.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Session:
+    region: str | None = None
+    intent: str | None = None
+    awaiting_region_for: str | None = None  # the intent whose answer waits for a country
+    updated_at: dt.datetime | None = None
+
+    def current(self, now: dt.datetime) -> Session:
+        """This session, or an empty one if it has been idle longer than SESSION_TTL."""
+        if self.updated_at is None or now - self.updated_at > SESSION_TTL:
+            return Session()
+        return self
+
+    def after(
+        self, now: dt.datetime, *, intent: str | None, region: str | None, awaiting: str | None
+    ) -> Session:
+        return replace(
+            self,
+            intent=intent or self.intent,
+            region=region or self.region,
+            awaiting_region_for=awaiting,
+            updated_at=now,
+        )

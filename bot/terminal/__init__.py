@@ -1,0 +1,1 @@
+"""The terminal chat: the door that needs no token."""
