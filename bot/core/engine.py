@@ -15,11 +15,17 @@ from bot.core.session import Session
 from bot.core.text import normalise
 
 # Confidence bands, tuned on tests/data/eval.yaml (see README "How the bot decides").
-ANSWER_AT = 0.55
-SUGGEST_AT = 0.35
+ANSWER_AT = 0.32
+SUGGEST_AT = 0.22
 # When the best two intents are closer than this, the bot asks instead of picking one.
-MIN_MARGIN = 0.04
+MIN_MARGIN = 0.02
 SUGGESTIONS = 3
+# Added to am_i_affected's confidence when the question names a region.
+REGION_PRIOR = 0.1
+OTHER_PLATFORM_NOTE = (
+    "I only know about {platform}: its use of member data for AI training and its data sharing "
+    "with Microsoft for ads. For other platforms, check their own privacy settings and help pages."
+)
 # Intents whose answer differs per region, and so can take "what about Norway?" as a follow-up.
 REGIONAL_INTENTS = frozenset({"am_i_affected", "complain", "microsoft_sharing", "deadline"})
 NEEDS_REGION = frozenset({"am_i_affected"})
@@ -61,6 +67,8 @@ class Understanding:
 
     region: RegionMatch | None
     ranked: list[Scored]
+    other_platform: bool = False  # names another platform and not ours
+    bare_region: bool = False  # a place and little else: "Canada", "what about Norway?"
 
 
 class QuestionAnswerer:
@@ -83,7 +91,27 @@ class QuestionAnswerer:
 
     def understand(self, text: str) -> Understanding:
         region, rest = self.regions.scan(text)
-        return Understanding(region, self.matcher.rank(rest))
+        ranked = self.matcher.rank(rest)
+        if region is not None and (region.region or region.europe):
+            # Naming a place is itself evidence: people name their country to ask if it applies.
+            ranked = sorted(
+                (
+                    Scored(s.intent, min(1.0, s.confidence + REGION_PRIOR), s.fuzzy, s.words)
+                    if s.intent == "am_i_affected"
+                    else s
+                    for s in ranked
+                ),
+                key=lambda s: s.confidence,
+                reverse=True,
+            )
+        padded = f" {' '.join(rest)} "
+        other = not any(f" {n} " in padded for n in self.kb.platform_names) and any(
+            f" {n} " in padded for n in self.kb.other_platforms
+        )
+        bare = bool(region and (region.region or region.europe)) and not (
+            set(rest) - FOLLOW_UP_LEADS
+        )
+        return Understanding(region, ranked, other, bare)
 
     def respond(self, text: str, session: Session | None = None) -> tuple[Reply, Session]:
         """The reply to one message, and the conversation context to keep for the next."""
@@ -102,6 +130,10 @@ class QuestionAnswerer:
         best = ranked[0] if ranked else Scored("out_of_scope", 0.0)
         margin = best.confidence - (ranked[1].confidence if len(ranked) > 1 else 0.0)
 
+        if understood.other_platform:
+            return self._fallback(
+                best.confidence, region, OTHER_PLATFORM_NOTE.format(platform=self.kb.platform)
+            ), session
         intent_id = self._follow_up(session, understood, best)
         if intent_id is None:
             if best.confidence >= ANSWER_AT and margin >= MIN_MARGIN:
@@ -131,17 +163,21 @@ class QuestionAnswerer:
 
     def _follow_up(self, session: Session, understood: Understanding, best: Scored) -> str | None:
         """An intent carried over from the conversation: "Canada" after "which country?", or
-        "what about Norway?" after an answer for another country."""
+        "what about Norway?" after an answer for another country. A place named with nothing
+        else, and no conversation to continue, asks whether that place is affected."""
+        if understood.bare_region:
+            if session.awaiting_region_for:
+                return session.awaiting_region_for
+            if session.intent in REGIONAL_INTENTS:
+                return session.intent
+            return "am_i_affected"
         match = understood.region
-        if match is None or (match.region is None and not match.europe):
-            return None
-        confident = best.confidence >= ANSWER_AT and self.kb.intents[best.intent].kind == "topic"
-        if session.awaiting_region_for and not (
-            confident and best.intent != session.awaiting_region_for
-        ):
-            return session.awaiting_region_for
-        if session.intent in REGIONAL_INTENTS and not confident:
-            return session.intent
+        if session.awaiting_region_for and match and (match.region or match.europe):
+            confident = (
+                best.confidence >= ANSWER_AT and self.kb.intents[best.intent].kind == "topic"
+            )
+            if not confident or best.intent == session.awaiting_region_for:
+                return session.awaiting_region_for
         return None
 
     # --- answers -----------------------------------------------------------------------------
@@ -249,7 +285,8 @@ class QuestionAnswerer:
         days = (event.date - today).days
         if days > 0:
             return before.format(date=format_date(event.date), days_left=_days(days))
-        return after.format(date=format_date(event.date), days_since=_days(-days))
+        since = "today" if days == 0 else f"{_days(-days)} ago"
+        return after.format(date=format_date(event.date), days_since=since)
 
     # --- replies that are not answers --------------------------------------------------------
 

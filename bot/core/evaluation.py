@@ -41,7 +41,9 @@ class EvalReport:
 
     @property
     def out_of_scope_rate(self) -> float:
-        return self.out_of_scope_answered / self.out_of_scope_total if self.out_of_scope_total else 0.0
+        return (
+            self.out_of_scope_answered / self.out_of_scope_total if self.out_of_scope_total else 0.0
+        )
 
     def render(self) -> str:
         lines = [

@@ -8,7 +8,6 @@ import re
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,8 +23,6 @@ POLICIES = ("ai_training", "microsoft_ads")
 INTENT_KINDS = ("topic", "smalltalk", "out_of_scope")
 ANY_REGION = "*"
 PLACEHOLDERS = {"before": {"date", "days_left"}, "after": {"date", "days_since"}}
-# Rendered answers must fit in one chat message on every platform we serve (Discord: 2,000).
-MAX_ANSWER_CHARS = 1900
 
 COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
 
@@ -142,12 +139,16 @@ class KnowledgeBase:
     coverage: tuple[CoverageRule, ...]
     regulators: tuple[Regulator, ...]
     event_index: dict[str, Event] = field(default_factory=dict)
+    platform_names: tuple[str, ...] = ()
+    other_platforms: tuple[str, ...] = ()
 
     def _expand(self, region: str) -> set[str]:
-        """A region and the groups it belongs to, so rules written for groups match members."""
+        """A region and the groups it belongs to, so rules written for groups match members
+        (and the EU group matches rules written for the EEA, which contains it)."""
         found = {region}
+        own = self.groups[region][1] if region in self.groups else {region}
         for group_id, (_name, members) in self.groups.items():
-            if region in members:
+            if own <= members:
                 found.add(group_id)
         return found
 
@@ -207,7 +208,7 @@ def default_knowledge_dir() -> Path:
     configured = os.environ.get("OPTOUT_KNOWLEDGE_DIR")
     if configured:
         return Path(configured)
-    return Path(str(resources.files("bot.knowledge")))
+    return Path(__file__).parent.parent / "knowledge"
 
 
 class _Reader:
@@ -373,6 +374,8 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
         coverage=tuple(coverage),
         regulators=tuple(regulators),
         event_index={event.id: event for event in events},
+        platform_names=meta["platform_names"],
+        other_platforms=meta["other_platforms"],
     )
 
 
@@ -383,6 +386,10 @@ def _load_meta(reader: _Reader, path: Path) -> dict[str, Any]:
         "platform": reader.text(node, "platform"),
         "topic": reader.text(node, "topic"),
         "last_verified": reader.date(node, "last_verified") or dt.date.min,
+        "platform_names": tuple(normalise(n) for n, _ in reader.text_list(node, "platform_names")),
+        "other_platforms": tuple(
+            normalise(n) for n, _ in reader.text_list(node, "other_platforms", required=False)
+        ),
     }
 
 

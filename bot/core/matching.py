@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass
 
+import snowballstemmer
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
 
 from bot.core.knowledge import KnowledgeBase
 
-# How much each signal counts towards confidence; tuned on tests/data/eval.yaml.
-FUZZY_WEIGHT = 0.5
-WORDS_WEIGHT = 0.5
+# How much each signal counts towards confidence (exponents of a geometric mean); tuned on
+# tests/data/eval.yaml.
+FUZZY_WEIGHT = 2.0
+WORDS_WEIGHT = 1.0
 # A typo is corrected to a knowledge-base word at most this many edits away (transpositions count
 # one), and only when the typed word is not itself a common English word.
 MAX_TYPO_EDITS = {3: 1, 4: 1, 5: 1}
@@ -27,6 +30,8 @@ FUZZY_CANDIDATES = 40
 class Scored:
     intent: str
     confidence: float
+    fuzzy: float = 0.0
+    words: float = 0.0
 
 
 class IntentMatcher:
@@ -36,19 +41,25 @@ class IntentMatcher:
         self.kb = kb
         self._phrasings: list[str] = []
         self._owners: list[str] = []
+        self._stemmer = snowballstemmer.stemmer("english")
+        self._stems: dict[str, str] = {}
         documents: dict[str, Counter[str]] = {}
+        surface: set[str] = set()
         for intent in kb.intents.values():
             words: Counter[str] = Counter()
             for phrasing in intent.phrasings:
                 text = _clean(phrasing)
                 self._phrasings.append(text)
                 self._owners.append(intent.id)
-                words.update(set(text.split()))
+                surface.update(text.split())
+                words.update(set(self.stem(text.split())))
             for keyword in intent.keywords:
-                words.update(set(keyword.split()) | {keyword} if " " in keyword else {keyword})
+                surface.update(keyword.split())
+                stems = self.stem(keyword.split())
+                words.update(set(stems) | ({" ".join(stems)} if len(stems) > 1 else set()))
             documents[intent.id] = words
-        self._vocabulary = sorted({w for doc in documents.values() for w in doc})
-        self._known = set(self._vocabulary)
+        self._vocabulary = sorted(surface)
+        self._known = surface
         # Word weight per intent: how often the word appears in the intent's phrasings (share),
         # times how few intents use it (idf), so "opt" says more than "how".
         total = len(documents)
@@ -64,13 +75,38 @@ class IntentMatcher:
             }
         for intent in kb.intents.values():  # keywords count fully: they are curated evidence
             for keyword in intent.keywords:
-                if " " in keyword:
-                    self._weights[intent.id][keyword] = self._idf.get(keyword, 1.0) * 1.5
+                term = " ".join(self.stem(keyword.split()))
+                if " " in term:
+                    self._weights[intent.id][term] = self._idf.get(term, 1.0) * 1.5
                 else:
-                    self._weights[intent.id][keyword] = max(
-                        self._weights[intent.id].get(keyword, 0.0), self._idf[keyword]
+                    self._weights[intent.id][term] = max(
+                        self._weights[intent.id].get(term, 0.0), self._idf[term]
                     )
         self._typo_cache: dict[str, str] = {}
+        self._max_idf = max(self._idf.values(), default=1.0)
+        self._unknown: dict[str, float] = {}
+
+    def _unknown_weight(self, stem: str) -> float:
+        weight = self._unknown.get(stem)
+        if weight is None:
+            zipf = zipf_frequency(stem, "en")
+            share = 0.15 if zipf >= 6 else 0.5 if zipf >= 5 else 1.0
+            weight = self._max_idf * share
+            if len(self._unknown) < 50_000:
+                self._unknown[stem] = weight
+        return weight
+
+    def stem(self, words: list[str]) -> list[str]:
+        """English stems ("deleting" -> "delet"), so word evidence ignores inflection."""
+        result = []
+        for word in words:
+            stem = self._stems.get(word)
+            if stem is None:
+                stem = self._stemmer.stemWord(word)
+                if len(self._stems) < 100_000:
+                    self._stems[word] = stem
+            result.append(stem)
+        return result
 
     def correct(self, words: list[str]) -> list[str]:
         """Words with typos mended against the knowledge base's vocabulary ("linkdin" -> "linkedin")."""
@@ -106,15 +142,13 @@ class IntentMatcher:
         ):
             owner = self._owners[index]
             fuzzy[owner] = max(fuzzy.get(owner, 0.0), score / 100.0)
-        evidence = self._word_evidence(words)
+        evidence = self._word_evidence(self.stem(words))
         scored = [
             Scored(
                 intent_id,
-                round(
-                    FUZZY_WEIGHT * fuzzy.get(intent_id, 0.0)
-                    + WORDS_WEIGHT * evidence.get(intent_id, 0.0),
-                    4,
-                ),
+                combine(fuzzy.get(intent_id, 0.0), evidence.get(intent_id, 0.0)),
+                fuzzy.get(intent_id, 0.0),
+                evidence.get(intent_id, 0.0),
             )
             for intent_id in self.kb.intents
         ]
@@ -122,13 +156,26 @@ class IntentMatcher:
         return scored
 
     def _word_evidence(self, words: list[str]) -> dict[str, float]:
-        """Share of the question's informative weight that each intent's vocabulary explains."""
-        terms = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
-        query_weight = sum(self._idf.get(w, 1.0) for w in set(words)) or 1.0
+        """Share of the question's informative weight that each intent's vocabulary explains.
+        A word the knowledge base never uses weighs like the most specific word, unless it is a
+        very common English word: "lunch" or "instagram" says the question is about something else."""
+        terms = set(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
+        query_weight = sum(self._idf.get(w) or self._unknown_weight(w) for w in set(words)) or 1.0
         return {
             intent_id: min(sum(weights.get(t, 0.0) for t in terms) / query_weight, 1.0)
             for intent_id, weights in self._weights.items()
         }
+
+
+def combine(fuzzy: float, words: float) -> float:
+    """Confidence from surface similarity and word evidence: a weighted geometric mean, so both
+    must agree for a high score (a question that only looks like a phrasing, or only shares a
+    word, stays low)."""
+    if fuzzy <= 0.0 or words <= 0.0:
+        return 0.0
+    return round(
+        (fuzzy**FUZZY_WEIGHT * words**WORDS_WEIGHT) ** (1 / (FUZZY_WEIGHT + WORDS_WEIGHT)), 4
+    )
 
 
 def _clean(text: str) -> str:

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlparse
 
+# No reply is longer than this (the longest answer with its sources is well under it); the
+# Telegram and Discord adapters split what does not fit in one message.
+MAX_REPLY_CHARS = 4000
+
 ReplyKind = Literal["answer", "ask_region", "did_you_mean", "fallback"]
 
 

@@ -29,11 +29,15 @@ class LineList(list):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans: only true/false, so NO (Norway) and yes stay text."""
+    """SafeLoader with YAML 1.2 booleans (only true/false, so NO for Norway and yes stay text)
+    and dates left as text."""
 
 
+# Booleans are re-added below in YAML 1.2 form; dates stay text so that the knowledge loader can
+# report a bad one ("2025-13-03") with its line instead of PyYAML raising ValueError.
+_OWN_TYPES = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
 _LineLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _OWN_TYPES]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _LineLoader.add_implicit_resolver(

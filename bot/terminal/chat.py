@@ -15,7 +15,9 @@ Examples: "am I affected in Canada?", "how do I opt out?", "is it too late?"
 Commands: /help, /topics, /sources, /quit"""
 
 
-def run_chat(answerer: QuestionAnswerer, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+def run_chat(
+    answerer: QuestionAnswerer, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> int:
     session = Session()
     interactive = stdin.isatty()
     print(f"optout-bot: {answerer.kb.topic}. Type /help for commands.", file=stdout)

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.core.clock import FixedClock
+from bot.core.reply import render_plain
+from bot.core.session import SESSION_TTL, Session
+from tests.conftest import BEFORE_DEADLINE
+
+
+def test_affected_in_canada_is_answered_with_coverage_and_sources(answerer):
+    reply, _ = answerer.respond("am I affected in Canada?")
+    assert reply.intent == "am_i_affected"
+    assert reply.region == "CA"
+    assert reply.coverage == {"ai_training": "yes", "microsoft_ads": "unclear"}
+    assert reply.sources
+    text = render_plain(reply)
+    assert "3 November 2025" in text and "Sources:" in text
+
+
+def test_reported_coverage_says_reported(answerer):
+    reply, _ = answerer.respond("does this affect me in the US?")
+    assert reply.coverage == {"ai_training": "yes", "microsoft_ads": "yes"}
+    assert "reported" in render_plain(reply)
+
+
+def test_affected_without_region_asks_then_completes(answerer):
+    reply, session = answerer.respond("am I affected?")
+    assert reply.kind == "ask_region" and reply.intent == "am_i_affected"
+    assert "Which country" in render_plain(reply)
+    reply, session = answerer.respond("Canada", session)
+    assert reply.kind == "answer" and reply.intent == "am_i_affected" and reply.region == "CA"
+
+
+def test_what_about_reuses_the_last_intent(answerer):
+    _, session = answerer.respond("am I affected in Canada?")
+    reply, _ = answerer.respond("what about Norway?", session)
+    assert reply.intent == "am_i_affected" and reply.region == "NO"
+    assert reply.coverage == {"ai_training": "yes", "microsoft_ads": "no"}
+
+
+def test_what_about_keeps_a_regional_intent_within_30_minutes(answerer):
+    _, session = answerer.respond("who do I complain to in the UK?")
+    answerer.clock.advance(SESSION_TTL - dt.timedelta(seconds=1))
+    reply, _ = answerer.respond("what about Norway?", session)
+    assert reply.intent == "complain" and reply.region == "NO"
+
+
+def test_context_expires_after_30_minutes(answerer):
+    _, session = answerer.respond("who do I complain to in the UK?")
+    answerer.clock.advance(SESSION_TTL + dt.timedelta(seconds=1))
+    reply, _ = answerer.respond("what about Norway?", session)
+    # The complaint topic is forgotten; a bare place asks whether it is affected.
+    assert reply.intent == "am_i_affected" and reply.region == "NO"
+
+
+def test_awaiting_country_expires_too(answerer):
+    _, session = answerer.respond("who do I complain to?")
+    assert session.intent == "complain"
+    answerer.clock.advance(SESSION_TTL + dt.timedelta(minutes=5))
+    assert session.current(answerer.clock.now()) == Session()
+
+
+def test_session_holds_no_text(answerer):
+    _, session = answerer.respond("am I affected in Canada? my name is Alice")
+    assert set(vars(session)) == {"region", "intent", "awaiting_region_for", "updated_at"}
+    assert "Alice" not in repr(session)
+
+
+def test_europe_answers_for_eu_eea_ch_uk_together(answerer):
+    reply, _ = answerer.respond("am I affected? I live in Europe")
+    assert reply.intent == "am_i_affected" and reply.region is None
+    assert "Switzerland" in render_plain(reply)
+
+
+def test_before_the_deadline_counts_days(answerer):
+    answerer.clock = FixedClock(BEFORE_DEADLINE)
+    reply, _ = answerer.respond("how do I opt out?")
+    text = render_plain(reply)
+    assert "in 19 days" in text
+
+
+def test_after_the_deadline_says_it_passed_and_still_possible(answerer):
+    reply, _ = answerer.respond("is it too late?")
+    assert reply.intent == "deadline"
+    text = render_plain(reply).lower()
+    assert "any time" in text and "future" in text
+
+
+def test_day_before_says_one_day(answerer):
+    answerer.clock = FixedClock(dt.datetime(2025, 11, 2, 12, tzinfo=dt.UTC))
+    reply, _ = answerer.respond("how do I opt out?")
+    assert "in 1 day." in render_plain(reply)
+
+
+def test_out_of_scope_is_not_answered(answerer):
+    for question in (
+        "what's the capital of Canada",
+        "how do I delete my Facebook account",
+        "tell me a joke",
+    ):
+        reply, _ = answerer.respond(question)
+        assert reply.intent is None or answerer.kb.intents[reply.intent].kind != "topic", question
+
+
+def test_unsure_offers_three_topics(answerer):
+    reply, _ = answerer.respond("linkedin data")
+    if reply.kind == "did_you_mean":
+        assert len(reply.suggestions) == 3 and reply.intent is None
+
+
+def test_json_contract(answerer):
+    reply, _ = answerer.respond("am I affected in Toronto?")
+    data = reply.as_json(render_plain(reply))
+    assert set(data) == {
+        "intent",
+        "confidence",
+        "region",
+        "coverage",
+        "answer",
+        "sources",
+        "suggestions",
+        "follow_ups",
+    }
+    assert data["region"] == "CA" and 0 <= data["confidence"] <= 1
+    assert all(url.startswith("https://") or url.startswith("http://") for url in data["sources"])
+    assert data["suggestions"] == [] and data["follow_ups"]
+
+
+def test_complain_names_the_regulator_for_the_region(answerer):
+    reply, _ = answerer.respond("who do I complain to in the UK?")
+    assert reply.intent == "complain"
+    assert "ICO" in render_plain(reply)
+
+
+def test_every_answer_fits_in_a_message(answerer, kb):
+    for clock in (FixedClock(BEFORE_DEADLINE), FixedClock(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))):
+        answerer.clock = clock
+        for intent_id in kb.intents:
+            for region in (None, "CA", "DE", "US", "GB", "BR"):
+                text = render_plain(answerer.answer_intent(intent_id, region))
+                assert len(text) <= 3500, (intent_id, region, len(text))
+                assert "{" not in text, (intent_id, region)
+
+
+def test_empty_session_is_fine(answerer):
+    reply, _ = answerer.respond("", Session())
+    assert reply.kind == "fallback" and reply.paragraphs

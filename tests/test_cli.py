@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from tests.conftest import KNOWLEDGE_DIR
+
+CLI = [sys.executable, "-m", "bot.cli"]
+
+
+def run(
+    *args: str, stdin: str | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*CLI, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_ask_json_one_question():
+    result = run("ask", "--json", "am I affected in Canada?")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["intent"] == "am_i_affected" and data["region"] == "CA"
+    assert data["coverage"] == {"ai_training": "yes", "microsoft_ads": "unclear"}
+
+
+def test_ask_reads_stdin_one_json_per_line_with_fresh_sessions():
+    result = run("ask", stdin="am I affected in Canada?\nam I affected?\nhow do I opt out?\n")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 3
+    assert lines[0]["intent"] == "am_i_affected" and lines[0]["region"] == "CA"
+    # A fresh session: the second question does not inherit Canada, so it asks which country.
+    assert lines[1]["intent"] == "am_i_affected" and lines[1]["region"] is None
+    assert "Which country" in lines[1]["answer"]
+    assert lines[2]["intent"] == "opt_out_steps"
+
+
+def test_ask_now_before_the_deadline():
+    result = run(
+        "ask", "--json", "--now", "2025-10-15T09:00:00+02:00", "is it too late to opt out?"
+    )
+    data = json.loads(result.stdout)
+    assert data["intent"] == "deadline"
+    assert "19 days" in data["answer"]
+
+
+def test_kb_check_ok():
+    result = run("kb", "check")
+    assert result.returncode == 0 and "knowledge base ok" in result.stdout
+
+
+def test_kb_check_reports_errors(tmp_path):
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    (target / "events.yaml").write_text("events:\n  - id: x\n    date: tomorrow\n")
+    result = run("kb", "check", "--dir", str(target))
+    assert result.returncode == 1
+    assert "knowledge/events.yaml:3: events[0].date: not a date" in result.stderr
+
+
+def test_knowledge_dir_setting(tmp_path):
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    (target / "meta.yaml").write_text("platform: LinkedIn\n")
+    result = run("kb", "check", env={"OPTOUT_KNOWLEDGE_DIR": str(target)})
+    assert result.returncode == 1 and "meta.yaml:1: topic: missing" in result.stderr
+
+
+def test_chat_from_stdin():
+    result = subprocess.run(
+        [*CLI, "chat"],
+        input="am I affected in Canada?\n/topics\n/sources\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0
+    assert (
+        "For Canada" in result.stdout
+        and "Topics:" in result.stdout
+        and "last checked" in result.stdout
+    )
