@@ -15,11 +15,14 @@ from bot.core.session import Session
 from bot.core.text import normalise
 
 # Confidence bands, tuned on tests/data/eval.yaml (see README "How the bot decides").
-ANSWER_AT = 0.32
-SUGGEST_AT = 0.22
+ANSWER_AT = 0.38
+SUGGEST_AT = 0.28
 # When the best two intents are closer than this, the bot asks instead of picking one.
-MIN_MARGIN = 0.02
+MIN_MARGIN = 0.01
 SUGGESTIONS = 3
+# An answer needs some of the question's own words to point at the topic, not only a similar
+# shape ("what's the capital of Canada" looks like "what's the deadline").
+MIN_WORD_EVIDENCE = 0.1
 # Added to am_i_affected's confidence when the question names a region.
 REGION_PRIOR = 0.1
 OTHER_PLATFORM_NOTE = (
@@ -136,7 +139,11 @@ class QuestionAnswerer:
             ), session
         intent_id = self._follow_up(session, understood, best)
         if intent_id is None:
-            if best.confidence >= ANSWER_AT and margin >= MIN_MARGIN:
+            if (
+                best.confidence >= ANSWER_AT
+                and margin >= MIN_MARGIN
+                and best.words >= MIN_WORD_EVIDENCE
+            ):
                 intent_id = best.intent
             elif best.confidence >= SUGGEST_AT:
                 return self._did_you_mean(ranked, best.confidence, region), session.after(

