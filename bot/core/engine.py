@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.clock import Clock, SystemClock
-from bot.core.knowledge import Intent, KnowledgeBase, PolicyCoverage, load_knowledge
+from bot.core.knowledge import (
+    COUNTRY_CODES,
+    Intent,
+    KnowledgeBase,
+    PolicyCoverage,
+    load_knowledge,
+)
 from bot.core.matching import IntentMatcher, Scored
 from bot.core.regions import RegionMatch, RegionResolver, region_display_name
 from bot.core.reply import CitedSource, LinkButton, Reply, Topic
@@ -15,8 +21,8 @@ from bot.core.session import Session
 from bot.core.text import normalise
 
 # Confidence bands, tuned on tests/data/eval.yaml (see README "How the bot decides").
-ANSWER_AT = 0.38
-SUGGEST_AT = 0.28
+ANSWER_AT = 0.45
+SUGGEST_AT = 0.33
 # When the best two intents are closer than this, the bot asks instead of picking one.
 MIN_MARGIN = 0.01
 SUGGESTIONS = 3
@@ -345,6 +351,40 @@ class QuestionAnswerer:
 
     def topics(self) -> list[Topic]:
         return [self.topic(i) for i in self._topic_ids]
+
+    def topics_reply(self) -> Reply:
+        return Reply(
+            kind="answer",
+            intent=None,
+            confidence=1.0,
+            region=None,
+            title="Topics I can answer",
+            paragraphs=("Ask in your own words, or pick one:",),
+            follow_ups=tuple(self.topics()),
+        )
+
+    def region_from_argument(self, text: str) -> str | None:
+        """A region from a command argument: an id ("CA", "gb", "EU") or any place name."""
+        code = text.strip().upper()
+        if code == "UK":
+            code = "GB"
+        if code in self.kb.groups or code in COUNTRY_CODES:
+            return code
+        match = self.regions.find(text)
+        return match.region if match else None
+
+    def unknown_region_reply(self, text: str) -> Reply:
+        del text  # never echoed: it is user text
+        return Reply(
+            kind="fallback",
+            intent=None,
+            confidence=0.0,
+            region=None,
+            title="I don't know that place.",
+            paragraphs=(
+                "Try a country name or its two-letter code, for example: Canada, DE, the UK.",
+            ),
+        )
 
     def sources_reply(self) -> Reply:
         """Every source the knowledge base cites, with what it supports and its status."""

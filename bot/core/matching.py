@@ -7,6 +7,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 import snowballstemmer
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -23,7 +24,8 @@ WORDS_WEIGHT = 0.4
 MAX_TYPO_EDITS = {3: 1, 4: 1, 5: 1}
 LONG_WORD_TYPO_EDITS = 2
 TYPO_MAX_ZIPF = 3.0
-FUZZY_CANDIDATES = 40
+# How many of the best intents by the cheap score get the full (costlier) similarity.
+CONTENDERS = 3
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,14 @@ class IntentMatcher:
                 stems = self.stem(keyword.split())
                 words.update(set(stems) | ({" ".join(stems)} if len(stems) > 1 else set()))
             documents[intent.id] = words
+        # Phrasings are stored intent by intent: each intent's run starts at one of these offsets.
+        self._group_ids = [i for i in dict.fromkeys(self._owners)]
+        self._group_starts = np.array(
+            [self._owners.index(i) for i in self._group_ids], dtype=np.intp
+        )
+        self._by_intent: dict[str, list[str]] = {}
+        for text, owner in zip(self._phrasings, self._owners, strict=True):
+            self._by_intent.setdefault(owner, []).append(text)
         self._vocabulary = sorted(surface)
         self._known = surface
         # Word weight per intent: how often the word appears in the intent's phrasings (share),
@@ -136,13 +146,23 @@ class IntentMatcher:
         query = " ".join(words)
         if not query:
             return []
-        fuzzy: dict[str, float] = {}
-        for _text, score, index in process.extract(
-            query, self._phrasings, scorer=fuzz.token_sort_ratio, limit=FUZZY_CANDIDATES
-        ):
-            owner = self._owners[index]
-            fuzzy[owner] = max(fuzzy.get(owner, 0.0), score / 100.0)
+        # Surface similarity, in two steps to stay cheap: token_sort_ratio (word order ignored,
+        # length counts) over every phrasing at once in C++ (cdist), each intent's best taken by
+        # reduceat; then, for the few intents that could win, token_ratio, which also forgives
+        # extra words (token_set_ratio), over their phrasings only.
+        scores = process.cdist(
+            [query], self._phrasings, scorer=fuzz.token_sort_ratio, dtype=np.float32
+        )[0]
+        best = np.maximum.reduceat(scores, self._group_starts) / 100.0
+        fuzzy = dict(zip(self._group_ids, best.tolist(), strict=True))
         evidence = self._word_evidence(self.stem(words))
+        contenders = sorted(
+            self._group_ids, key=lambda i: combine(fuzzy[i], evidence.get(i, 0.0)), reverse=True
+        )[:CONTENDERS]
+        for intent_id in contenders:
+            phrasings = self._by_intent[intent_id]
+            full = process.cdist([query], phrasings, scorer=fuzz.token_ratio, dtype=np.float32)
+            fuzzy[intent_id] = max(fuzzy[intent_id], float(full.max()) / 100.0)
         scored = [
             Scored(
                 intent_id,

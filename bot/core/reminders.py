@@ -152,13 +152,14 @@ def deadline_reminders(
 
 
 def checkup_reminders(sub: Subscription, start: dt.datetime, end: dt.datetime) -> list[Reminder]:
-    """One per month or quarter, on its first day at 10:00 local, for periods after subscribing;
-    a check-up expires when the next one is due."""
+    """One per month or quarter, on its first day at 10:00 local, for periods starting after the
+    day of subscribing; a check-up expires when the next one is due."""
     if sub.checkup == "off":
         return []
     months = 1 if sub.checkup == "monthly" else 3
     zone = sub.zone
     floor = max(start, sub.created_at)
+    joined = sub.created_at.astimezone(zone).date()
     local = floor.astimezone(zone)
     month = (local.month - 1) // months * months + 1
     day = dt.date(local.year, month, 1)
@@ -168,7 +169,7 @@ def checkup_reminders(sub: Subscription, start: dt.datetime, end: dt.datetime) -
         if due >= end:
             return result
         following = _add_months(day, months)
-        if due >= floor:
+        if due >= floor and day > joined:
             subject = CHECKUP_PREFIX + _period_name(day, months)
             result.append(
                 Reminder(sub.id, "checkup", subject, 0, due, local_delivery(following, zone))
@@ -190,13 +191,33 @@ def reminders_between(
     return sorted(found, key=lambda r: (r.due_at, r.subject, -r.offset_days))
 
 
-def delivery(reminder: Reminder, now: dt.datetime) -> Delivery:
-    """Send on time; send once marked late after downtime; or skip once it has become pointless."""
-    if now >= reminder.expires_at:
+def delivery(
+    reminder: Reminder,
+    sub: Subscription,
+    now: dt.datetime,
+    offsets: tuple[int, ...] = DEFAULT_OFFSETS,
+) -> Delivery:
+    """Send on time; after downtime, send once marked late; skip once it has become pointless
+    (its event is over, or a nearer reminder for the same event is already due)."""
+    if now >= reminder.expires_at or _superseded(reminder, sub, now, offsets):
         return "skip"
     if now - reminder.due_at > LATE_AFTER:
         return "late"
     return "on_time"
+
+
+def _superseded(
+    reminder: Reminder, sub: Subscription, now: dt.datetime, offsets: tuple[int, ...]
+) -> bool:
+    if reminder.kind != "deadline":
+        return False  # a check-up expires when the next one is due
+    zone = sub.zone
+    event_day = reminder.due_at.astimezone(zone).date() + dt.timedelta(days=reminder.offset_days)
+    return any(
+        local_delivery(event_day - dt.timedelta(days=offset), zone) <= now
+        for offset in offsets
+        if offset < reminder.offset_days
+    )
 
 
 def _day_end(day: dt.date, zone: ZoneInfo) -> dt.datetime:
@@ -219,23 +240,30 @@ def _period_name(day: dt.date, months: int) -> str:
 
 
 def reminder_text(
-    reminder: Reminder, sub: Subscription, kb: KnowledgeBase, *, late: bool = False
+    reminder: Reminder,
+    sub: Subscription,
+    kb: KnowledgeBase,
+    now: dt.datetime,
+    *,
+    late: bool = False,
 ) -> str | None:
-    """The message for a reminder: why it was sent, what to do, how to stop. None when its
+    """The message for a reminder: why it was sent, what to do, how to stop. Days are counted
+    from `now` in the subscriber's zone, so a late reminder still counts right. None when its
     event is no longer in the knowledge base."""
     if reminder.kind == "checkup":
         return _checkup_text(sub, kb, late)
     event = kb.event_index.get(reminder.subject)
     if event is None:
         return None
-    return _deadline_text(event, reminder.offset_days, sub, kb, late)
+    days_left = (event.date - now.astimezone(sub.zone).date()).days
+    return _deadline_text(event, days_left, sub, kb, late)
 
 
 def _deadline_text(
     event: Event, offset: int, sub: Subscription, kb: KnowledgeBase, late: bool
 ) -> str:
     when = format_date(event.date)
-    if offset == 0:
+    if offset <= 0:
         head = f"Today, {when}: {event.title}."
     elif offset == 1:
         head = f"Tomorrow, {when}: {event.title}."

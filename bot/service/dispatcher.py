@@ -1,0 +1,232 @@
+"""The reminder dispatcher: claims due reminders in batches, sends them, records what happened.
+
+Delivery is at least once with a dedupe key: each reminder's outcome is recorded after its batch
+is sent, so a crash in between can repeat at most the batch in flight; a lease that expires lets
+another instance pick up a crashed one's claims.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, fields
+from typing import Literal, Protocol
+
+from bot.core.clock import Clock
+from bot.core.knowledge import KnowledgeBase
+from bot.core.reminders import DEFAULT_OFFSETS, ChatRef, delivery, reminder_text, reminders_between
+from bot.service.errors import PermanentRefusal, TransientFailure
+from bot.storage.base import Claim, Outcome, ReminderState, Store
+
+log = logging.getLogger(__name__)
+
+# Reminders are scheduled this far ahead of the clock on every pass.
+SCHEDULE_HORIZON = dt.timedelta(days=35)
+SCHEDULE_CHUNK = 1000
+
+Sleep = Callable[[float], Awaitable[None]]
+Attempt = Literal["sent", "refused", "failed"]
+
+
+class Notifier(Protocol):
+    """The port each platform implements; raises PermanentRefusal or TransientFailure."""
+
+    async def send(self, chat: ChatRef, text: str) -> None: ...
+
+
+@dataclass
+class PassReport:
+    """Counts of one dispatch pass: every outcome is counted."""
+
+    scheduled: int = 0
+    claimed: int = 0
+    sent: int = 0
+    late: int = 0
+    skipped: int = 0
+    failed: int = 0
+    refused: int = 0
+    retries: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def schedule_reminders(
+    store: Store,
+    kb: KnowledgeBase,
+    until: dt.datetime,
+    offsets: tuple[int, ...] = DEFAULT_OFFSETS,
+) -> int:
+    """Store every reminder of every active subscription due before `until`; the dedupe key makes
+    this safe to repeat. Returns how many were new."""
+    added = 0
+    chunk = []
+    for sub in store.active_subscriptions():
+        chunk += reminders_between(sub, kb, sub.created_at, until, offsets)
+        if len(chunk) >= SCHEDULE_CHUNK:
+            added += store.schedule(chunk)
+            chunk = []
+    return added + store.schedule(chunk)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        notifier: Notifier,
+        kb: KnowledgeBase,
+        clock: Clock,
+        *,
+        worker: str | None = None,
+        batch_size: int = 100,
+        lease: dt.timedelta = dt.timedelta(minutes=10),
+        horizon: dt.timedelta = SCHEDULE_HORIZON,
+        offsets: tuple[int, ...] = DEFAULT_OFFSETS,
+        max_attempts: int = 4,
+        base_backoff: float = 1.0,
+        max_backoff: float = 60.0,
+        idle_sleep: float = 300.0,
+        min_sleep: float = 1.0,
+        sleep: Sleep = asyncio.sleep,
+    ):
+        self.store = store
+        self.notifier = notifier
+        self.kb = kb
+        self.clock = clock
+        self.worker = worker or f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.batch_size = batch_size
+        self.lease = lease
+        self.horizon = horizon
+        self.offsets = offsets
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        # A wait longer than this (even one the platform asks for) is not made: the reminder fails.
+        self.max_backoff = max_backoff
+        self.idle_sleep = idle_sleep
+        self.min_sleep = min_sleep
+        self._sleep = sleep
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    # --- the loop --------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Run the next pass now: a subscription changed."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        """Pass after pass, sleeping until the next due reminder, at most idle_sleep seconds."""
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self.run_once()
+                next_due = await asyncio.to_thread(self.store.next_due_at)
+            except Exception as error:  # keep the loop alive; the next pass retries
+                log.error("dispatch pass failed: %s", type(error).__name__)
+                next_due = None
+            delay = self.idle_sleep
+            if next_due is not None:
+                until_due = (next_due - self.clock.now()).total_seconds()
+                delay = min(self.idle_sleep, max(self.min_sleep, until_due))
+            if self._stopping:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def run_once(self, *, schedule: bool = True) -> PassReport:
+        """One pass: schedule what is coming, then claim and send due reminders until none is left."""
+        report = PassReport()
+        if schedule:
+            until = self.clock.now() + self.horizon
+            report.scheduled = await asyncio.to_thread(
+                schedule_reminders, self.store, self.kb, until, self.offsets
+            )
+        while True:
+            claims = await asyncio.to_thread(
+                self.store.claim_due,
+                self.clock.now(),
+                limit=self.batch_size,
+                lease=self.lease,
+                worker=self.worker,
+            )
+            if not claims:
+                break
+            report.claimed += len(claims)
+            await self._dispatch_batch(claims, report)
+        if report.claimed:
+            log.info("dispatch pass: %s", report.as_dict())
+        return report
+
+    # --- one batch -------------------------------------------------------------------------------
+
+    async def _dispatch_batch(self, claims: list[Claim], report: PassReport) -> None:
+        outcomes: list[Outcome] = []
+        refused: set[int] = set()
+        for claim in claims:
+            sub = claim.subscription
+            if sub.id in refused:
+                continue  # its reminders were dropped with the subscription
+            now = self.clock.now()
+            decision = delivery(claim.reminder, sub, now, self.offsets)
+            text = (
+                None
+                if decision == "skip"
+                else reminder_text(claim.reminder, sub, self.kb, now, late=decision == "late")
+            )
+            if text is None:
+                outcomes.append(Outcome(claim.id, ReminderState.SKIPPED))
+                report.skipped += 1
+                continue
+            result = await self._deliver(claim, text, report)
+            if result == "sent":
+                late = decision == "late"
+                outcomes.append(
+                    Outcome(claim.id, ReminderState.LATE if late else ReminderState.SENT)
+                )
+                if late:
+                    report.late += 1
+                else:
+                    report.sent += 1
+            elif result == "refused":
+                report.refused += 1
+                refused.add(sub.id)
+                refusal = [Outcome(claim.id, ReminderState.REFUSED)]
+                await asyncio.to_thread(self.store.record, refusal, self.clock.now())
+                await asyncio.to_thread(self.store.deactivate, sub.id)
+                log.info("subscription %s deactivated: delivery refused", sub.id)
+            else:
+                outcomes.append(Outcome(claim.id, ReminderState.FAILED))
+                report.failed += 1
+        await asyncio.to_thread(self.store.record, outcomes, self.clock.now())
+
+    async def _deliver(self, claim: Claim, text: str, report: PassReport) -> Attempt:
+        chat = claim.subscription.chat
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                await self.notifier.send(chat, text)
+                return "sent"
+            except PermanentRefusal:
+                return "refused"
+            except TransientFailure as error:
+                wait = error.retry_after
+                name = "TransientFailure"
+            except Exception as error:  # a notifier bug or an unmapped error: retried, then failed
+                wait = None
+                name = type(error).__name__
+            if wait is None:
+                wait = self.base_backoff * 2 ** (attempt - 1)
+            if attempt == self.max_attempts or wait > self.max_backoff:
+                log.warning("reminder %s failed after %s attempts: %s", claim.id, attempt, name)
+                return "failed"
+            report.retries += 1
+            await self._sleep(max(0.0, wait))
+        return "failed"

@@ -1,0 +1,114 @@
+"""The storage port: subscriptions and their reminders, typed to our domain.
+
+It stores no names and no message text: a subscription is platform, chat id, region, language,
+time zone, check-up cadence and created time; a reminder is its dedupe key, times and state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from bot.core.reminders import Cadence, Reminder, Subscription
+
+
+class ReminderState(StrEnum):
+    SCHEDULED = "scheduled"  # waiting, or claimed under a lease
+    SENT = "sent"
+    LATE = "late"  # sent, after its time
+    SKIPPED = "skipped"  # missed, and pointless by the time it could go
+    FAILED = "failed"  # transient failures until the retry limit
+    REFUSED = "refused"  # the platform refused for good; the subscription was deactivated
+
+
+FINAL_STATES = frozenset(ReminderState) - {ReminderState.SCHEDULED}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A reminder leased to one worker until lease_until, with its subscription."""
+
+    id: int
+    reminder: Reminder
+    subscription: Subscription
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reminder_id: int
+    state: ReminderState
+
+
+class Store(Protocol):
+    def add_subscription(
+        self,
+        platform: str,
+        chat_id: str,
+        *,
+        region: str,
+        language: str,
+        timezone: str,
+        checkup: Cadence,
+        created_at: dt.datetime,
+    ) -> Subscription:
+        """Subscribe a chat, or renew its subscription (new settings, new created time)."""
+        ...
+
+    def subscription_for(self, platform: str, chat_id: str) -> Subscription | None: ...
+
+    def update_subscription(
+        self,
+        subscription_id: int,
+        *,
+        region: str | None = None,
+        language: str | None = None,
+        timezone: str | None = None,
+        checkup: Cadence | None = None,
+    ) -> Subscription:
+        """Change settings; reminders not yet sent are dropped, to be scheduled anew."""
+        ...
+
+    def deactivate(self, subscription_id: int) -> None:
+        """Stop everything for a subscription; reminders not yet sent are dropped."""
+        ...
+
+    def forget(self, platform: str, chat_id: str) -> int:
+        """Delete every row about this chat; returns how many subscriptions went."""
+        ...
+
+    def active_subscriptions(self) -> Iterator[Subscription]: ...
+
+    def schedule(self, reminders: Iterable[Reminder]) -> int:
+        """Add reminders, ignoring any whose dedupe key exists; returns how many were new."""
+        ...
+
+    def claim_due(
+        self, now: dt.datetime, *, limit: int, lease: dt.timedelta, worker: str
+    ) -> list[Claim]:
+        """Lease up to `limit` due reminders of active subscriptions, oldest first; a reminder
+        whose lease has expired may be claimed again."""
+        ...
+
+    def record(self, outcomes: Iterable[Outcome], at: dt.datetime) -> None:
+        """Finish claimed reminders; a reminder already finished is left as it is."""
+        ...
+
+    def next_due_at(self) -> dt.datetime | None: ...
+
+    def upcoming(self, subscription_id: int, limit: int = 10) -> list[Reminder]: ...
+
+    def stats(self) -> dict[str, int]:
+        """Reminder counts by state (every state present), and subscriptions active/inactive."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def empty_stats() -> dict[str, int]:
+    stats = {state.value: 0 for state in ReminderState}
+    stats |= {"subscriptions_active": 0, "subscriptions_inactive": 0}
+    return stats

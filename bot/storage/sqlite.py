@@ -1,0 +1,300 @@
+"""The embedded store: one SQLite file in WAL mode, safe to share between threads of one process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from bot.core.reminders import Cadence, Reminder, Subscription
+from bot.storage.base import Claim, Outcome, empty_stats
+from bot.storage.migrations import migrate_sqlite
+
+_SUBSCRIPTION_COLUMNS = (
+    "id, platform, chat_id, region, language, timezone, checkup, created_at, active"
+)
+_REMINDER_COLUMNS = "id, subscription_id, kind, subject, offset_days, due_at, expires_at, attempts"
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class SqliteStore:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit: transactions are opened explicitly, BEGIN IMMEDIATE where we write.
+        self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._lock = threading.RLock()
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.execute("PRAGMA busy_timeout=10000")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        migrate_sqlite(self._conn)
+
+    # --- subscriptions ---------------------------------------------------------------------------
+
+    def add_subscription(
+        self,
+        platform: str,
+        chat_id: str,
+        *,
+        region: str,
+        language: str,
+        timezone: str,
+        checkup: Cadence,
+        created_at: dt.datetime,
+    ) -> Subscription:
+        with self._write() as conn:
+            row = conn.execute(
+                "INSERT INTO subscriptions (platform, chat_id, region, language, timezone, checkup,"
+                " created_at, active) VALUES (?, ?, ?, ?, ?, ?, ?, 1)"
+                " ON CONFLICT (platform, chat_id) DO UPDATE SET region = excluded.region,"
+                " language = excluded.language, timezone = excluded.timezone,"
+                " checkup = excluded.checkup, created_at = excluded.created_at, active = 1"
+                f" RETURNING {_SUBSCRIPTION_COLUMNS}",
+                (platform, chat_id, region, language, timezone, checkup, _micros(created_at)),
+            ).fetchone()
+            conn.execute(
+                "DELETE FROM reminders WHERE subscription_id = ? AND state = 'scheduled'", (row[0],)
+            )
+        return _subscription(row)
+
+    def subscription_for(self, platform: str, chat_id: str) -> Subscription | None:
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE platform = ? AND chat_id = ?",
+                (platform, chat_id),
+            ).fetchone()
+        return _subscription(row) if row else None
+
+    def update_subscription(
+        self,
+        subscription_id: int,
+        *,
+        region: str | None = None,
+        language: str | None = None,
+        timezone: str | None = None,
+        checkup: Cadence | None = None,
+    ) -> Subscription:
+        changes = {
+            "region": region,
+            "language": language,
+            "timezone": timezone,
+            "checkup": checkup,
+        }
+        changes = {name: value for name, value in changes.items() if value is not None}
+        with self._write() as conn:
+            if changes:
+                assignments = ", ".join(f"{name} = ?" for name in changes)
+                conn.execute(
+                    f"UPDATE subscriptions SET {assignments} WHERE id = ?",
+                    (*changes.values(), subscription_id),
+                )
+                conn.execute(
+                    "DELETE FROM reminders WHERE subscription_id = ? AND state = 'scheduled'",
+                    (subscription_id,),
+                )
+            row = conn.execute(
+                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?",
+                (subscription_id,),
+            ).fetchone()
+        if row is None:
+            raise LookupError(subscription_id)
+        return _subscription(row)
+
+    def deactivate(self, subscription_id: int) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE subscriptions SET active = 0 WHERE id = ?", (subscription_id,))
+            conn.execute(
+                "DELETE FROM reminders WHERE subscription_id = ? AND state = 'scheduled'",
+                (subscription_id,),
+            )
+
+    def forget(self, platform: str, chat_id: str) -> int:
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM reminders WHERE subscription_id IN"
+                " (SELECT id FROM subscriptions WHERE platform = ? AND chat_id = ?)",
+                (platform, chat_id),
+            )
+            cursor = conn.execute(
+                "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+            )
+            return cursor.rowcount
+
+    def active_subscriptions(self) -> Iterator[Subscription]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE active = 1 ORDER BY id"
+            ).fetchall()
+        return iter([_subscription(row) for row in rows])
+
+    # --- reminders -------------------------------------------------------------------------------
+
+    def schedule(self, reminders: Iterable[Reminder]) -> int:
+        rows = [
+            (
+                r.subscription_id,
+                r.subject,
+                r.offset_days,
+                r.kind,
+                _micros(r.due_at),
+                _micros(r.expires_at),
+            )
+            for r in reminders
+        ]
+        if not rows:
+            return 0
+        with self._write() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT INTO reminders (subscription_id, subject, offset_days, kind, due_at,"
+                " expires_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (subscription_id, subject, offset_days) DO NOTHING",
+                rows,
+            )
+            return conn.total_changes - before
+
+    def claim_due(
+        self, now: dt.datetime, *, limit: int, lease: dt.timedelta, worker: str
+    ) -> list[Claim]:
+        moment = _micros(now)
+        with self._write() as conn:
+            rows = conn.execute(
+                "UPDATE reminders SET lease_until = ?, claimed_by = ?, attempts = attempts + 1"
+                " WHERE id IN (SELECT r.id FROM reminders r"
+                " JOIN subscriptions s ON s.id = r.subscription_id"
+                " WHERE r.state = 'scheduled' AND r.due_at <= ?"
+                " AND (r.lease_until IS NULL OR r.lease_until <= ?) AND s.active = 1"
+                " ORDER BY r.due_at, r.id LIMIT ?)"
+                f" RETURNING {_REMINDER_COLUMNS}",
+                (_micros(now + lease), worker, moment, moment, limit),
+            ).fetchall()
+            subscriptions = self._subscriptions_by_id(conn, {row[1] for row in rows})
+        claims = [_claim(row, subscriptions[row[1]]) for row in rows]
+        return sorted(claims, key=lambda c: (c.reminder.due_at, c.id))
+
+    def record(self, outcomes: Iterable[Outcome], at: dt.datetime) -> None:
+        rows = [(o.state.value, _micros(at), o.reminder_id) for o in outcomes]
+        if not rows:
+            return
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE reminders SET state = ?, finished_at = ?, lease_until = NULL"
+                " WHERE id = ? AND state = 'scheduled'",
+                rows,
+            )
+
+    def next_due_at(self) -> dt.datetime | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT MIN(r.due_at) FROM reminders r JOIN subscriptions s"
+                " ON s.id = r.subscription_id WHERE r.state = 'scheduled' AND s.active = 1"
+            ).fetchone()
+        return _moment(row[0]) if row and row[0] is not None else None
+
+    def upcoming(self, subscription_id: int, limit: int = 10) -> list[Reminder]:
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_REMINDER_COLUMNS} FROM reminders"
+                " WHERE subscription_id = ? AND state = 'scheduled' ORDER BY due_at, id LIMIT ?",
+                (subscription_id, limit),
+            ).fetchall()
+        return [_reminder(row) for row in rows]
+
+    def stats(self) -> dict[str, int]:
+        stats = empty_stats()
+        with self._lock:
+            for state, count in self._conn.execute(
+                "SELECT state, COUNT(*) FROM reminders GROUP BY state"
+            ):
+                stats[state] = count
+            for active, count in self._conn.execute(
+                "SELECT active, COUNT(*) FROM subscriptions GROUP BY active"
+            ):
+                stats["subscriptions_active" if active else "subscriptions_inactive"] = count
+        return stats
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _write(self) -> _Transaction:
+        return _Transaction(self._conn, self._lock)
+
+    @staticmethod
+    def _subscriptions_by_id(conn: sqlite3.Connection, ids: set[int]) -> dict[int, Subscription]:
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        rows = conn.execute(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id IN ({marks})", tuple(ids)
+        ).fetchall()
+        return {row[0]: _subscription(row) for row in rows}
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT under the store's lock: writers queue instead of deadlocking."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock):
+        self._conn = conn
+        self._lock = lock
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+        return self._conn
+
+    def __exit__(self, kind: Any, value: Any, traceback: Any) -> None:
+        try:
+            self._conn.execute("COMMIT" if kind is None else "ROLLBACK")
+        finally:
+            self._lock.release()
+
+
+def _micros(moment: dt.datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return (moment - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def _moment(micros: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=micros)
+
+
+def _subscription(row: tuple) -> Subscription:
+    return Subscription(
+        id=row[0],
+        platform=row[1],
+        chat_id=row[2],
+        region=row[3],
+        language=row[4],
+        timezone=row[5],
+        checkup=row[6],
+        created_at=_moment(row[7]),
+        active=bool(row[8]),
+    )
+
+
+def _reminder(row: tuple) -> Reminder:
+    return Reminder(
+        subscription_id=row[1],
+        kind=row[2],
+        subject=row[3],
+        offset_days=row[4],
+        due_at=_moment(row[5]),
+        expires_at=_moment(row[6]),
+    )
+
+
+def _claim(row: tuple, subscription: Subscription) -> Claim:
+    return Claim(id=row[0], reminder=_reminder(row), subscription=subscription, attempts=row[7])

@@ -1,0 +1,301 @@
+"""The dispatcher with a recording FakeNotifier and a FixedClock: time moves, nothing sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.clock import FixedClock
+from bot.core.knowledge import KnowledgeBase
+from bot.core.reminders import ChatRef
+from bot.service import Dispatcher, PermanentRefusal, TransientFailure, schedule_reminders
+from bot.storage import Store, open_store
+from tests.storage.test_store_contract import (
+    Database,
+    postgres_url_or_skip,
+)
+from tests.storage.test_store_contract import (
+    database as database,
+)
+from tests.storage.test_store_contract import (
+    postgres_database as postgres_database,
+)
+from tests.storage.test_store_contract import (
+    sqlite_database as sqlite_database,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SUBSCRIBED = dt.datetime(2025, 10, 1, 12, 0, tzinfo=BERLIN)
+EVENTS = ("regulators_last_day_to_object_2025", "ai_training_start_2025")  # 2 and 3 Nov, for DE
+
+
+class FakeNotifier:
+    """Records what it sends, with the clock's time; refuses or fails chats as told."""
+
+    def __init__(self, clock: FixedClock):
+        self.clock = clock
+        self.sent: list[tuple[ChatRef, str, dt.datetime]] = []
+        self.refuse: set[str] = set()
+        self.failures: list[Exception] = []  # raised one per call before anything is sent
+        self.delivered = asyncio.Event()
+
+    async def send(self, chat: ChatRef, text: str) -> None:
+        if chat.chat_id in self.refuse:
+            raise PermanentRefusal("blocked")
+        if self.failures:
+            raise self.failures.pop(0)
+        await asyncio.sleep(0)  # let other tasks in, as real I/O would
+        self.sent.append((chat, text, self.clock.now()))
+        self.delivered.set()
+
+
+class RecordingSleep:
+    def __init__(self):
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(SUBSCRIBED)
+
+
+@pytest.fixture
+def store(sqlite_database: Database) -> Iterator[Store]:
+    opened = sqlite_database.open()
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def notifier(clock: FixedClock) -> FakeNotifier:
+    return FakeNotifier(clock)
+
+
+@pytest.fixture
+def sleep() -> RecordingSleep:
+    return RecordingSleep()
+
+
+@pytest.fixture
+def dispatcher(store, notifier, kb, clock, sleep) -> Dispatcher:
+    return Dispatcher(store, notifier, kb, clock, sleep=sleep, max_backoff=30.0)
+
+
+def subscribe(store: Store, chat_id: str = "42", created_at=SUBSCRIBED, **changes):
+    settings = {"region": "DE", "language": "en", "timezone": "Europe/Berlin", "checkup": "off"}
+    return store.add_subscription(
+        "terminal", chat_id, created_at=created_at, **(settings | changes)
+    )
+
+
+async def run_until(dispatcher: Dispatcher, clock: FixedClock, until: dt.datetime) -> None:
+    """What run_forever does, with the clock jumping instead of sleeping: pass, then move to the
+    next due reminder (at most a day ahead)."""
+    while clock.now() < until:
+        await dispatcher.run_once()
+        next_due = dispatcher.store.next_due_at()
+        step = clock.now() + dt.timedelta(days=1)
+        clock.set(min(step, next_due) if next_due and next_due > clock.now() else step)
+
+
+def local(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(BERLIN)
+
+
+async def test_a_reminder_is_delivered_once_at_its_time(dispatcher, store, notifier, clock, kb):
+    subscribe(store)
+    clock.set(dt.datetime(2025, 10, 19, 9, 59, tzinfo=BERLIN))
+    await dispatcher.run_once()
+    assert notifier.sent == []
+    clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=BERLIN))
+    report = await dispatcher.run_once()
+    assert report.sent == 1 and report.late == 0
+    [(chat, text, _at)] = notifier.sent
+    assert chat == ChatRef("terminal", "42")
+    event = kb.event_index[EVENTS[0]]
+    assert "In 14 days, on 2 November 2025" in text
+    assert event.what_to_do in text
+    assert "Why you get this" in text and '"unsubscribe"' in text
+    clock.advance(dt.timedelta(minutes=5))
+    again = await dispatcher.run_once()
+    assert again.sent == 0 and len(notifier.sent) == 1
+    assert store.stats()["sent"] == 1
+
+
+async def test_berlin_gets_reminders_at_ten_on_both_sides_of_the_dst_change(
+    dispatcher, store, notifier, clock
+):
+    subscribe(store)
+    clock.set(dt.datetime(2025, 10, 18, 0, 0, tzinfo=dt.UTC))
+    await run_until(dispatcher, clock, dt.datetime(2025, 11, 4, tzinfo=dt.UTC))
+    times = [at for _chat, _text, at in notifier.sent]
+    assert len(times) == 8  # 2 events x offsets 14, 7, 1, 0
+    assert all(local(at).time() == dt.time(10, 0) for at in times)
+    before = [at for at in times if at < dt.datetime(2025, 10, 26, 1, 0, tzinfo=dt.UTC)]
+    after = [at for at in times if at not in before]
+    assert {at.hour for at in before} == {8}  # CEST, UTC+2
+    assert {at.hour for at in after} == {9}  # CET, UTC+1
+    assert dt.datetime(2025, 10, 26, 9, 0, tzinfo=dt.UTC) in times  # the change day itself
+    assert store.stats()["late"] == 0
+
+
+async def test_subscribing_after_an_offset_does_not_send_it(dispatcher, store, notifier, clock):
+    created = dt.datetime(2025, 10, 28, 12, 0, tzinfo=BERLIN)
+    subscribe(store, created_at=created)
+    clock.set(created)
+    await run_until(dispatcher, clock, dt.datetime(2025, 11, 4, tzinfo=dt.UTC))
+    days = sorted(local(at).date().isoformat() for _c, _t, at in notifier.sent)
+    assert days == ["2025-11-01", "2025-11-02", "2025-11-02", "2025-11-03"]  # offsets 1 and 0
+    assert all(
+        "In 14 days" not in text and "In 7 days" not in text for _c, text, _a in notifier.sent
+    )
+
+
+async def test_a_permanent_refusal_deactivates_and_nothing_more_is_sent(
+    dispatcher, store, notifier, clock
+):
+    refused = subscribe(store, "blocked-me")
+    subscribe(store, "fine")
+    notifier.refuse.add("blocked-me")
+    clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=BERLIN))
+    report = await dispatcher.run_once()
+    assert report.refused == 1 and report.sent == 1
+    assert not store.subscription_for("terminal", "blocked-me").active
+    assert store.upcoming(refused.id) == []
+    notifier.refuse.clear()  # even if the platform would accept again, the subscription is off
+    await run_until(dispatcher, clock, dt.datetime(2025, 11, 4, tzinfo=dt.UTC))
+    assert {chat.chat_id for chat, _t, _a in notifier.sent} == {"fine"}
+    assert len(notifier.sent) == 8
+    assert store.stats()["refused"] == 1
+
+
+async def test_retry_after_is_honoured_without_real_sleep(
+    dispatcher, store, notifier, clock, sleep
+):
+    subscribe(store)
+    notifier.failures = [TransientFailure("429", retry_after=7.0), TransientFailure("429", 7.0)]
+    clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=BERLIN))
+    report = await dispatcher.run_once()
+    assert sleep.waits == [7.0, 7.0]
+    assert report.sent == 1 and report.retries == 2 and len(notifier.sent) == 1
+
+
+async def test_transient_failures_back_off_then_fail(dispatcher, store, notifier, clock, sleep):
+    subscribe(store)
+    notifier.failures = [TransientFailure("503") for _ in range(10)]
+    clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=BERLIN))
+    report = await dispatcher.run_once()
+    assert sleep.waits == [1.0, 2.0, 4.0]  # max_attempts=4, exponential without retry_after
+    assert report.failed == 1 and notifier.sent == []
+    assert store.stats()["failed"] == 1
+
+
+async def test_a_wait_longer_than_the_limit_fails_at_once(
+    dispatcher, store, notifier, clock, sleep
+):
+    subscribe(store)
+    notifier.failures = [TransientFailure("429", retry_after=3600.0)]
+    clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=BERLIN))
+    report = await dispatcher.run_once()
+    assert sleep.waits == [] and report.failed == 1
+
+
+async def test_after_downtime_live_reminders_go_late_once_and_dead_ones_are_skipped(
+    dispatcher, store, notifier, clock
+):
+    subscribe(store)
+    clock.set(dt.datetime(2025, 11, 3, 12, 0, tzinfo=BERLIN))  # first pass after a long outage
+    report = await dispatcher.run_once()
+    # 2 Nov event: over, its 4 reminders skipped. 3 Nov event: the day-of reminder goes late;
+    # its 14-, 7- and 1-day reminders are superseded by it and skipped.
+    assert (report.late, report.skipped, report.sent) == (1, 7, 0)
+    [(_chat, text, _at)] = notifier.sent
+    assert "Today, 3 November 2025" in text and "late" in text
+    assert (await dispatcher.run_once()).claimed == 0
+    stats = store.stats()
+    assert (stats["late"], stats["skipped"], stats["scheduled"]) == (1, 7, 0)
+
+
+async def test_monthly_checkups_arrive_on_the_first(dispatcher, store, notifier, clock):
+    subscribe(store, region="US", timezone="America/New_York", checkup="monthly")
+    await run_until(dispatcher, clock, dt.datetime(2026, 1, 2, tzinfo=dt.UTC))
+    checkups = [at for _c, text, at in notifier.sent if text.startswith("Settings check-up")]
+    zone = ZoneInfo("America/New_York")
+    assert [at.astimezone(zone).isoformat() for at in checkups] == [
+        "2025-11-01T10:00:00-04:00",
+        "2025-12-01T10:00:00-05:00",
+        "2026-01-01T10:00:00-05:00",
+    ]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
+async def test_forget_leaves_no_row_in_any_table(database: Database, notifier, kb, clock):
+    store = database.open()
+    try:
+        dispatcher = Dispatcher(store, notifier, kb, clock, sleep=RecordingSleep())
+        subscribe(store, "forget-me", checkup="monthly")
+        clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN))
+        await dispatcher.run_once()
+        assert notifier.sent and store.stats()["scheduled"] > 0
+        assert store.forget("terminal", "forget-me") == 1
+        rows = database.table_rows()
+        assert {name: table for name, table in rows.items() if name != "schema_migrations"} == {
+            "subscriptions": [],
+            "reminders": [],
+        }
+    finally:
+        store.close()
+
+
+async def test_run_forever_wakes_early_and_stops(dispatcher, store, notifier, clock):
+    dispatcher.idle_sleep = 3600.0  # never reached: the wake-up comes first
+    clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=BERLIN))
+    task = asyncio.create_task(dispatcher.run_forever())
+    await asyncio.sleep(0.05)
+    assert notifier.sent == []
+    subscribe(store)
+    dispatcher.wake()
+    await asyncio.wait_for(notifier.delivered.wait(), timeout=5)
+    dispatcher.stop()
+    await asyncio.wait_for(task, timeout=5)
+    assert len(notifier.sent) == 1
+
+
+@pytest.mark.postgres
+async def test_two_dispatchers_on_one_postgres_deliver_each_reminder_once(
+    postgres_database: Database, kb: KnowledgeBase, tmp_path: Path
+):
+    postgres_url_or_skip()
+    count = 2000
+    due = dt.datetime(2025, 11, 3, 10, 0, tzinfo=BERLIN)  # the day-of reminder of one event
+    setup = postgres_database.open()
+    for n in range(count):
+        subscribe(setup, str(n), created_at=due - dt.timedelta(hours=1))
+    schedule_reminders(setup, kb, due + dt.timedelta(seconds=1))
+    setup.close()
+    clock = FixedClock(due)
+    notifier = FakeNotifier(clock)
+    stores = [open_store(postgres_database.url) for _ in range(2)]
+    try:
+        dispatchers = [
+            Dispatcher(
+                s, notifier, kb, clock, worker=f"w{i}", batch_size=50, sleep=RecordingSleep()
+            )
+            for i, s in enumerate(stores)
+        ]
+        reports = await asyncio.gather(*(d.run_once(schedule=False) for d in dispatchers))
+        chats = [chat.chat_id for chat, _text, _at in notifier.sent]
+        assert len(chats) == count and len(set(chats)) == count
+        assert sum(r.sent for r in reports) == count
+        assert stores[0].stats()["sent"] == count
+    finally:
+        for s in stores:
+            s.close()
