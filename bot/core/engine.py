@@ -12,6 +12,7 @@ from bot.core.knowledge import (
     Intent,
     KnowledgeBase,
     PolicyCoverage,
+    TimeVariant,
     load_knowledge,
 )
 from bot.core.matching import IntentMatcher, Scored
@@ -219,9 +220,7 @@ class QuestionAnswerer:
             paragraphs += self._regional_lines(intent_id, region, sources)
         variant = intent.answer.after_event
         if variant is not None:
-            paragraphs.append(
-                self._time_text(variant.event_id, variant.before, variant.after, today)
-            )
+            paragraphs.append(self._time_text(variant, region, today))
         return Reply(
             kind="answer",
             intent=intent_id,
@@ -261,7 +260,7 @@ class QuestionAnswerer:
     def _coverage_line(self, cover: PolicyCoverage) -> str:
         text = VALUE_WORDS[cover.value]
         if cover.since and cover.value == "yes":
-            text += f", since {format_date(cover.since)}"
+            text += f", since {cover.since_text}"
         if cover.status == "reported" and cover.value != "unclear":
             text += " (reported by the press, not confirmed by an official page)."
         elif cover.value == "unclear":
@@ -293,13 +292,28 @@ class QuestionAnswerer:
                 ]
         return []
 
-    def _time_text(self, event_id: str, before: str, after: str, today: dt.date) -> str:
-        event = self.kb.event_index[event_id]
+    def _time_text(self, variant: TimeVariant, region: str | None, today: dt.date) -> str:
+        """The before/after text of an event; for a region the event does not concern, what
+        applies there instead (the US has had the setting since 2024)."""
+        event = self.kb.event_index[variant.event_id]
+        concerned = self.kb.events_for(region) if region is not None else [event]
+        # The same day may be its own event for some regions (Canada and Hong Kong are reported).
+        if event not in concerned and any(e.date == event.date for e in concerned):
+            event = next(e for e in concerned if e.date == event.date)
+        if event not in concerned:
+            cover = self.kb.coverage_for(region).policies["ai_training"]
+            place = region_display_name(region, self.kb)
+            since = f" since {cover.since_text}" if cover.since else ""
+            status = " (reported)" if cover.status == "reported" else ""
+            return (
+                f"In {place} the setting has been on by default{since}{status}. You can turn it off "
+                "at any time; it stops future use only."
+            )
         days = (event.date - today).days
         if days > 0:
-            return before.format(date=format_date(event.date), days_left=_days(days))
+            return variant.before.format(date=format_date(event.date), days_left=_days(days))
         since = "today" if days == 0 else f"{_days(-days)} ago"
-        return after.format(date=format_date(event.date), days_since=since)
+        return variant.after.format(date=format_date(event.date), days_since=since)
 
     # --- replies that are not answers --------------------------------------------------------
 

@@ -107,6 +107,15 @@ class PolicyCoverage:
     note: str
     sources: tuple[Source, ...]
     since: dt.date | None = None
+    since_month_only: bool = False  # written YYYY-MM: no source gives the day
+
+    @property
+    def since_text(self) -> str:
+        if self.since is None:
+            return ""
+        if self.since_month_only:
+            return f"{self.since:%B %Y}"
+        return f"{self.since.day} {self.since:%B %Y}"
 
 
 @dataclass(frozen=True)
@@ -293,7 +302,13 @@ class _Reader:
         return items
 
     def date(
-        self, node: LineDict, key: str, *, required: bool = True, prefix: str = ""
+        self,
+        node: LineDict,
+        key: str,
+        *,
+        required: bool = True,
+        prefix: str = "",
+        month_ok: bool = False,
     ) -> dt.date | None:
         value = node.get(key)
         name = prefix + key
@@ -308,10 +323,13 @@ class _Reader:
             return value
         if isinstance(value, str):
             try:
+                if month_ok and re.fullmatch(r"\d{4}-\d{2}", value):
+                    return dt.date.fromisoformat(value + "-01")
                 return dt.date.fromisoformat(value)
             except ValueError:
                 pass
-        self.issue(node.line_of(key), name, f"not a date (YYYY-MM-DD): {value!r}")
+        expected = "YYYY-MM-DD or YYYY-MM" if month_ok else "YYYY-MM-DD"
+        self.issue(node.line_of(key), name, f"not a date ({expected}): {value!r}")
         return None
 
     def choice(self, node: LineDict, key: str, options: Iterable[str], *, prefix: str = "") -> str:
@@ -506,7 +524,8 @@ def _load_coverage(reader, region_file, sources, valid, groups):
                 status=reader.choice(sub, "status", ("confirmed", "reported"), prefix=sub_prefix),
                 note=reader.text(sub, "note", prefix=sub_prefix),
                 sources=_source_list(reader, sub, "sources", sources, sub_prefix),
-                since=reader.date(sub, "since", required=False, prefix=sub_prefix),
+                since=reader.date(sub, "since", required=False, prefix=sub_prefix, month_ok=True),
+                since_month_only=isinstance(sub.get("since"), str) and len(sub["since"]) == 7,
             )
         coverage.append(CoverageRule(regions, reader.text(entry, "label", prefix=prefix), policies))
     if not any(ANY_REGION in rule.regions.codes for rule in coverage):

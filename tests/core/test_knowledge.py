@@ -126,14 +126,14 @@ def test_unknown_region(kb_copy):
         kb_copy / "regions.yaml", "  - regions: [CA, HK]", "  - regions: [CA, HK, UK]"
     )
     errors = errors_of(kb_copy)
-    assert f"knowledge/regions.yaml:{line}: coverage[1].regions: unknown region 'UK'" in errors
+    assert f"knowledge/regions.yaml:{line}: coverage[2].regions: unknown region 'UK'" in errors
 
 
 def test_bad_coverage_value(kb_copy):
     line = replace_in(kb_copy / "regions.yaml", "value: unclear", "value: maybe")
     errors = errors_of(kb_copy)
     assert any(
-        e.startswith(f"knowledge/regions.yaml:{line}: coverage[1].microsoft_ads.value: 'maybe'")
+        e.startswith(f"knowledge/regions.yaml:{line}: coverage[2].microsoft_ads.value: 'maybe'")
         for e in errors
     )
 

@@ -31,7 +31,7 @@ from tests.storage.test_store_contract import (
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SUBSCRIBED = dt.datetime(2025, 10, 1, 12, 0, tzinfo=BERLIN)
-EVENTS = ("regulators_last_day_to_object_2025", "ai_training_start_2025")  # 2 and 3 Nov, for DE
+EVENTS = ("last_day_to_object_2025", "ai_training_start_2025")  # 2 and 3 Nov, for DE
 
 
 class FakeNotifier:
