@@ -1,9 +1,10 @@
-"""The optout-bot command line: run, chat, ask, kb check, eval."""
+"""The optout-bot command line: run, chat, ask, kb check, eval, reminders."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -21,18 +22,83 @@ def _answerer(now: str | None) -> QuestionAnswerer:
     return QuestionAnswerer(load_knowledge(), _clock(now))
 
 
+def _services(now: str | None):
+    from bot.bootstrap import build_services
+
+    return build_services(_clock(now))
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.terminal.chat import run_chat
 
-    return run_chat(_answerer(args.now))
+    services = _services(args.now)
+    try:
+        return run_chat(services)
+    finally:
+        services.close()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     # Doors with settings present start here; with no chat-platform token, the terminal chat.
+    if args.only == "telegram" or (args.only is None and os.environ.get("TELEGRAM_BOT_TOKEN")):
+        return _run_telegram(args)
     if args.only not in (None, "terminal"):
         print(f"optout-bot: the {args.only} door is not available in this version", file=sys.stderr)
         return 2
     return cmd_chat(args)
+
+
+def _run_telegram(args: argparse.Namespace) -> int:
+    from bot.service.conversations import ConversationService
+    from bot.telegram.runner import run_telegram
+    from bot.telegram.settings import SettingsError, TelegramSettings
+
+    try:
+        settings = TelegramSettings.from_env()
+    except SettingsError as exc:
+        print(f"optout-bot: {exc}", file=sys.stderr)
+        return 2
+    return run_telegram(settings, ConversationService(_answerer(args.now)))
+
+
+def cmd_reminders(args: argparse.Namespace) -> int:
+    """Operator commands: due (a dry run), stats, run (one dispatch pass, for cron)."""
+    services = _services(None)
+    try:
+        if args.reminders_command == "stats":
+            for state, count in services.store.stats().items():
+                print(f"{state}: {count}")
+            return 0
+        if args.reminders_command == "due":
+            from bot.service.operations import due_between
+
+            at = parse_moment(args.at)
+            start = parse_moment(args.since) if args.since else services.clock.now()
+            rows = due_between(services.store, services.answerer.kb, start, at)
+            for reminder, sub in rows:
+                print(
+                    f"{reminder.due_at:%Y-%m-%d %H:%M}Z  subscription {sub.id} "
+                    f"({sub.platform}, {sub.region})  {reminder.subject}  offset {reminder.offset_days}"
+                )
+            print(
+                f"{len(rows)} reminder(s) due from {start.isoformat()} to {at.isoformat()} "
+                "(dry run: nothing was sent)"
+            )
+            return 0
+        import asyncio
+
+        from bot.notifiers import NoPlatformConfigured, notifier_for_environment
+
+        try:
+            notifier = notifier_for_environment()
+        except NoPlatformConfigured as exc:
+            print(f"optout-bot: {exc}", file=sys.stderr)
+            return 2
+        report = asyncio.run(services.dispatcher(notifier).run_once())
+        print(json.dumps(report.as_dict()))
+        return 0
+    finally:
+        services.close()
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -99,6 +165,15 @@ def build_parser() -> argparse.ArgumentParser:
     check = kb_sub.add_parser("check", help="validate the knowledge base")
     check.add_argument("--dir", help="knowledge folder (default: OPTOUT_KNOWLEDGE_DIR or built in)")
     check.set_defaults(func=cmd_kb_check)
+
+    rem = sub.add_parser("reminders", help="reminder operations")
+    rem_sub = rem.add_subparsers(dest="reminders_command", required=True)
+    due = rem_sub.add_parser("due", help="what would be sent by a moment (dry run)")
+    due.add_argument("--at", required=True, help="ISO 8601 moment")
+    due.add_argument("--since", help="ISO 8601 moment to count from (default: now)")
+    due.set_defaults(func=cmd_reminders)
+    rem_sub.add_parser("stats", help="reminder counts by state").set_defaults(func=cmd_reminders)
+    rem_sub.add_parser("run", help="one dispatch pass (cron)").set_defaults(func=cmd_reminders)
 
     ev = sub.add_parser("eval", help="accuracy on a labelled question file")
     ev.add_argument("file")

@@ -75,17 +75,28 @@ def test_knowledge_dir_setting(tmp_path):
     assert result.returncode == 1 and "meta.yaml:1: topic: missing" in result.stderr
 
 
-def test_chat_from_stdin():
-    result = subprocess.run(
-        [*CLI, "chat"],
-        input="am I affected in Canada?\n/topics\n/sources\n/quit\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
+def test_chat_from_stdin(tmp_path):
+    result = run(
+        "chat",
+        "--now",
+        "2025-10-15T09:00:00+02:00",
+        stdin="am I affected in Canada?\n/topics\n/sources\nsubscribe DE\n/advance 4d\n/advance 1h\n/quit\n",
+        env={"OPTOUT_DATA_DIR": str(tmp_path)},
     )
-    assert result.returncode == 0
-    assert (
-        "For Canada" in result.stdout
-        and "Topics:" in result.stdout
-        and "last checked" in result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "For Canada" in result.stdout and "Topics I can answer" in result.stdout
+    assert "last checked" in result.stdout and "Subscribed" in result.stdout
+    assert "[reminder]" in result.stdout and "In 14 days, on 2 November 2025" in result.stdout
+    assert (tmp_path / "optout-bot.db").exists()
+
+
+def test_reminders_operator_commands(tmp_path):
+    env = {"OPTOUT_DATA_DIR": str(tmp_path)}
+    run("chat", "--now", "2025-10-15T09:00:00+02:00", stdin="subscribe DE\n/quit\n", env=env)
+    due = run(
+        "reminders", "due", "--since", "2025-10-15", "--at", "2025-10-27T12:00:00+00:00", env=env
     )
+    assert due.returncode == 0, due.stderr
+    assert "last_day_to_object_2025  offset 7" in due.stdout and "dry run" in due.stdout
+    stats = run("reminders", "stats", env=env)
+    assert "subscriptions_active: 1" in stats.stdout

@@ -44,6 +44,10 @@ class ShiftedClock:
     def now(self) -> dt.datetime:
         return (self._base.now() + self._offset).astimezone(self._tz)
 
+    def advance(self, delta: dt.timedelta) -> None:
+        """Jump ahead (the terminal chat's /advance, to see a reminder arrive)."""
+        self._offset += delta
+
 
 def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

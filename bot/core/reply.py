@@ -39,6 +39,14 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class CommandButton:
+    """A button that sends a bot command for the user ("forget confirm", "checkup monthly")."""
+
+    label: str
+    command: str
+
+
+@dataclass(frozen=True)
 class Reply:
     kind: ReplyKind
     intent: str | None
@@ -52,6 +60,7 @@ class Reply:
     suggestions: tuple[Topic, ...] = ()  # "did you mean" / fallback menu
     follow_ups: tuple[Topic, ...] = ()
     coverage: dict[str, str] = field(default_factory=dict)
+    commands: tuple[CommandButton, ...] = ()
 
     def as_json(self, text: str) -> dict:
         """The stable `optout-bot ask --json` contract (README: "JSON contract")."""
@@ -84,6 +93,10 @@ def render_plain(reply: Reply) -> str:
     if reply.suggestions:
         heading = "Did you mean:" if reply.kind == "did_you_mean" else "I can answer:"
         parts.append(heading + "\n" + "\n".join(f"- {t.title}" for t in reply.suggestions))
+    if reply.follow_ups:
+        parts.append("See also:\n" + "\n".join(f"- {t.title}" for t in reply.follow_ups))
+    if reply.commands:
+        parts.append("\n".join(f'- {c.label}: send "{c.command}"' for c in reply.commands))
     if reply.sources:
         parts.append("Sources: " + compact_sources(reply.sources))
     return "\n\n".join(parts)

@@ -58,6 +58,10 @@ class ConversationService:
                 break
             del self._sessions[oldest_key]
 
+    def remembered_region(self, chat: ChatKey) -> str | None:
+        """The region this conversation last named, if it is still current."""
+        return self._session(chat).current(self.answerer.clock.now()).region
+
     def forget(self, chat: ChatKey) -> None:
         self._sessions.pop(chat, None)
 

@@ -1,43 +1,110 @@
-"""A chat in the terminal over the core: /help, /topics, /sources, /quit."""
+"""A chat in the terminal over the core and the reminder service: the door that needs no token.
+
+One local user ("terminal", "local"). Reminders arrive in the same terminal while the chat runs;
+/advance moves the bot's clock forward to see them without waiting days.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
+import re
 import sys
 from typing import TextIO
 
-from bot.core.engine import QuestionAnswerer
+from bot.bootstrap import Services
+from bot.core.reminders import ChatRef
 from bot.core.reply import render_plain
-from bot.core.session import Session
+from bot.service.conversations import ChatKey
+from bot.service.subscriptions import SUBSCRIPTION_COMMANDS
 
 PROMPT = "you> "
+CHAT = ChatKey("terminal", "local")
+QUESTION_COMMANDS = (
+    "help",
+    "topics",
+    "sources",
+    "optout",
+    "object",
+    "deadline",
+    "affected",
+    "start",
+)
 HELP = """Ask me about LinkedIn using your data for AI training and sharing it with Microsoft for ads.
 Examples: "am I affected in Canada?", "how do I opt out?", "is it too late?"
-Commands: /help, /topics, /sources, /quit"""
+Questions: /help, /topics, /sources, /affected COUNTRY, /optout, /object, /deadline
+Reminders: /subscribe COUNTRY, /unsubscribe, /reminders, /checkup monthly|quarterly|off,
+           /timezone ZONE-OR-CITY, /privacy, /forget
+Terminal only: /advance 4d (move the bot's clock ahead: 30m, 6h, 4d), /quit"""
+_DURATION = re.compile(r"^(\d+)\s*([mhd])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
-def run_chat(
-    answerer: QuestionAnswerer, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
-) -> int:
-    session = Session()
+class TerminalNotifier:
+    """Delivers reminders for the local terminal user by printing them."""
+
+    def __init__(self, stdout: TextIO):
+        self.stdout = stdout
+
+    async def send(self, chat: ChatRef, text: str) -> None:
+        print(f"\n[reminder]\n{text}\n", file=self.stdout, flush=True)
+
+
+async def _read_line(stdin: TextIO) -> str:
+    return await asyncio.to_thread(stdin.readline)
+
+
+async def handle_line(services: Services, text: str) -> str | None:
+    """The reply to one line typed in the terminal; None to quit."""
+    stripped = text.strip()
+    word, _, argument = stripped.partition(" ")
+    command = word.lower().lstrip("/")
+    is_command = word.startswith("/") or command in SUBSCRIPTION_COMMANDS
+    if command in ("quit", "exit") and word.startswith("/"):
+        return None
+    if is_command and command == "help":
+        return HELP
+    if is_command and command == "advance":
+        match = _DURATION.match(argument.strip().lower())
+        if not match or not hasattr(services.clock, "advance"):
+            return "Usage: /advance 30m, /advance 6h or /advance 4d"
+        services.clock.advance(dt.timedelta(**{_UNITS[match[2]]: int(match[1])}))
+        return f"The bot's clock now reads {services.clock.now():%Y-%m-%d %H:%M %Z}."
+    if is_command and command in SUBSCRIPTION_COMMANDS:
+        reply = await services.subscriptions.handle(CHAT, command, argument)
+    elif word.startswith("/") and command in QUESTION_COMMANDS:
+        reply = await services.conversations.command(CHAT, command, argument)
+    else:
+        reply = await services.conversations.ask(CHAT, stripped)
+    return render_plain(reply)
+
+
+async def chat(services: Services, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    dispatcher = services.dispatcher(TerminalNotifier(stdout), idle_sleep=5.0, min_sleep=0.2)
+    loop_task = asyncio.create_task(dispatcher.run_forever())
     interactive = stdin.isatty()
-    print(f"optout-bot: {answerer.kb.topic}. Type /help for commands.", file=stdout)
-    while True:
-        if interactive:
-            print(PROMPT, end="", file=stdout, flush=True)
-        line = stdin.readline()
-        if not line:
-            return 0
-        text = line.strip()
-        command = text.lower()
-        if command in ("/quit", "/exit"):
-            return 0
-        if command == "/help":
-            output = HELP
-        elif command == "/topics":
-            output = "Topics:\n" + "\n".join(f"- {t.title}" for t in answerer.topics())
-        elif command == "/sources":
-            output = render_plain(answerer.sources_reply())
-        else:
-            reply, session = answerer.respond(text, session)
-            output = render_plain(reply)
-        print(f"\n{output}\n", file=stdout, flush=True)
+    print(f"optout-bot: {services.answerer.kb.topic}. Type /help for commands.", file=stdout)
+    try:
+        while True:
+            if interactive:
+                print(PROMPT, end="", file=stdout, flush=True)
+            line = await _read_line(stdin)
+            if not line:
+                break
+            output = await handle_line(services, line)
+            if output is None:
+                break
+            print(f"\n{output}\n", file=stdout, flush=True)
+            dispatcher.wake()  # deliver anything now due (after /advance, or a new subscription)
+            await asyncio.sleep(0)
+    finally:
+        dispatcher.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop_task
+        await dispatcher.run_once()  # what is due by now still arrives before the chat ends
+    return 0
+
+
+def run_chat(services: Services, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    return asyncio.run(chat(services, stdin, stdout))

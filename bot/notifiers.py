@@ -1,0 +1,44 @@
+"""Which chat platforms this process can deliver reminders to, from settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from bot.core.reminders import ChatRef
+from bot.service.dispatcher import Notifier
+from bot.service.errors import TransientFailure
+
+
+class NoPlatformConfigured(RuntimeError):
+    """No chat-platform token is set, so no reminder can be delivered from this process."""
+
+
+class RoutingNotifier:
+    """Sends each reminder through its platform's notifier."""
+
+    def __init__(self, notifiers: Mapping[str, Notifier]):
+        self.notifiers = dict(notifiers)
+
+    @property
+    def platforms(self) -> frozenset[str]:
+        return frozenset(self.notifiers)
+
+    async def send(self, chat: ChatRef, text: str) -> None:
+        notifier = self.notifiers.get(chat.platform)
+        if notifier is None:
+            # Another process (with that platform's token) delivers it; retry later.
+            raise TransientFailure(None)
+        await notifier.send(chat, text)
+
+
+def notifier_for_environment(environ: Mapping[str, str] | None = None) -> RoutingNotifier:
+    env = os.environ if environ is None else environ
+    notifiers: dict[str, Notifier] = {}
+    if env.get("TELEGRAM_BOT_TOKEN"):
+        from bot.telegram.notifier import notifier_from_environment
+
+        notifiers["telegram"] = notifier_from_environment(env)
+    if not notifiers:
+        raise NoPlatformConfigured("no chat platform configured: set TELEGRAM_BOT_TOKEN")
+    return RoutingNotifier(notifiers)

@@ -1,0 +1,1 @@
+"""The Telegram door: settings, rendering, the python-telegram-bot Application and its runner."""

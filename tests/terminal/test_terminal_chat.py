@@ -1,0 +1,63 @@
+"""The terminal door end to end: questions, reminder commands, a reminder arriving in time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+
+from bot.bootstrap import build_services
+from bot.core.clock import FixedClock
+from bot.terminal.chat import chat, handle_line
+from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
+
+
+@pytest.fixture
+def services(tmp_path):
+    services = build_services(
+        FixedClock(BEFORE_DEADLINE),
+        database=f"sqlite:///{tmp_path}/bot.db",
+        knowledge_dir=KNOWLEDGE_DIR,
+    )
+    yield services
+    services.close()
+
+
+async def test_question_and_follow_up(services):
+    assert "Which country" in await handle_line(services, "am I affected?")
+    assert "For Canada" in await handle_line(services, "Canada")
+
+
+async def test_subscribe_list_checkup_forget(services):
+    out = await handle_line(services, "/subscribe CA")
+    assert "Subscribed" in out and "America/Toronto" in out
+    assert "Coming up" in await handle_line(services, "reminders")
+    assert "Check-ups: monthly" in await handle_line(services, "/checkup monthly")
+    assert "Delete everything" in await handle_line(services, "/forget")
+    assert "nothing about you" in await handle_line(services, "/forget confirm")
+    assert services.store.subscription_for("terminal", "local") is None
+
+
+async def test_a_reminder_arrives_when_its_time_comes(services):
+    stdin = io.StringIO("/subscribe Canada\n/advance 4d\n/quit\n")
+    stdout = io.StringIO()
+    await chat(services, stdin, stdout)
+    text = stdout.getvalue()
+    # 15 Oct 09:00 +02:00, four days later is 19 Oct 09:00 +02:00 = 03:00 in Toronto: the reminder
+    # for 14 days before 2 November (19 Oct, 10:00 Toronto) is not due yet.
+    assert "[reminder]" not in text
+    services.clock.advance(dt.timedelta(hours=8))
+    stdout = io.StringIO()
+    await chat(services, io.StringIO(""), stdout)
+    assert stdout.getvalue().count("[reminder]") == 1
+    assert "In 14 days, on 2 November 2025" in stdout.getvalue()
+    assert 'send "unsubscribe"' in stdout.getvalue()
+    # Restarting delivers nothing twice.
+    stdout = io.StringIO()
+    await chat(services, io.StringIO(""), stdout)
+    assert "[reminder]" not in stdout.getvalue()
+
+
+async def test_advance_needs_a_duration(services):
+    assert "Usage" in await handle_line(services, "/advance soon")
