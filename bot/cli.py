@@ -39,26 +39,28 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    # Doors with settings present start here; with no chat-platform token, the terminal chat.
-    if args.only == "telegram" or (args.only is None and os.environ.get("TELEGRAM_BOT_TOKEN")):
-        return _run_telegram(args)
-    if args.only not in (None, "terminal"):
-        print(f"optout-bot: the {args.only} door is not available in this version", file=sys.stderr)
-        return 2
-    return cmd_chat(args)
+    """Every door whose settings are present (or only the one named); with no chat-platform
+    token, the terminal chat."""
+    from bot.doors import configured_doors, run_doors
+
+    doors = configured_doors(os.environ)
+    if args.only == "terminal" or (args.only is None and not doors):
+        return cmd_chat(args)
+    if args.only is not None:
+        doors = [args.only]  # its settings say clearly what is missing
+    return run_doors(lambda: _services(args.now), doors, os.environ)
 
 
-def _run_telegram(args: argparse.Namespace) -> int:
-    from bot.service.conversations import ConversationService
-    from bot.telegram.runner import run_telegram
-    from bot.telegram.settings import SettingsError, TelegramSettings
+def cmd_discord_sync(args: argparse.Namespace) -> int:
+    from bot.discord.runner import sync_commands
+    from bot.discord.settings import DiscordSettings, SettingsError
 
     try:
-        settings = TelegramSettings.from_env()
+        settings = DiscordSettings.from_env()
     except SettingsError as exc:
         print(f"optout-bot: {exc}", file=sys.stderr)
         return 2
-    return run_telegram(settings, ConversationService(_answerer(args.now)))
+    return sync_commands(settings)
 
 
 def cmd_reminders(args: argparse.Namespace) -> int:
@@ -87,14 +89,18 @@ def cmd_reminders(args: argparse.Namespace) -> int:
             return 0
         import asyncio
 
-        from bot.notifiers import NoPlatformConfigured, notifier_for_environment
+        from bot.doors import notifier_for_pass
+        from bot.notifiers import NoPlatformConfigured
+
+        async def one_pass():
+            async with notifier_for_pass(os.environ) as notifier:
+                return await services.dispatcher(notifier).run_once()
 
         try:
-            notifier = notifier_for_environment()
+            report = asyncio.run(one_pass())
         except NoPlatformConfigured as exc:
             print(f"optout-bot: {exc}", file=sys.stderr)
             return 2
-        report = asyncio.run(services.dispatcher(notifier).run_once())
         print(json.dumps(report.as_dict()))
         return 0
     finally:
@@ -147,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start every door whose settings are present")
     run.add_argument("--only", choices=("terminal", "telegram", "discord"))
-    run.add_argument("--now", help="start the clock at this ISO 8601 moment (terminal chat)")
+    run.add_argument("--now", help="start the bot's clock at this ISO 8601 moment; it runs on")
     run.set_defaults(func=cmd_run)
 
     chat = sub.add_parser("chat", help="chat in the terminal (no token needed)")
@@ -165,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = kb_sub.add_parser("check", help="validate the knowledge base")
     check.add_argument("--dir", help="knowledge folder (default: OPTOUT_KNOWLEDGE_DIR or built in)")
     check.set_defaults(func=cmd_kb_check)
+
+    dsc = sub.add_parser("discord", help="Discord tools")
+    dsc_sub = dsc.add_subparsers(dest="discord_command", required=True)
+    dsc_sub.add_parser("sync", help="register the slash commands now").set_defaults(
+        func=cmd_discord_sync
+    )
 
     rem = sub.add_parser("reminders", help="reminder operations")
     rem_sub = rem.add_subparsers(dest="reminders_command", required=True)

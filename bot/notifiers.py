@@ -1,8 +1,7 @@
-"""Which chat platforms this process can deliver reminders to, from settings."""
+"""Routing each reminder to the notifier of its chat platform."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 from bot.core.reminders import ChatRef
@@ -30,15 +29,3 @@ class RoutingNotifier:
             # Another process (with that platform's token) delivers it; retry later.
             raise TransientFailure(None)
         await notifier.send(chat, text)
-
-
-def notifier_for_environment(environ: Mapping[str, str] | None = None) -> RoutingNotifier:
-    env = os.environ if environ is None else environ
-    notifiers: dict[str, Notifier] = {}
-    if env.get("TELEGRAM_BOT_TOKEN"):
-        from bot.telegram.notifier import notifier_from_environment
-
-        notifiers["telegram"] = notifier_from_environment(env)
-    if not notifiers:
-        raise NoPlatformConfigured("no chat platform configured: set TELEGRAM_BOT_TOKEN")
-    return RoutingNotifier(notifiers)

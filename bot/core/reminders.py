@@ -1,15 +1,16 @@
 """Reminder rules: who gets which reminder, when, and in which words. Pure and synchronous.
 
 A subscription holds only what delivery needs (platform, chat id, region, language, time zone,
-check-up cadence, created time). Reminders are computed from it, the knowledge base and a time
-window; storage keeps them by a dedupe key so that none is scheduled twice.
+check-up cadence, created time, and the ids of the knowledge base's events when it subscribed).
+Reminders are computed from it, the knowledge base and a time window; storage keeps them by a
+dedupe key so that none is scheduled twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -20,7 +21,7 @@ from bot.core.knowledge import COUNTRY_CODES, Event, KnowledgeBase
 from bot.core.regions import region_display_name
 
 Cadence = Literal["off", "monthly", "quarterly"]
-ReminderKind = Literal["deadline", "checkup"]
+ReminderKind = Literal["deadline", "checkup", "notice"]
 Delivery = Literal["on_time", "late", "skip"]
 
 CADENCES: tuple[Cadence, ...] = ("off", "monthly", "quarterly")
@@ -31,6 +32,9 @@ DELIVERY_TIME = dt.time(10, 0)
 LATE_AFTER = dt.timedelta(minutes=30)
 FALLBACK_ZONE = "UTC"
 CHECKUP_PREFIX = "checkup:"
+NOTICE_PREFIX = "notice:"
+# A notice has no offset before its event; -1 keeps it apart from every deadline reminder's key.
+NOTICE_OFFSET = -1
 STOP_LINE = 'To stop these reminders, send "unsubscribe".'
 CHECKUP_STEPS_INTENT = "opt_out_steps"
 
@@ -54,6 +58,9 @@ class Subscription:
     checkup: Cadence
     created_at: dt.datetime
     active: bool = True
+    # Event ids the knowledge base held when this subscription began (or changed region): no
+    # new-event notice for them. None until the dispatcher's next pass settles it.
+    known_events: frozenset[str] | None = None
 
     @property
     def chat(self) -> ChatRef:
@@ -61,7 +68,7 @@ class Subscription:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return zone_info(self.timezone)
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ class Reminder:
 
     subscription_id: int
     kind: ReminderKind
-    subject: str  # an event id, or "checkup:<period>"
+    subject: str  # an event id, "checkup:<period>" or "notice:<event id>"
     offset_days: int
     due_at: dt.datetime  # UTC
     expires_at: dt.datetime  # UTC: after this the reminder is pointless and is skipped
@@ -81,6 +88,12 @@ class Reminder:
 
 
 # --- time zones --------------------------------------------------------------------------------
+
+
+@cache
+def zone_info(name: str) -> ZoneInfo:
+    # ZoneInfo's own cache keeps only 8 zones: with subscribers in more, it re-reads tz files.
+    return ZoneInfo(name)
 
 
 def is_valid_zone(name: str) -> bool:
@@ -177,18 +190,64 @@ def checkup_reminders(sub: Subscription, start: dt.datetime, end: dt.datetime) -
         day = following
 
 
+def new_event_notices(
+    sub: Subscription, kb: KnowledgeBase, now: dt.datetime, end: dt.datetime
+) -> list[Reminder]:
+    """A notice for each event concerning the subscriber's region that the knowledge base gained
+    after the subscription began, unless the event is already over. Due at the next 10:00 local
+    time, or at once when the event would be over by then. The dedupe key keeps the first one
+    scheduled, so repeating this later never moves or repeats a notice."""
+    if sub.known_events is None:
+        return []  # not settled yet: every event might have been known when subscribing
+    if sub.known_events.issuperset(kb.event_index):
+        return []  # the usual case, answered without looking at regions
+    zone = sub.zone
+    result = []
+    for event in kb.events_for(sub.region):
+        if event.id in sub.known_events:
+            continue
+        expires = _day_end(event.date, zone)
+        if now >= expires:
+            continue
+        due = _next_delivery(now, zone)
+        if due >= expires:
+            due = now
+        if due < end:
+            subject = NOTICE_PREFIX + event.id
+            result.append(Reminder(sub.id, "notice", subject, NOTICE_OFFSET, due, expires))
+    return result
+
+
 def reminders_between(
     sub: Subscription,
     kb: KnowledgeBase,
     start: dt.datetime,
     end: dt.datetime,
     offsets: tuple[int, ...] = DEFAULT_OFFSETS,
+    *,
+    now: dt.datetime | None = None,
 ) -> list[Reminder]:
-    """Every reminder for this subscription due in [start, end), none due before it was made."""
+    """Every reminder for this subscription due in [start, end), none due before it was made.
+    With `now`, also the notices of events new to it; a notice replaces its event's deadline
+    reminders due up to it, which the subscriber missed while the event was unknown."""
     if not sub.active:
         return []
     found = deadline_reminders(sub, kb, start, end, offsets) + checkup_reminders(sub, start, end)
+    if now is not None:
+        notices = new_event_notices(sub, kb, now, end)
+        replaced = {n.subject.removeprefix(NOTICE_PREFIX): n.due_at for n in notices}
+        found = [
+            r
+            for r in found
+            if r.kind != "deadline" or r.subject not in replaced or r.due_at > replaced[r.subject]
+        ]
+        found += notices
     return sorted(found, key=lambda r: (r.due_at, r.subject, -r.offset_days))
+
+
+def event_ids(kb: KnowledgeBase) -> frozenset[str]:
+    """What a subscription beginning now knows: every event id in the knowledge base."""
+    return frozenset(kb.event_index)
 
 
 def delivery(
@@ -218,6 +277,13 @@ def _superseded(
         for offset in offsets
         if offset < reminder.offset_days
     )
+
+
+def _next_delivery(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """The first 10:00 local at or after `moment`."""
+    day = moment.astimezone(zone).date()
+    due = local_delivery(day, zone)
+    return due if due >= moment else local_delivery(day + dt.timedelta(days=1), zone)
 
 
 def _day_end(day: dt.date, zone: ZoneInfo) -> dt.datetime:
@@ -252,31 +318,58 @@ def reminder_text(
     event is no longer in the knowledge base."""
     if reminder.kind == "checkup":
         return _checkup_text(sub, kb, late)
-    event = kb.event_index.get(reminder.subject)
+    notice = reminder.kind == "notice"
+    event = kb.event_index.get(
+        reminder.subject.removeprefix(NOTICE_PREFIX) if notice else reminder.subject
+    )
     if event is None:
         return None
     days_left = (event.date - now.astimezone(sub.zone).date()).days
+    if notice:
+        return _notice_text(event, days_left, sub, kb, late)
     return _deadline_text(event, days_left, sub, kb, late)
 
 
 def _deadline_text(
     event: Event, offset: int, sub: Subscription, kb: KnowledgeBase, late: bool
 ) -> str:
-    when = format_date(event.date)
-    if offset <= 0:
-        head = f"Today, {when}: {event.title}."
-    elif offset == 1:
-        head = f"Tomorrow, {when}: {event.title}."
-    else:
-        head = f"In {offset} days, on {when}: {event.title}."
     place = region_display_name(sub.region, kb)
-    parts = [f"Reminder. {head}"]
+    parts = [f"Reminder. {_when(event, offset)}"]
     if late:
         parts.append("This reminder is late: the bot could not send it at its time.")
-    parts += [
-        f"Why you get this: you subscribed to deadline reminders for {place}, and this date concerns {place}.",
-        f"What to do: {event.what_to_do}",
-    ]
+    parts.append(
+        f"Why you get this: you subscribed to deadline reminders for {place}, and this date concerns {place}."
+    )
+    return _with_action(parts, event)
+
+
+def _notice_text(
+    event: Event, offset: int, sub: Subscription, kb: KnowledgeBase, late: bool
+) -> str:
+    place = region_display_name(sub.region, kb)
+    parts = [f"New date for {place}. {_when(event, offset)}"]
+    if late:
+        parts.append("This notice is late: the bot could not send it at its time.")
+    parts.append(
+        f"Why you get this: this date was added after you subscribed to reminders for {place}, "
+        f"and it concerns {place}. You are told once about each new date; the usual reminders "
+        "before it follow."
+    )
+    return _with_action(parts, event)
+
+
+def _when(event: Event, offset: int) -> str:
+    when = format_date(event.date)
+    if offset <= 0:
+        return f"Today, {when}: {event.title}."
+    if offset == 1:
+        return f"Tomorrow, {when}: {event.title}."
+    return f"In {offset} days, on {when}: {event.title}."
+
+
+def _with_action(parts: list[str], event: Event) -> str:
+    """What to do, the sources and how to stop, after a message's head and reason."""
+    parts.append(f"What to do: {event.what_to_do}")
     if event.sources:
         parts.append("Sources: " + "; ".join(source.url for source in event.sources))
     parts.append(STOP_LINE)

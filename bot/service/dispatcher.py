@@ -19,7 +19,14 @@ from typing import Literal, Protocol
 
 from bot.core.clock import Clock
 from bot.core.knowledge import KnowledgeBase
-from bot.core.reminders import DEFAULT_OFFSETS, ChatRef, delivery, reminder_text, reminders_between
+from bot.core.reminders import (
+    DEFAULT_OFFSETS,
+    ChatRef,
+    delivery,
+    event_ids,
+    reminder_text,
+    reminders_between,
+)
 from bot.service.errors import PermanentRefusal, TransientFailure
 from bot.storage.base import Claim, Outcome, ReminderState, Store
 
@@ -61,13 +68,17 @@ def schedule_reminders(
     kb: KnowledgeBase,
     until: dt.datetime,
     offsets: tuple[int, ...] = DEFAULT_OFFSETS,
+    *,
+    now: dt.datetime | None = None,
 ) -> int:
-    """Store every reminder of every active subscription due before `until`; the dedupe key makes
-    this safe to repeat. Returns how many were new."""
+    """Store every reminder of every active subscription due before `until`, and with `now` the
+    notices of events new to it; the dedupe key makes this safe to repeat. Subscriptions whose
+    known events are not set yet get this knowledge base's first. Returns how many were new."""
+    store.settle_known_events(event_ids(kb))
     added = 0
     chunk = []
     for sub in store.active_subscriptions():
-        chunk += reminders_between(sub, kb, sub.created_at, until, offsets)
+        chunk += reminders_between(sub, kb, sub.created_at, until, offsets, now=now)
         if len(chunk) >= SCHEDULE_CHUNK:
             added += store.schedule(chunk)
             chunk = []
@@ -146,9 +157,9 @@ class Dispatcher:
         """One pass: schedule what is coming, then claim and send due reminders until none is left."""
         report = PassReport()
         if schedule:
-            until = self.clock.now() + self.horizon
+            now = self.clock.now()
             report.scheduled = await asyncio.to_thread(
-                schedule_reminders, self.store, self.kb, until, self.offsets
+                schedule_reminders, self.store, self.kb, now + self.horizon, self.offsets, now=now
             )
         while True:
             claims = await asyncio.to_thread(

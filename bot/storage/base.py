@@ -1,7 +1,8 @@
 """The storage port: subscriptions and their reminders, typed to our domain.
 
 It stores no names and no message text: a subscription is platform, chat id, region, language,
-time zone, check-up cadence and created time; a reminder is its dedupe key, times and state.
+time zone, check-up cadence, created time and the knowledge base's event ids at that time; a
+reminder is its dedupe key, times and state.
 """
 
 from __future__ import annotations
@@ -54,8 +55,11 @@ class Store(Protocol):
         timezone: str,
         checkup: Cadence,
         created_at: dt.datetime,
+        known_events: Iterable[str] | None = None,
     ) -> Subscription:
-        """Subscribe a chat, or renew its subscription (new settings, new created time)."""
+        """Subscribe a chat, or renew its subscription (new settings, new created time).
+        known_events: the knowledge base's event ids now, which will bring no new-event notice;
+        None leaves them to settle_known_events."""
         ...
 
     def subscription_for(self, platform: str, chat_id: str) -> Subscription | None: ...
@@ -69,7 +73,8 @@ class Store(Protocol):
         timezone: str | None = None,
         checkup: Cadence | None = None,
     ) -> Subscription:
-        """Change settings; reminders not yet sent are dropped, to be scheduled anew."""
+        """Change settings; reminders not yet sent are dropped, to be scheduled anew. A new
+        region also drops the known events, as if subscribing anew."""
         ...
 
     def deactivate(self, subscription_id: int) -> None:
@@ -80,7 +85,14 @@ class Store(Protocol):
         """Delete every row about this chat; returns how many subscriptions went."""
         ...
 
-    def active_subscriptions(self) -> Iterator[Subscription]: ...
+    def active_subscriptions(self) -> Iterator[Subscription]:
+        """Every active subscription by id, read a page at a time."""
+        ...
+
+    def settle_known_events(self, event_ids: Iterable[str]) -> int:
+        """Give these event ids as known to every subscription whose known events are not set
+        yet; returns how many subscriptions were settled."""
+        ...
 
     def schedule(self, reminders: Iterable[Reminder]) -> int:
         """Add reminders, ignoring any whose dedupe key exists; returns how many were new."""

@@ -41,6 +41,15 @@ SQLITE_MIGRATIONS: list[str] = [
     );
     CREATE INDEX reminders_due ON reminders (due_at) WHERE state = 'scheduled';
     """,
+    # 2: the event ids known when a subscription began (a JSON array), for new-event notices.
+    """
+    ALTER TABLE subscriptions ADD COLUMN known_events TEXT;
+    """,
+    # 3: claims read due reminders in (due_at, id) order and stop at the batch size.
+    """
+    CREATE INDEX reminders_claim ON reminders (due_at, id) WHERE state = 'scheduled';
+    DROP INDEX reminders_due;
+    """,
 ]
 
 POSTGRES_MIGRATIONS: list[str] = [
@@ -73,6 +82,16 @@ POSTGRES_MIGRATIONS: list[str] = [
         UNIQUE (subscription_id, subject, offset_days)
     );
     CREATE INDEX reminders_due ON reminders (due_at) WHERE state = 'scheduled';
+    """,
+    # 2: the event ids known when a subscription began, for new-event notices.
+    """
+    ALTER TABLE subscriptions ADD COLUMN known_events TEXT[];
+    """,
+    # 3: claims read due reminders in (due_at, id) order and stop at the batch size, instead of
+    # sorting every due reminder on each claim (slow when many are due at once).
+    """
+    CREATE INDEX reminders_claim ON reminders (due_at, id) WHERE state = 'scheduled';
+    DROP INDEX reminders_due;
     """,
 ]
 

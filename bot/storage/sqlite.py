@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +16,11 @@ from bot.storage.base import Claim, Outcome, empty_stats
 from bot.storage.migrations import migrate_sqlite
 
 _SUBSCRIPTION_COLUMNS = (
-    "id, platform, chat_id, region, language, timezone, checkup, created_at, active"
+    "id, platform, chat_id, region, language, timezone, checkup, created_at, active, known_events"
 )
 _REMINDER_COLUMNS = "id, subscription_id, kind, subject, offset_days, due_at, expires_at, attempts"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+PAGE = 5000
 
 
 class SqliteStore:
@@ -46,16 +49,28 @@ class SqliteStore:
         timezone: str,
         checkup: Cadence,
         created_at: dt.datetime,
+        known_events: Iterable[str] | None = None,
     ) -> Subscription:
+        known = None if known_events is None else _known_text(known_events)
         with self._write() as conn:
             row = conn.execute(
                 "INSERT INTO subscriptions (platform, chat_id, region, language, timezone, checkup,"
-                " created_at, active) VALUES (?, ?, ?, ?, ?, ?, ?, 1)"
+                " created_at, active, known_events) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)"
                 " ON CONFLICT (platform, chat_id) DO UPDATE SET region = excluded.region,"
                 " language = excluded.language, timezone = excluded.timezone,"
-                " checkup = excluded.checkup, created_at = excluded.created_at, active = 1"
+                " checkup = excluded.checkup, created_at = excluded.created_at, active = 1,"
+                " known_events = excluded.known_events"
                 f" RETURNING {_SUBSCRIPTION_COLUMNS}",
-                (platform, chat_id, region, language, timezone, checkup, _micros(created_at)),
+                (
+                    platform,
+                    chat_id,
+                    region,
+                    language,
+                    timezone,
+                    checkup,
+                    _micros(created_at),
+                    known,
+                ),
             ).fetchone()
             conn.execute(
                 "DELETE FROM reminders WHERE subscription_id = ? AND state = 'scheduled'", (row[0],)
@@ -89,9 +104,13 @@ class SqliteStore:
         with self._write() as conn:
             if changes:
                 assignments = ", ".join(f"{name} = ?" for name in changes)
+                params = [*changes.values()]
+                if region is not None:  # a new region is a new start; SET reads the old one
+                    assignments += ", known_events = CASE WHEN region = ? THEN known_events END"
+                    params.append(region)
                 conn.execute(
                     f"UPDATE subscriptions SET {assignments} WHERE id = ?",
-                    (*changes.values(), subscription_id),
+                    (*params, subscription_id),
                 )
                 conn.execute(
                     "DELETE FROM reminders WHERE subscription_id = ? AND state = 'scheduled'",
@@ -126,11 +145,26 @@ class SqliteStore:
             return cursor.rowcount
 
     def active_subscriptions(self) -> Iterator[Subscription]:
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE active = 1 ORDER BY id"
-            ).fetchall()
-        return iter([_subscription(row) for row in rows])
+        after = 0
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions"
+                    " WHERE active = 1 AND id > ? ORDER BY id LIMIT ?",
+                    (after, PAGE),
+                ).fetchall()
+            yield from (_subscription(row) for row in rows)
+            if len(rows) < PAGE:
+                return
+            after = rows[-1][0]
+
+    def settle_known_events(self, event_ids: Iterable[str]) -> int:
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE subscriptions SET known_events = ? WHERE known_events IS NULL",
+                (_known_text(event_ids),),
+            )
+            return cursor.rowcount
 
     # --- reminders -------------------------------------------------------------------------------
 
@@ -282,7 +316,18 @@ def _subscription(row: tuple) -> Subscription:
         checkup=row[6],
         created_at=_moment(row[7]),
         active=bool(row[8]),
+        known_events=_known_set(row[9]),
     )
+
+
+def _known_text(event_ids: Iterable[str]) -> str:
+    return json.dumps(sorted(set(event_ids)))
+
+
+@lru_cache(maxsize=256)
+def _known_set(text: str | None) -> frozenset[str] | None:
+    # Most subscriptions share one text: one set for all of them.
+    return None if text is None else frozenset(json.loads(text))
 
 
 def _reminder(row: tuple) -> Reminder:

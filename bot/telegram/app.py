@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 import traceback
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import (
     BotCommand,
@@ -56,6 +56,9 @@ from bot.telegram.render import (
 )
 from bot.telegram.settings import TelegramSettings
 
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
@@ -99,10 +102,12 @@ class FeedbackTally:
 
 class BotData:
     """context.bot_data: what handlers reach through the context. PTB creates it with no
-    arguments; build_application fills it in. The reminder door adds its commands here."""
+    arguments; build_application fills it in. The reminder door adds its commands here, and
+    the services (subscriptions, store) its handlers use."""
 
     def __init__(self) -> None:
         self.service: ConversationService | None = None
+        self.services: Services | None = None
         self.feedback = FeedbackTally()
         self.commands: list[BotCommand] = [BotCommand(n, d) for n, d in QUESTION_COMMANDS]
 
@@ -118,6 +123,13 @@ class TelegramContext(CallbackContext[ExtBot, dict, dict, BotData]):
     @property
     def feedback(self) -> FeedbackTally:
         return self.bot_data.feedback
+
+    @property
+    def services(self) -> Services:
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("the reminder handlers were not added (add_reminder_handlers)")
+        return services
 
 
 TelegramApplication = Application[ExtBot, TelegramContext, dict, dict, BotData, Any]
@@ -183,7 +195,7 @@ class _Unlisted(filters.MessageFilter):
 
     def filter(self, message: Message) -> bool:
         listed = {c.command for c in self._bot_data.commands} | {"start"}
-        return _command_name(message.text or "") not in listed
+        return command_name(message.text or "") not in listed
 
 
 async def publish_commands(app: TelegramApplication) -> None:
@@ -199,18 +211,18 @@ async def on_command(update: Update, context: TelegramContext) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    name = _command_name(message.text)
+    name = command_name(message.text)
     argument = " ".join(context.args or [])
-    reply = await context.service.command(_chat_key(message), name, argument)
-    await _send(context, message, reply, quote=True)
+    reply = await context.service.command(chat_key(message), name, argument)
+    await send_reply(context, message, reply, quote=True)
 
 
 async def on_private_text(update: Update, context: TelegramContext) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    reply = await context.service.ask(_chat_key(message), message.text)
-    await _send(context, message, reply, quote=True)
+    reply = await context.service.ask(chat_key(message), message.text)
+    await send_reply(context, message, reply, quote=True)
 
 
 async def on_group_reply(update: Update, context: TelegramContext) -> None:
@@ -220,11 +232,11 @@ async def on_group_reply(update: Update, context: TelegramContext) -> None:
         return
     if replied.from_user is None or replied.from_user.id != context.bot.id:
         return  # a reply to someone else
-    reply = await context.service.ask(_chat_key(message), message.text)
+    reply = await context.service.ask(chat_key(message), message.text)
     if reply.kind in QUIET_IN_GROUPS:
         log.info("telegram group reply not sent chat=%s kind=%s", message.chat_id, reply.kind)
         return
-    await _send(context, message, reply, quote=True)
+    await send_reply(context, message, reply, quote=True)
 
 
 # --- buttons -----------------------------------------------------------------------------------
@@ -236,8 +248,11 @@ async def on_button(update: Update, context: TelegramContext) -> None:
         return
     press = decode_press(query.data)
     message = query.message
-    known = press is not None and (
-        press.intent is None or press.intent in context.service.answerer.kb.intents
+    # Command presses belong to the reminder door, which sees them first when it is there.
+    known = (
+        press is not None
+        and press.action != "command"
+        and (press.intent is None or press.intent in context.service.answerer.kb.intents)
     )
     if press is None or not known or message is None:
         await on_old_button(update, context)
@@ -246,17 +261,17 @@ async def on_button(update: Update, context: TelegramContext) -> None:
         await _count_feedback(query, press, message, context)
         return
     await query.answer()
-    chat = _chat_key(message)
+    chat = chat_key(message)
     log.info(
         "telegram button chat=%s action=%s intent=%s", message.chat.id, press.action, press.intent
     )
     if press.action in ("pick", "none"):
-        await _edit_keyboard(query, None)  # the choice is made: the menu goes
+        await edit_keyboard(query, None)  # the choice is made: the menu goes
     if press.action == "none":
         reply = await context.service.command(chat, "topics")
     else:
         reply = await context.service.topic(chat, press.intent or "help")
-    await _send(context, message, reply, quote=False)
+    await send_reply(context, message, reply, quote=False)
 
 
 async def on_old_button(update: Update, context: TelegramContext) -> None:
@@ -279,10 +294,10 @@ async def _count_feedback(
     log.info("telegram feedback intent=%s vote=%s", press.intent, press.vote)
     await query.answer(FEEDBACK_THANKS)
     if isinstance(message, Message):  # one vote per message: the 👍/👎 row goes
-        await _edit_keyboard(query, without_feedback(message.reply_markup))
+        await edit_keyboard(query, without_feedback(message.reply_markup))
 
 
-async def _edit_keyboard(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+async def edit_keyboard(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
     try:
         await query.edit_message_reply_markup(reply_markup=markup)
     except BadRequest as exc:  # too old to edit, or already edited: the answer still goes out
@@ -329,7 +344,7 @@ async def on_inline_query(update: Update, context: TelegramContext) -> None:
 # --- sending -----------------------------------------------------------------------------------
 
 
-async def _send(
+async def send_reply(
     context: TelegramContext, anchor: MaybeInaccessibleMessage, reply: Reply, *, quote: bool
 ) -> None:
     """The reply in the anchor's chat (and forum thread); in groups the first part quotes it."""
@@ -369,13 +384,13 @@ def _wants_feedback(service: ConversationService, reply: Reply) -> bool:
     return reply.kind == "answer" and intent is not None and intent.kind == "topic"
 
 
-def _command_name(text: str) -> str:
+def command_name(text: str) -> str:
     """ "/Start@optout_bot CA" -> "start"."""
     first = text.split(maxsplit=1)[0] if text.strip() else ""
     return first.lstrip("/").split("@")[0].lower()
 
 
-def _chat_key(message: MaybeInaccessibleMessage) -> ChatKey:
+def chat_key(message: MaybeInaccessibleMessage) -> ChatKey:
     return ChatKey(PLATFORM, str(message.chat.id))
 
 

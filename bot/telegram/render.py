@@ -11,7 +11,7 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from bot.core.reply import CitedSource, Reply, Topic
+from bot.core.reply import CitedSource, CommandButton, Reply, Topic
 
 MAX_MESSAGE = MessageLimit.MAX_TEXT_LENGTH  # 4096, counted in UTF-16 units after parsing
 MAX_CALLBACK_BYTES = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes
@@ -24,27 +24,43 @@ CALLBACK_VERSION = "v1"
 NONE_OF_THESE = "None of these"
 THUMBS = {"up": "👍", "down": "👎"}
 
-Action = Literal["topic", "pick", "none", "feedback"]
+Action = Literal["topic", "pick", "none", "feedback", "command"]
 Vote = Literal["up", "down"]
-_CODES: dict[Action, str] = {"topic": "t", "pick": "d", "none": "n", "feedback": "f"}
+_CODES: dict[Action, str] = {
+    "topic": "t",
+    "pick": "d",
+    "none": "n",
+    "feedback": "f",
+    "command": "c",
+}
 _ACTIONS = {code: action for action, code in _CODES.items()}
 _INTENT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,48}$")
+# A command a button sends for the user: "checkup monthly", "forget confirm", "unsubscribe".
+_COMMAND = re.compile(r"^[a-z]{1,32}( [A-Za-z0-9_./+-]{1,48})?$")
+# Every command press, whatever the command: the reminder door's CallbackQueryHandler pattern.
+COMMAND_PRESS = re.compile(rf"^{CALLBACK_VERSION}\|{_CODES['command']}\|")
+MAX_COMMANDS_IN_A_ROW = 3
 
 
 @dataclass(frozen=True)
 class ButtonPress:
     """What a callback button asks for: a topic (follow-up or menu), a "did you mean" pick,
-    "none of these", or a 👍/👎 on an answer."""
+    "none of these", a 👍/👎 on an answer, or a command sent for the user."""
 
     action: Action
     intent: str | None = None
     vote: Vote | None = None
+    command: str | None = None
 
     def encode(self) -> str | None:
         """The callback_data, or None when it would not fit Telegram's 64 bytes."""
         parts = [CALLBACK_VERSION, _CODES[self.action]]
         if self.action == "feedback":
             parts.append(self.vote or "")
+        if self.action == "command":
+            if not _COMMAND.match(self.command or ""):
+                return None
+            parts.append(self.command or "")
         if self.intent is not None:
             parts.append(self.intent)
         data = "|".join(parts)
@@ -66,6 +82,8 @@ def decode_press(data: object) -> ButtonPress | None:
         return ButtonPress(action, args[0])
     if action == "feedback" and len(args) == 2 and args[0] in THUMBS and _INTENT_ID.match(args[1]):
         return ButtonPress("feedback", args[1], args[0])  # type: ignore[arg-type]
+    if action == "command" and len(args) == 1 and _COMMAND.match(args[0]):
+        return ButtonPress("command", command=args[0])
     return None
 
 
@@ -114,6 +132,12 @@ def _sources_blocks(reply: Reply, limit: int) -> list[str]:
     if not reply.sources:
         return []
     return _pack(["Sources:", *_source_items(reply.sources, limit)], " ", limit)
+
+
+def plain_messages(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Plain text (a reminder) as escaped HTML messages, split at paragraphs under `limit`."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return _pack([piece for p in paragraphs for piece in _fit(p, limit)], "\n\n", limit)
 
 
 def short_answer(reply: Reply, limit: int = INLINE_ANSWER_CHARS) -> str:
@@ -189,7 +213,8 @@ def _fit(plain: str, limit: int) -> list[str]:
 
 
 def reply_keyboard(reply: Reply, *, feedback: bool = False) -> InlineKeyboardMarkup | None:
-    """URL buttons for the reply's links, then its topic buttons, then 👍/👎 when asked."""
+    """URL buttons for the reply's links, then its topic buttons, its command buttons, then
+    👍/👎 when asked."""
     rows: list[list[InlineKeyboardButton | None]] = [*link_rows(reply)]
     if reply.kind == "did_you_mean":
         rows += _topic_rows(reply.suggestions, "pick")
@@ -197,6 +222,7 @@ def reply_keyboard(reply: Reply, *, feedback: bool = False) -> InlineKeyboardMar
     elif reply.suggestions:
         rows += _topic_rows(reply.suggestions, "topic")
     rows += _topic_rows(reply.follow_ups, "topic")
+    rows += command_rows(reply.commands)
     if feedback and reply.kind == "answer" and reply.intent:
         votes = [
             _callback_button(THUMBS[vote], ButtonPress("feedback", reply.intent, vote))
@@ -217,16 +243,29 @@ def link_rows(reply: Reply) -> list[list[InlineKeyboardButton]]:
     ]
 
 
+def command_rows(commands: tuple[CommandButton, ...]) -> list[list[InlineKeyboardButton | None]]:
+    """Choices side by side ("Off", "Monthly", "Quarterly"); more than a row holds, one a row."""
+    buttons = [
+        _callback_button(c.label, ButtonPress("command", command=c.command)) for c in commands
+    ]
+    if len(buttons) <= MAX_COMMANDS_IN_A_ROW:
+        return [buttons] if buttons else []
+    return [[button] for button in buttons]
+
+
 def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup | None:
     """The same keyboard minus its 👍/👎 row, once a vote is in."""
+    return without_presses(markup, "feedback")
+
+
+def without_presses(
+    markup: InlineKeyboardMarkup | None, action: Action
+) -> InlineKeyboardMarkup | None:
+    """The same keyboard minus the buttons for one kind of press, once it has been used."""
     if markup is None:
         return None
     rows = [
-        [
-            b
-            for b in row
-            if (decode_press(b.callback_data) or ButtonPress("none")).action != "feedback"
-        ]
+        [b for b in row if (decode_press(b.callback_data) or ButtonPress("none")).action != action]
         for row in markup.inline_keyboard
     ]
     rows = [row for row in rows if row]

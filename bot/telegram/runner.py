@@ -1,5 +1,5 @@
 """Running the Telegram door: long polling by default, a webhook when TELEGRAM_WEBHOOK_URL is set,
-and a clean stop on SIGTERM or SIGINT.
+the reminder dispatcher alongside it in the same event loop, and a clean stop on SIGTERM or SIGINT.
 
 The lifecycle is written out rather than left to Application.run_polling() for two reasons: it
 can then run inside an event loop someone else owns (tests, or more doors in one process), and
@@ -15,19 +15,28 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Updater
 
-from bot.service.conversations import ConversationService
+from bot.service.dispatcher import Dispatcher
 from bot.telegram.app import TelegramApplication, build_application
+from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.reminders import add_reminder_handlers
 from bot.telegram.settings import TelegramSettings
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
 
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 10  # seconds a getUpdates long poll waits on Telegram's side
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# The dispatcher stops between passes; a pass still sending after this long is cancelled, and
+# its claimed reminders go out again once their lease expires (delivery is at least once).
+DISPATCHER_GRACE = 10.0
 
 
 class TelegramStartError(RuntimeError):
@@ -103,20 +112,59 @@ async def _start_receiving(
     await app.start()
 
 
-async def serve(app: TelegramApplication, settings: TelegramSettings, stop: asyncio.Event) -> None:
-    """Answer until `stop` is set."""
+@contextlib.asynccontextmanager
+async def dispatching(
+    dispatcher: Dispatcher, *, grace: float = DISPATCHER_GRACE
+) -> AsyncIterator[Dispatcher]:
+    """The dispatcher's loop running in this event loop for the duration of the block."""
+    task = asyncio.create_task(dispatcher.run_forever(), name="reminder-dispatcher")
+    log.info("reminder dispatcher started")
+    try:
+        yield dispatcher
+    finally:
+        dispatcher.stop()
+        try:
+            await asyncio.wait_for(task, grace)
+        except TimeoutError:
+            log.warning("reminder dispatcher cancelled after %ss: a pass was still sending", grace)
+        log.info("reminder dispatcher stopped")
+
+
+async def serve(
+    app: TelegramApplication,
+    settings: TelegramSettings,
+    stop: asyncio.Event,
+    services: Services | None = None,
+) -> None:
+    """Answer, and with services deliver reminders through the Application's bot, until `stop`
+    is set; then the dispatcher stops before the Application does."""
     async with running(app, settings):
-        await stop.wait()
+        if services is None:
+            await stop.wait()
+            return
+        dispatcher = services.dispatcher(TelegramNotifier(app.bot))
+        async with dispatching(dispatcher):
+            await stop.wait()
 
 
-def run_telegram(settings: TelegramSettings, service: ConversationService) -> int:
-    """Run the Telegram bot until SIGTERM or SIGINT; the exit status for the command line."""
-    return run_application(build_application(settings, service), settings)
+def build_telegram(settings: TelegramSettings, services: Services) -> TelegramApplication:
+    """The Application with the question and the reminder handlers; not started."""
+    app = build_application(settings, services.conversations)
+    add_reminder_handlers(app, services)
+    return app
 
 
-def run_application(app: TelegramApplication, settings: TelegramSettings) -> int:
-    """Run an Application from build_application(), perhaps with more handlers added (the
-    reminder commands), until SIGTERM or SIGINT."""
+def run_telegram(settings: TelegramSettings, services: Services) -> int:
+    """Run the Telegram bot and the reminder dispatcher until SIGTERM or SIGINT; the exit status
+    for the command line. The caller closes the services (the store) afterwards."""
+    return run_application(build_telegram(settings, services), settings, services)
+
+
+def run_application(
+    app: TelegramApplication, settings: TelegramSettings, services: Services | None = None
+) -> int:
+    """Run an Application from build_application() until SIGTERM or SIGINT; with services, the
+    reminder dispatcher too."""
     if not logging.getLogger().handlers:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -128,7 +176,7 @@ def run_application(app: TelegramApplication, settings: TelegramSettings) -> int
         for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, stop.set)
         try:
-            await serve(app, settings, stop)
+            await serve(app, settings, stop, services)
         finally:
             for sig in STOP_SIGNALS:
                 loop.remove_signal_handler(sig)

@@ -2,14 +2,20 @@
 
 It serves POST /bot<token>/<method> like api.telegram.org: getUpdates hands out queued updates
 and honours the offset, every other call is recorded. See research/platforms.md part B1.
+
+For reminder delivery it can refuse chats (403, 400 "chat not found"), answer one call with an
+error (a 429 with retry_after), move a group to a new id, and enforce a flood limit: at most
+`flood_limit` sendMessage calls in any second, a 429 beyond it, as Telegram does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -42,13 +48,30 @@ class ApiError:
     code: int
     description: str
     retry_after: int | None = None
+    migrate_to_chat_id: int | None = None
+
+
+BLOCKED = ApiError(403, "Forbidden: bot was blocked by the user")
+CHAT_NOT_FOUND = ApiError(400, "Bad Request: chat not found")
+
+
+def flooded(retry_after: int = 1) -> ApiError:
+    return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
 
 
 class FakeBotApi:
-    def __init__(self, token: str = TOKEN):
+    def __init__(self, token: str = TOKEN, *, flood_limit: int | None = None):
         self.token = token
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.call_times: list[float] = []  # time.monotonic() of each call in `calls`
         self.errors: dict[int, ApiError] = {}  # canned per chat id, for sendMessage
+        self.next_errors: dict[int, list[ApiError]] = {}  # one per sendMessage, then none
+        self.members: dict[tuple[int, int], str] = {}  # (chat, user) -> status; else "member"
+        self.flood_limit = flood_limit  # sendMessage calls allowed in any one second
+        self.flood_answers = 0  # 429s answered for the flood limit
+        self.delivered = 0  # sendMessage calls that succeeded
+        self.latency = 0.0  # seconds each sendMessage takes to answer, as over a network
+        self._recent_sends: collections.deque[float] = collections.deque()
         self.reject_token = False  # every call answers 401, as for a revoked token
         self.base_url = ""
         self._updates: list[dict] = []
@@ -78,8 +101,13 @@ class FakeBotApi:
 
     # --- updates the tests queue --------------------------------------------------------------
 
-    def user(self, user_id: int, first_name: str = "Alice") -> dict:
-        return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+    def user(self, user_id: int, first_name: str = "Alice", language: str = "en") -> dict:
+        return {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            "language_code": language,
+        }
 
     def message(
         self,
@@ -90,6 +118,7 @@ class FakeBotApi:
         user_id: int | None = None,
         first_name: str = "Alice",
         reply_to: dict | None = None,
+        language: str = "en",
     ) -> dict:
         """Queue a message from a user; a leading /command gets its bot_command entity."""
         chat = {"id": chat_id, "type": chat_type}
@@ -98,7 +127,7 @@ class FakeBotApi:
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": chat,
-            "from": self.user(user_id or abs(chat_id), first_name),
+            "from": self.user(user_id or abs(chat_id), first_name, language),
             "text": text,
         }
         if text.startswith("/"):
@@ -124,6 +153,30 @@ class FakeBotApi:
             }
         )
         return query_id
+
+    def my_chat_member(
+        self, chat_id: int, status: str, *, old: str = "member", user_id: int | None = None
+    ) -> None:
+        """Queue the bot's own membership change: "kicked" when a user blocks it or a group
+        bans it, "left" when a group removes it."""
+        chat_type = "private" if chat_id > 0 else "supergroup"
+        chat = {"id": chat_id, "type": chat_type}
+        chat |= {"first_name": "Alice"} if chat_type == "private" else {"title": "Group"}
+        member = {"user": BOT_USER}
+        new_member = {**member, "status": status}
+        if status == "kicked":
+            new_member["until_date"] = 0
+        self.queue(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": self.user(user_id or abs(chat_id)),
+                    "date": int(time.time()),
+                    "old_chat_member": {**member, "status": old},
+                    "new_chat_member": new_member,
+                }
+            }
+        )
 
     def inline_query(self, query: str, user_id: int = 1001) -> str:
         query_id = f"iq{next(self._update_ids)}"
@@ -187,6 +240,7 @@ class FakeBotApi:
         if method != "getUpdates":
             async with self._changed:
                 self.calls.append((method, params))
+                self.call_times.append(time.monotonic())
                 self._changed.notify_all()
         return await handler(params)
 
@@ -206,6 +260,7 @@ class FakeBotApi:
 
     async def _m_getUpdates(self, params: dict) -> web.Response:
         self.calls.append(("getUpdates", params))
+        self.call_times.append(time.monotonic())
         offset = int(params.get("offset") or 0)
         self._updates = [u for u in self._updates if u["update_id"] >= offset]  # confirmed
         if not self._updates and float(params.get("timeout") or 0):
@@ -216,8 +271,16 @@ class FakeBotApi:
 
     async def _m_sendMessage(self, params: dict) -> web.Response:
         chat_id = int(params["chat_id"])
+        if self.flood_limit is not None and (wait := self._flood_wait()):
+            self.flood_answers += 1
+            return _error(flooded(wait))
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if self.next_errors.get(chat_id):
+            return _error(self.next_errors[chat_id].pop(0))
         if chat_id in self.errors:
             return _error(self.errors[chat_id])
+        self.delivered += 1
         chat_type = "private" if chat_id > 0 else "supergroup"
         message = {
             "message_id": next(self._message_ids),
@@ -230,6 +293,32 @@ class FakeBotApi:
             message["reply_markup"] = params["reply_markup"]
         self.messages.append(message)
         return _ok(message)
+
+    def _flood_wait(self) -> int:
+        """0 when this message fits in the last second's budget, else the seconds to wait."""
+        now = time.monotonic()
+        recent = self._recent_sends
+        while recent and recent[0] <= now - 1.0:
+            recent.popleft()
+        if len(recent) < (self.flood_limit or 0):
+            recent.append(now)
+            return 0
+        return max(1, math.ceil(recent[0] + 1.0 - now))
+
+    async def _m_getChatMember(self, params: dict) -> web.Response:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        status = self.members.get((chat_id, user_id), "member")
+        member: dict[str, Any] = {"status": status, "user": self.user(user_id)}
+        if status == "creator":
+            member |= {"is_anonymous": False}
+        if status == "administrator":
+            rights = (
+                "can_be_edited can_manage_chat can_delete_messages can_manage_video_chats "
+                "can_restrict_members can_promote_members can_change_info can_invite_users "
+                "can_post_stories can_edit_stories can_delete_stories is_anonymous"
+            )
+            member |= dict.fromkeys(rights.split(), False) | {"can_manage_chat": True}
+        return _ok(member)
 
     async def _m_answerCallbackQuery(self, params: dict) -> web.Response:
         return _ok(True)
@@ -263,4 +352,6 @@ def _error(error: ApiError) -> web.Response:
     }
     if error.retry_after is not None:
         body["parameters"] = {"retry_after": error.retry_after}
+    if error.migrate_to_chat_id is not None:
+        body["parameters"] = {"migrate_to_chat_id": error.migrate_to_chat_id}
     return web.json_response(body, status=error.code)

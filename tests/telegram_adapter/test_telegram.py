@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import html
 import logging
 import os
@@ -19,6 +20,7 @@ from telegram import Update
 
 from bot.core.reply import CitedSource, LinkButton, Reply, Topic, render_plain
 from bot.service.conversations import ChatKey, ConversationService
+from bot.storage import open_store
 from bot.telegram.app import (
     FEEDBACK_THANKS,
     OLD_BUTTON,
@@ -510,25 +512,39 @@ def test_settings_defaults_and_repr_hide_secrets():
 # --- the command line ----------------------------------------------------------------------------
 
 
-async def test_cli_runs_the_telegram_bot_and_stops_cleanly_on_sigterm(api):
+async def test_cli_runs_the_bot_and_the_reminders_and_stops_cleanly_on_sigterm(api, tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'optout-bot.db'}")
+    store.add_subscription(
+        "telegram",
+        "2002",
+        region="CA",
+        language="en",
+        timezone="America/Toronto",
+        checkup="off",
+        created_at=dt.datetime(2025, 10, 1, tzinfo=dt.UTC),
+    )
+    store.close()
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": api.token,
         "TELEGRAM_API_BASE_URL": api.base_url,
         "OPTOUT_KNOWLEDGE_DIR": str(KNOWLEDGE_DIR),
+        "OPTOUT_DATA_DIR": str(tmp_path),
     }
     env.pop("TELEGRAM_WEBHOOK_URL", None)
+    env.pop("OPTOUT_DATABASE_URL", None)
+    # Seconds after 10:00 in Toronto on 19 October: the 14-day reminder is due.
+    now = "2025-10-19T14:00:05+00:00"
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
+        *(sys.executable, "-m", "bot.cli", "run", "--now", now),
         cwd=ROOT,
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     try:
+        (reminder,) = await api.wait_for("sendMessage", timeout=30)
+        assert reminder["chat_id"] == "2002" and reminder["text"].startswith("Reminder. In 14")
         (reply,) = await sent_after(api, lambda: api.message("/start CA"))
         assert "For Canada:" in reply["text"]
         process.send_signal(signal.SIGTERM)
@@ -540,6 +556,11 @@ async def test_cli_runs_the_telegram_bot_and_stops_cleanly_on_sigterm(api):
     final = api.requests("getUpdates")[-1]
     assert final["timeout"] == "0" and int(final["offset"]) > 1  # handled updates confirmed
     assert api.token not in (out + err).decode()
+    store = open_store(f"sqlite:///{tmp_path / 'optout-bot.db'}")
+    try:
+        assert store.stats()["sent"] == 1  # recorded before the store was closed
+    finally:
+        store.close()
 
 
 async def test_cli_only_telegram_without_token_explains(tmp_path):

@@ -1,0 +1,1 @@
+"""The Discord door: slash commands under /optout, direct messages, and reminder delivery."""

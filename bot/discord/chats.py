@@ -1,0 +1,28 @@
+"""Which conversation a Discord event belongs to: a user ("user:<id>", their DMs and their own
+slash commands anywhere) or a channel ("channel:<id>", channel reminders). Ids only, never names."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from bot.service.conversations import ChatKey
+
+PLATFORM = "discord"
+
+ChatKind = Literal["user", "channel"]
+
+
+def user_chat(user_id: int) -> ChatKey:
+    return ChatKey(PLATFORM, f"user:{user_id}")
+
+
+def channel_chat(channel_id: int) -> ChatKey:
+    return ChatKey(PLATFORM, f"channel:{channel_id}")
+
+
+def parse_chat_id(chat_id: str) -> tuple[ChatKind, int]:
+    """ "user:42" -> ("user", 42); ValueError for anything else."""
+    kind, _, number = chat_id.partition(":")
+    if kind not in ("user", "channel") or not number.isdigit():
+        raise ValueError("not a Discord chat id")
+    return kind, int(number)  # type: ignore[return-value]

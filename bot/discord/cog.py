@@ -1,0 +1,303 @@
+"""/optout: every slash command, in one group. Callbacks only translate an interaction into a
+ConversationService or SubscriptionService call and the Reply into embeds; they decide nothing.
+
+Answers are ephemeral in servers unless `share` is set; in a DM with the bot they are ordinary
+messages. Work that touches the store is deferred first (Discord's 3-second window).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.bootstrap import Services
+from bot.core.reminders import CADENCES
+from bot.discord.autocomplete import STOP_VALUE, RegionChoices
+from bot.discord.chats import channel_chat, user_chat
+from bot.discord.views import LANGUAGE, SORRY, answer, private_here, send_text
+
+log = logging.getLogger(__name__)
+
+SHARE = "Post the answer in this channel for everyone (otherwise only you see it)"
+REGION = "A country or group: start typing, for example Germany, UK, EU"
+DM_NOTE = (
+    "Reminders come as direct messages from this bot: keep direct messages from server members "
+    "allowed in this server's privacy settings."
+)
+STOP_CHOICE = app_commands.Choice(name="Stop reminders in this channel", value=STOP_VALUE)
+CANNOT_POST = (
+    "I can't post in this channel. Give me the View Channel and Send Messages permissions here, "
+    "then try again."
+)
+NEED_MANAGE_SERVER = "Only members with the Manage Server permission can set up channel reminders."
+SERVER_ONLY = (
+    "Channel reminders are for server channels. Here, use /optout subscribe to get reminders "
+    "as direct messages."
+)
+BAD_VALUE = "I couldn't read one of the values. Please pick a suggestion or try again."
+COMMANDS_CHANGED = "This command has just changed. Please wait a minute and try again."
+NOT_ALLOWED = "You can't use this command here."
+
+
+@app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+@app_commands.allowed_installs(guilds=True, users=False)
+class OptOutCog(
+    commands.GroupCog,
+    group_name="optout",
+    group_description="LinkedIn's AI training: am I affected, how to opt out, reminders",
+):
+    def __init__(self, services: Services | None):
+        # None only for `optout-bot discord sync`, which publishes commands and answers nothing.
+        self.services = services
+        self._regions: RegionChoices | None = None
+        self._regions_lock = asyncio.Lock()
+        super().__init__()
+
+    @property
+    def _services(self) -> Services:
+        if self.services is None:
+            raise RuntimeError("built without services: command sync only")
+        return self.services
+
+    async def region_choices(self) -> RegionChoices:
+        """The suggestion index, built once (in a thread: it reads every name the core knows)."""
+        async with self._regions_lock:
+            if self._regions is None:
+                self._regions = await asyncio.to_thread(RegionChoices, self._services.answerer)
+        return self._regions
+
+    # --- questions -----------------------------------------------------------------------------
+
+    @app_commands.command(description="Ask about LinkedIn's AI training in your own words")
+    @app_commands.describe(question="For example: how do I opt out?", share=SHARE)
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, 500],
+        share: bool = False,
+    ) -> None:
+        chat = user_chat(interaction.user.id)
+        await answer(
+            interaction,
+            lambda: self._services.conversations.ask(chat, question),
+            ephemeral=private_here(interaction) and not share,
+        )
+
+    @app_commands.command(description="Am I affected? Pick your country or group")
+    @app_commands.describe(country=REGION, share=SHARE)
+    async def affected(
+        self,
+        interaction: discord.Interaction,
+        country: app_commands.Range[str, 1, 100],
+        share: bool = False,
+    ) -> None:
+        chat = user_chat(interaction.user.id)
+        # The value is whatever the user sent, suggestion or not: the core resolves it again.
+        await answer(
+            interaction,
+            lambda: self._services.conversations.affected(chat, country),
+            ephemeral=private_here(interaction) and not share,
+        )
+
+    @app_commands.command(description="How to turn off AI training on LinkedIn, step by step")
+    @app_commands.describe(share=SHARE)
+    async def steps(self, interaction: discord.Interaction, share: bool = False) -> None:
+        await self._question_command(interaction, "steps", share)
+
+    @app_commands.command(name="object", description="The Data Processing Objection form")
+    @app_commands.describe(share=SHARE)
+    async def objection(self, interaction: discord.Interaction, share: bool = False) -> None:
+        await self._question_command(interaction, "object", share)
+
+    @app_commands.command(description="The deadline, and whether it is too late")
+    @app_commands.describe(share=SHARE)
+    async def deadline(self, interaction: discord.Interaction, share: bool = False) -> None:
+        await self._question_command(interaction, "deadline", share)
+
+    @app_commands.command(description="The sources behind the answers")
+    @app_commands.describe(share=SHARE)
+    async def sources(self, interaction: discord.Interaction, share: bool = False) -> None:
+        await self._question_command(interaction, "sources", share)
+
+    async def _question_command(
+        self, interaction: discord.Interaction, name: str, share: bool
+    ) -> None:
+        chat = user_chat(interaction.user.id)
+        await answer(
+            interaction,
+            lambda: self._services.conversations.command(chat, name),
+            ephemeral=private_here(interaction) and not share,
+        )
+
+    # --- reminders by DM -----------------------------------------------------------------------
+
+    @app_commands.command(description="Reminders by direct message before dates for your region")
+    @app_commands.describe(region=REGION)
+    async def subscribe(
+        self, interaction: discord.Interaction, region: app_commands.Range[str, 1, 100]
+    ) -> None:
+        note = DM_NOTE if interaction.guild_id is not None else None
+        await self._reminder_command(interaction, "subscribe", region, note=note)
+
+    @app_commands.command(description="Stop your reminders and delete your subscription")
+    async def unsubscribe(self, interaction: discord.Interaction) -> None:
+        await self._reminder_command(interaction, "unsubscribe")
+
+    @app_commands.command(description="Your next reminders")
+    async def reminders(self, interaction: discord.Interaction) -> None:
+        await self._reminder_command(interaction, "reminders")
+
+    @app_commands.command(description="A monthly or quarterly reminder to check your settings")
+    @app_commands.describe(cadence="How often; leave empty to see your choice")
+    @app_commands.choices(
+        cadence=[app_commands.Choice(name=c.capitalize(), value=c) for c in CADENCES]
+    )
+    async def checkup(self, interaction: discord.Interaction, cadence: str | None = None) -> None:
+        await self._reminder_command(interaction, "checkup", cadence or "")
+
+    @app_commands.command(description="The time zone of your reminders")
+    @app_commands.describe(zone="A zone such as Europe/Berlin or a city; empty to see yours")
+    async def timezone(
+        self,
+        interaction: discord.Interaction,
+        zone: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        await self._reminder_command(interaction, "timezone", zone or "")
+
+    @app_commands.command(description="What the bot keeps about you")
+    @app_commands.describe(share=SHARE)
+    async def privacy(self, interaction: discord.Interaction, share: bool = False) -> None:
+        await answer(
+            interaction,
+            lambda: self._services.subscriptions.handle(
+                user_chat(interaction.user.id), "privacy", "", LANGUAGE
+            ),
+            ephemeral=private_here(interaction) and not share,
+        )
+
+    @app_commands.command(description="Delete everything the bot keeps about you")
+    async def forget(self, interaction: discord.Interaction) -> None:
+        # The reply asks for confirmation with a button ("forget confirm").
+        await self._reminder_command(interaction, "forget")
+
+    async def _reminder_command(
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        argument: str = "",
+        *,
+        note: str | None = None,
+    ) -> None:
+        chat = user_chat(interaction.user.id)
+        await answer(
+            interaction,
+            lambda: self._services.subscriptions.handle(chat, name, argument, LANGUAGE),
+            ephemeral=private_here(interaction),
+            slow=True,
+            note=note,
+        )
+
+    # --- reminders in a channel ----------------------------------------------------------------
+
+    @app_commands.command(
+        name="channel-reminders",
+        description="Reminders in this channel for a region (members with Manage Server)",
+    )
+    @app_commands.describe(region=REGION + "; or stop them")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def channel_reminders(
+        self, interaction: discord.Interaction, region: app_commands.Range[str, 1, 100]
+    ) -> None:
+        channel_id = interaction.channel_id
+        if interaction.guild_id is None or channel_id is None:
+            await send_text(interaction, SERVER_ONLY)
+            return
+        chat = channel_chat(channel_id)
+        subscriptions = self._services.subscriptions
+        if region.strip().lower() in (STOP_VALUE, "stop"):
+            log.info("discord channel reminders stop channel=%s", channel_id)
+            await answer(
+                interaction, lambda: subscriptions.unsubscribe(chat), ephemeral=True, slow=True
+            )
+            return
+        if not can_post(interaction):
+            log.info("discord channel reminders refused channel=%s: cannot post", channel_id)
+            await send_text(interaction, CANNOT_POST)
+            return
+
+        async def subscribe_channel():
+            reply = await subscriptions.subscribe(chat, region, LANGUAGE)
+            # Its buttons would act on the presser's own reminders, not the channel's.
+            return dataclasses.replace(reply, commands=())
+
+        log.info("discord channel reminders channel=%s guild=%s", channel_id, interaction.guild_id)
+        await answer(interaction, subscribe_channel, ephemeral=True, slow=True)
+
+    # --- suggestions ---------------------------------------------------------------------------
+
+    @affected.autocomplete("country")
+    @subscribe.autocomplete("region")
+    async def region_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        regions = await self.region_choices()
+        return [app_commands.Choice(name=c.name, value=c.value) for c in regions.choices(current)]
+
+    @channel_reminders.autocomplete("region")
+    async def channel_region_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        regions = await self.region_choices()
+        found = [app_commands.Choice(name=c.name, value=c.value) for c in regions.choices(current)]
+        if not current.strip() or STOP_VALUE.startswith(current.strip().lower()):
+            found = [STOP_CHOICE, *found]
+        return found[:25]
+
+
+def can_post(interaction: discord.Interaction) -> bool:
+    """Whether the bot may post in the interaction's channel (overwrites included)."""
+    permissions = interaction.app_permissions
+    in_thread = isinstance(interaction.channel, discord.Thread)
+    may_send = permissions.send_messages_in_threads if in_thread else permissions.send_messages
+    return permissions.view_channel and may_send
+
+
+class OptOutTree(app_commands.CommandTree):
+    """Errors answered politely and logged by type: an exception's message may hold user text."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        command = interaction.command.qualified_name if interaction.command else None
+        log.warning(
+            "discord command failed command=%s user=%s error=%s",
+            command,
+            interaction.user.id if interaction.user else None,
+            type(cause).__name__,
+        )
+        if interaction.type is discord.InteractionType.autocomplete:
+            return  # nothing to say: the user sees no suggestions
+        try:
+            await send_text(interaction, polite_error(interaction, error))
+        except discord.HTTPException as exc:
+            log.info("discord error answer not sent error=%s", type(exc).__name__)
+
+
+def polite_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> str:
+    if isinstance(error, app_commands.MissingPermissions):
+        return SERVER_ONLY if interaction.guild_id is None else NEED_MANAGE_SERVER
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return SERVER_ONLY
+    if isinstance(error, app_commands.TransformerError):
+        return BAD_VALUE
+    if isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
+        return COMMANDS_CHANGED
+    if isinstance(error, app_commands.CheckFailure):
+        return NOT_ALLOWED
+    return SORRY

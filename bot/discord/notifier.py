@@ -1,0 +1,131 @@
+"""Reminder delivery on Discord: DMs to "user:<id>", posts to "channel:<id>".
+
+discord.py waits out 429s itself (they are counted here); sends are paced besides, because
+refusals (DMs closed) count towards Discord's 10,000 invalid requests per 10 minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from types import SimpleNamespace
+
+import aiohttp
+import discord
+
+from bot.core.reminders import ChatRef
+from bot.discord.chats import PLATFORM, parse_chat_id
+from bot.discord.render import split_content
+from bot.service.errors import PermanentRefusal, TransientFailure
+
+log = logging.getLogger(__name__)
+
+SENDS_PER_SECOND = 5.0  # well under the global 50 requests/s, leaving room for answers
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class RateLimitCounter:
+    """429 responses seen by one client's HTTP session, from an aiohttp trace: discord.py
+    retries them itself, so they are otherwise invisible."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.trace = aiohttp.TraceConfig()
+        self.trace.on_request_end.append(self._on_request_end)
+
+    async def _on_request_end(
+        self,
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        if params.response.status == 429:
+            self.count += 1
+            log.warning("discord rate limited count=%d", self.count)
+
+
+class Pacer:
+    """Hands out send slots at most `per_second` apart, to every caller together."""
+
+    def __init__(
+        self,
+        per_second: float = SENDS_PER_SECOND,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ):
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._next = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            await self._sleep(slot - now)
+
+
+class DiscordNotifier:
+    """The Notifier port for Discord, over a logged-in client (the gateway is not needed)."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        pacer: Pacer | None = None,
+        rate_limits: RateLimitCounter | None = None,
+    ):
+        self.client = client
+        self.pacer = pacer or Pacer()
+        self._rate_limits = rate_limits or getattr(client, "rate_limits", None)
+
+    @property
+    def rate_limited(self) -> int:
+        """How many 429s the client has seen (and discord.py has waited out)."""
+        return self._rate_limits.count if self._rate_limits is not None else 0
+
+    async def send(self, chat: ChatRef, text: str) -> None:
+        try:
+            if chat.platform != PLATFORM:
+                raise ValueError("not a Discord chat")
+            kind, number = parse_chat_id(chat.chat_id)
+        except ValueError:
+            raise PermanentRefusal("not a Discord chat id") from None
+        for content in split_content(text):
+            await self.pacer.wait()
+            try:
+                channel = await self._channel(kind, number)
+                await channel.send(
+                    content, allowed_mentions=discord.AllowedMentions.none(), suppress_embeds=True
+                )
+            except (discord.Forbidden, discord.NotFound) as error:
+                # 50007 DMs closed or bot blocked, 50001 missing access, 10003 unknown channel...
+                log.info(
+                    "discord delivery refused kind=%s id=%s status=%s code=%s",
+                    kind,
+                    number,
+                    error.status,
+                    error.code,
+                )
+                raise PermanentRefusal(f"{type(error).__name__} code {error.code}") from None
+            except discord.RateLimited as error:
+                raise TransientFailure("rate limited", retry_after=error.retry_after) from None
+            except discord.HTTPException as error:
+                if error.status == 429 or error.status >= 500:
+                    raise TransientFailure(f"HTTP {error.status}") from None
+                raise  # a request Discord rejects as malformed: retried, then recorded failed
+            except (aiohttp.ClientError, TimeoutError, OSError) as error:
+                raise TransientFailure(type(error).__name__) from None
+        log.info("discord reminder sent kind=%s id=%s", kind, number)
+
+    async def _channel(self, kind: str, number: int) -> discord.abc.Messageable:
+        if kind == "user":
+            return await self.client.create_dm(discord.Object(id=number))  # cached after the first
+        return self.client.get_partial_messageable(number)

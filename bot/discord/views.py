@@ -1,0 +1,261 @@
+"""Answering on Discord: a Reply sent on an interaction or into a channel, with its buttons.
+
+The buttons that ask the bot something are DynamicItems: discord.py matches a pressed button's
+custom_id against their templates, so a button keeps working on any message, in a server or a
+DM, after any restart, once OptOutBot.setup_hook has registered these classes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import discord
+
+from bot.bootstrap import Services
+from bot.core.reply import Reply
+from bot.discord.chats import user_chat
+from bot.discord.render import (
+    COMMAND_TEMPLATE,
+    OLD_TEMPLATE,
+    TOPIC_TEMPLATE,
+    ButtonSpec,
+    command_custom_id,
+    render_reply,
+    topic_custom_id,
+)
+from bot.service.subscriptions import SUBSCRIPTION_COMMANDS
+
+log = logging.getLogger(__name__)
+
+LANGUAGE = "en"  # the only language the knowledge base answers in
+OLD_BUTTON = "This button is from an older version of the bot. Please ask again."
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+_STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+def services_of(interaction: discord.Interaction) -> Services:
+    services = getattr(interaction.client, "services", None)
+    if services is None:
+        raise RuntimeError("this client was built without services (command sync only)")
+    return services
+
+
+def private_here(interaction: discord.Interaction) -> bool:
+    """Answers in a server are ephemeral unless shared; in a DM they are ordinary messages,
+    so their buttons stay."""
+    return interaction.guild_id is not None
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+async def answer(
+    interaction: discord.Interaction,
+    work: Callable[[], Awaitable[Reply]],
+    *,
+    ephemeral: bool,
+    slow: bool = False,
+    note: str | None = None,
+) -> None:
+    """Run `work` and send its reply. `slow` work (the store) is deferred first: Discord wants a
+    first response within 3 seconds, and a deferral buys 15 minutes for the follow-up."""
+    if slow and not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    reply = await work()
+    await send_reply(interaction, reply, ephemeral=ephemeral, note=note)
+
+
+async def send_reply(
+    interaction: discord.Interaction,
+    reply: Reply,
+    *,
+    ephemeral: bool,
+    note: str | None = None,
+) -> None:
+    """The reply as the interaction's response, or as follow-ups once it has one (a deferral,
+    or the first part of a long reply)."""
+    messages = render_reply(reply, note=note)
+    for message in messages:
+        options: dict[str, Any] = {"embeds": list(message.embeds), "ephemeral": ephemeral}
+        view = view_for(message.buttons)
+        if view is not None:
+            options["view"] = view
+        if interaction.response.is_done():
+            await interaction.followup.send(**options)
+        else:
+            await interaction.response.send_message(**options)
+    log.info(
+        "discord reply user=%s guild=%s kind=%s intent=%s region=%s messages=%d ephemeral=%s",
+        interaction.user.id,
+        interaction.guild_id,
+        reply.kind,
+        reply.intent,
+        reply.region,
+        len(messages),
+        ephemeral,
+    )
+
+
+async def send_text(interaction: discord.Interaction, text: str) -> None:
+    """A short ephemeral notice (an error, an old button); never holds user text."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True)
+    else:
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+def view_for(buttons: Sequence[ButtonSpec]) -> discord.ui.View | None:
+    """A view that never times out: link buttons, and DynamicItems for the rest."""
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for spec in buttons:
+        view.add_item(_item(spec))
+    return view
+
+
+def _item(spec: ButtonSpec) -> discord.ui.Item[discord.ui.View]:
+    if spec.url is not None:
+        return discord.ui.Button(label=spec.label, url=spec.url, style=discord.ButtonStyle.link)
+    custom_id = spec.custom_id or ""
+    style = _STYLES[spec.style]
+    if match := re.fullmatch(TOPIC_TEMPLATE, custom_id):
+        return TopicButton(match["intent"], spec.label, style)
+    if match := re.fullmatch(COMMAND_TEMPLATE, custom_id):
+        return CommandButton(match["command"], spec.label, style)
+    raise ValueError("a button without a known custom_id")
+
+
+# --- buttons -----------------------------------------------------------------------------------
+
+
+def _base(item: discord.ui.Item[Any]) -> tuple[str, discord.ButtonStyle]:
+    """The label and style of the pressed button, as the message shows them."""
+    label = getattr(item, "label", None) or "…"
+    style = getattr(item, "style", discord.ButtonStyle.secondary)
+    return label, style
+
+
+class TopicButton(discord.ui.DynamicItem[discord.ui.Button], template=TOPIC_TEMPLATE):
+    """A follow-up or "did you mean" topic: answers that topic."""
+
+    def __init__(
+        self,
+        intent: str,
+        label: str = "…",
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    ):
+        custom_id = topic_custom_id(intent)
+        if custom_id is None:
+            raise ValueError("not a topic id")
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
+        self.intent = intent
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> TopicButton:
+        return cls(match["intent"], *_base(item))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _guarded(interaction, "topic", self._press)
+
+    async def _press(self, interaction: discord.Interaction) -> None:
+        services = services_of(interaction)
+        if self.intent not in services.answerer.kb.intents:
+            await send_text(interaction, OLD_BUTTON)
+            return
+        chat = user_chat(interaction.user.id)
+        await answer(
+            interaction,
+            lambda: services.conversations.topic(chat, self.intent),
+            ephemeral=private_here(interaction),
+        )
+
+
+class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=COMMAND_TEMPLATE):
+    """A bot command ("checkup monthly", "forget confirm", "topics") for the presser."""
+
+    def __init__(
+        self,
+        command: str,
+        label: str = "…",
+        style: discord.ButtonStyle = discord.ButtonStyle.primary,
+    ):
+        custom_id = command_custom_id(command)
+        if custom_id is None:
+            raise ValueError("not a button command")
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
+        self.command = command
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CommandButton:
+        return cls(match["command"], *_base(item))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _guarded(interaction, "command", self._press)
+
+    async def _press(self, interaction: discord.Interaction) -> None:
+        services = services_of(interaction)
+        chat = user_chat(interaction.user.id)
+        name, _, argument = self.command.partition(" ")
+        if name in SUBSCRIPTION_COMMANDS:
+            await answer(
+                interaction,
+                lambda: services.subscriptions.handle(chat, name, argument, LANGUAGE),
+                ephemeral=private_here(interaction),
+                slow=True,
+            )
+        else:
+            await answer(
+                interaction,
+                lambda: services.conversations.command(chat, name, argument),
+                ephemeral=private_here(interaction),
+            )
+
+
+class OldButton(discord.ui.DynamicItem[discord.ui.Button], template=OLD_TEMPLATE):
+    """Any other "optout:" button: from another version of the bot."""
+
+    def __init__(self, custom_id: str):
+        super().__init__(discord.ui.Button(label="…", custom_id=custom_id))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> OldButton:
+        return cls(match.string)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        log.info("discord old button user=%s", interaction.user.id)
+        await send_text(interaction, OLD_BUTTON)
+
+
+PERSISTENT_BUTTONS = (TopicButton, CommandButton, OldButton)
+
+
+async def _guarded(
+    interaction: discord.Interaction,
+    action: str,
+    press: Callable[[discord.Interaction], Awaitable[None]],
+) -> None:
+    """discord.py would log the whole exception, whose message may hold user text: log its type
+    and where, and apologise."""
+    log.info("discord button user=%s action=%s", interaction.user.id, action)
+    try:
+        await press(interaction)
+    except Exception as error:
+        log.error("discord button failed action=%s error=%s", action, type(error).__name__)
+        try:
+            await send_text(interaction, SORRY)
+        except discord.HTTPException as exc:
+            log.info("discord apology not sent error=%s", type(exc).__name__)

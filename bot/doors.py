@@ -1,0 +1,132 @@
+"""Starting the chat-platform doors whose settings are present, over one core and one store.
+
+With both tokens, one process serves Telegram and Discord and runs a single reminder dispatcher
+that routes each reminder to its platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable, Mapping
+
+from bot.bootstrap import Services
+from bot.notifiers import NoPlatformConfigured, RoutingNotifier
+from bot.service.dispatcher import Notifier
+
+log = logging.getLogger(__name__)
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def configured_doors(environ: Mapping[str, str]) -> list[str]:
+    return [
+        name
+        for name, key in (("telegram", "TELEGRAM_BOT_TOKEN"), ("discord", "DISCORD_BOT_TOKEN"))
+        if environ.get(key)
+    ]
+
+
+def run_doors(build: Callable[[], Services], doors: list[str], environ: Mapping[str, str]) -> int:
+    """Run the named doors (telegram, discord) and the dispatcher until SIGTERM or SIGINT.
+    Settings are checked before `build` opens the store, so a missing token costs nothing."""
+    from bot.discord.runner import DiscordStartError
+    from bot.discord.settings import DiscordSettings
+    from bot.discord.settings import SettingsError as DiscordSettingsError
+    from bot.telegram.runner import TelegramStartError
+    from bot.telegram.settings import SettingsError as TelegramSettingsError
+    from bot.telegram.settings import TelegramSettings
+
+    try:
+        telegram = TelegramSettings.from_env(environ) if "telegram" in doors else None
+        discord_settings = DiscordSettings.from_env(environ) if "discord" in doors else None
+    except (TelegramSettingsError, DiscordSettingsError) as exc:
+        print(f"optout-bot: {exc}", file=sys.stderr)
+        return 2
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+
+    services = build()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in STOP_SIGNALS:
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await _serve(services, telegram, discord_settings, stop)
+        finally:
+            for sig in STOP_SIGNALS:
+                loop.remove_signal_handler(sig)
+
+    try:
+        asyncio.run(main())
+    except (TelegramStartError, DiscordStartError) as exc:
+        print(f"optout-bot: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        services.close()
+    return 0
+
+
+async def _serve(services: Services, telegram, discord_settings, stop: asyncio.Event) -> None:
+    from bot.discord.notifier import DiscordNotifier
+    from bot.discord.runner import build_bot
+    from bot.discord.runner import serve as serve_discord
+    from bot.telegram.notifier import TelegramNotifier
+    from bot.telegram.runner import build_telegram, dispatching, running
+
+    async with contextlib.AsyncExitStack() as stack:
+        notifiers: dict[str, Notifier] = {}
+        tasks = []
+        if telegram is not None:
+            app = build_telegram(telegram, services)
+            await stack.enter_async_context(running(app, telegram))
+            notifiers["telegram"] = TelegramNotifier(app.bot)
+        bot = None
+        if discord_settings is not None:
+            bot = build_bot(services, discord_settings)
+            notifiers["discord"] = DiscordNotifier(bot)
+        dispatcher = services.dispatcher(RoutingNotifier(notifiers))
+        if bot is not None:
+            # Discord's serve() runs the dispatcher itself and stops it before the gateway closes.
+            tasks.append(
+                asyncio.create_task(
+                    serve_discord(bot, discord_settings, stop, dispatcher=dispatcher)
+                )
+            )
+            await asyncio.gather(*tasks)
+        else:
+            async with dispatching(dispatcher):
+                await stop.wait()
+
+
+@contextlib.asynccontextmanager
+async def notifier_for_pass(environ: Mapping[str, str]) -> AsyncIterator[RoutingNotifier]:
+    """Notifiers for one dispatch pass from cron (`optout-bot reminders run`), no gateway."""
+    doors = configured_doors(environ)
+    if not doors:
+        raise NoPlatformConfigured(
+            "no chat platform configured: set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN"
+        )
+    async with contextlib.AsyncExitStack() as stack:
+        notifiers: dict[str, Notifier] = {}
+        if "telegram" in doors:
+            from bot.telegram.notifier import notifier_from_environment
+
+            telegram = notifier_from_environment(environ)
+            if hasattr(telegram, "aclose"):
+                stack.push_async_callback(telegram.aclose)
+            notifiers["telegram"] = telegram
+        if "discord" in doors:
+            from bot.discord.runner import http_notifier
+            from bot.discord.settings import DiscordSettings
+
+            notifiers["discord"] = await stack.enter_async_context(
+                http_notifier(DiscordSettings.from_env(environ))
+            )
+        yield RoutingNotifier(notifiers)

@@ -1,0 +1,240 @@
+"""Reminders out through Telegram: the dispatcher's Notifier port over a python-telegram-bot Bot,
+paced under Telegram's flood limits, with Telegram's errors mapped to the dispatcher's.
+
+Limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this): about
+30 messages a second overall, 1 a second per chat, 20 a minute per group. AIORateLimiter on the
+Application's bot covers the overall and group limits with leaky buckets, which allow a burst of
+30 at once; it has nothing per private chat. The Pacer here adds the per-chat spacing and spaces
+the overall rate evenly, so no window of one second ever holds more than 30 reminders.
+
+A 429 is reported as TransientFailure(retry_after): the dispatcher owns retries and waits that
+long before trying the same reminder again, and the Pacer holds every other reminder as long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import math
+import time
+import warnings
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import AIORateLimiter, ExtBot
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.core.reminders import ChatRef
+from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
+from bot.telegram.app import quiet_token_bearing_loggers
+from bot.telegram.render import ButtonPress, plain_messages
+from bot.telegram.settings import TelegramSettings
+
+log = logging.getLogger(__name__)
+
+OVERALL_PER_SECOND = 30  # Telegram's limit
+# Spaced at exactly the limit, the 31st message reaches Telegram a hair less than a second after
+# the 1st whenever the network delayed the 1st a little more: a 429, and a second lost. Pacing
+# 3% under it leaves 30 ms of slack in every second.
+PACE = 0.97 * OVERALL_PER_SECOND
+PRIVATE_CHAT_INTERVAL = 1.0  # seconds between two messages to one chat
+GROUP_CHAT_INTERVAL = 60 / 20  # 20 a minute per group, evenly
+# Telegram answers 400, not 403, for these; they do not get better by retrying.
+GONE = ("chat not found", "not enough rights to send", "user is deactivated")
+STOP_BUTTON = "Stop reminders"
+PRUNE_AT = 4096  # chats remembered by the Pacer before the idle ones are dropped
+
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class _Chat:
+    next_at: float = -math.inf
+    users: int = 0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class Pacer:
+    """When each message may start: at least `overall_interval` after the previous one, at least
+    the chat's interval after the previous one to that chat, and not before a 429's wait is over.
+
+    Even spacing, not a bucket: a bucket's burst would put 60 messages in the first second's
+    window. Overall slots are handed out first come, first served, and only to a message whose
+    chat is ready, so one busy chat never holds up the others."""
+
+    def __init__(
+        self,
+        overall_interval: float,
+        *,
+        clock: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ):
+        self.overall_interval = overall_interval
+        self._clock = clock
+        self._sleep = sleep
+        self._next_overall = -math.inf
+        self._held_until = -math.inf
+        self._chats: dict[int, _Chat] = {}
+
+    async def wait(self, chat_id: int, interval: float) -> None:
+        """Returns when a message to this chat may start; the caller then sends it at once."""
+        chat = self._chats.setdefault(chat_id, _Chat())
+        chat.users += 1
+        try:
+            async with chat.lock:  # messages to one chat queue here, in order
+                await self._until(chat.next_at)
+                start = max(self._clock(), self._next_overall)
+                self._next_overall = start + self.overall_interval
+                await self._until(start)
+                while self._clock() < self._held_until:  # a 429 arrived while we waited
+                    await self._until(self._held_until)
+                chat.next_at = self._clock() + interval
+        finally:
+            chat.users -= 1
+        if len(self._chats) > PRUNE_AT:
+            self._prune()
+
+    def hold(self, seconds: float) -> None:
+        """Telegram said to wait: no message starts for this long."""
+        until = self._clock() + seconds
+        self._held_until = max(self._held_until, until)
+        self._next_overall = max(self._next_overall, until)
+
+    async def _until(self, moment: float) -> None:
+        delay = moment - self._clock()
+        if delay > 0:
+            await self._sleep(delay)
+
+    def _prune(self) -> None:
+        now = self._clock()
+        idle = [key for key, c in self._chats.items() if c.users == 0 and c.next_at <= now]
+        for key in idle:
+            del self._chats[key]
+
+
+class TelegramNotifier:
+    """Sends reminders as HTML messages with a "Stop reminders" button; raises PermanentRefusal
+    when Telegram will never deliver to the chat, TransientFailure when a later try may work."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        per_second: float = PACE,
+        private_interval: float = PRIVATE_CHAT_INTERVAL,
+        group_interval: float = GROUP_CHAT_INTERVAL,
+        clock: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ):
+        self.bot = bot
+        self.private_interval = private_interval
+        self.group_interval = group_interval
+        self.pacer = Pacer(1 / per_second, clock=clock, sleep=sleep)
+        self._stop = _stop_keyboard()
+
+    async def aclose(self) -> None:
+        """Close the bot's connections; for a notifier that owns its bot (from
+        notifier_from_environment), once its last reminder is sent."""
+        await self.bot.shutdown()
+
+    async def send(self, chat: ChatRef, text: str) -> None:
+        try:
+            chat_id = int(chat.chat_id)
+        except ValueError:
+            raise PermanentRefusal("not a Telegram chat id") from None
+        messages = plain_messages(text)
+        for n, message in enumerate(messages):
+            last = n == len(messages) - 1
+            await self._send_one(chat_id, message, self._stop if last else None)
+
+    async def _send_one(
+        self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
+    ) -> None:
+        try:
+            await self._post(chat_id, text, keyboard)
+        except ChatMigrated as moved:
+            # A group became a supergroup: same people, new id. This reminder goes there.
+            log.info("telegram reminder chat=%s moved to chat=%s", chat_id, moved.new_chat_id)
+            try:
+                await self._post(moved.new_chat_id, text, keyboard)
+            except TelegramError as exc:
+                raise self._failure(moved.new_chat_id, exc) from None
+        except TelegramError as exc:
+            raise self._failure(chat_id, exc) from None
+
+    async def _post(self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+        interval = self.group_interval if chat_id < 0 else self.private_interval
+        await self.pacer.wait(chat_id, interval)
+        await self.bot.send_message(
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_markup=keyboard,
+        )
+
+    def _failure(self, chat_id: int, exc: TelegramError) -> DeliveryError:
+        """What the dispatcher should make of a Telegram error (never its text: no user data)."""
+        kind = type(exc).__name__
+        if isinstance(exc, RetryAfter):
+            wait = retry_after_seconds(exc)
+            self.pacer.hold(wait)
+            log.warning("telegram flood limit chat=%s retry_after=%s", chat_id, wait)
+            return TransientFailure("Telegram flood limit", retry_after=wait)
+        if isinstance(exc, Forbidden) or (
+            isinstance(exc, BadRequest) and any(g in exc.message.lower() for g in GONE)
+        ):
+            log.info("telegram reminder refused chat=%s error=%s", chat_id, kind)
+            return PermanentRefusal(f"Telegram refused the chat ({kind})")
+        if isinstance(exc, BadRequest):
+            # The message itself is wrong (a bug): retrying will not help, nor will deactivating.
+            log.warning("telegram reminder rejected chat=%s error=%s", chat_id, kind)
+            return DeliveryError(f"Telegram rejected the message ({kind})")
+        if isinstance(exc, InvalidToken):
+            log.error("telegram rejected the bot token while sending reminders")
+            return TransientFailure("Telegram rejected the bot token")
+        if isinstance(exc, NetworkError):  # TimedOut included
+            return TransientFailure(f"Telegram unreachable ({kind})")
+        return TransientFailure(f"Telegram error ({kind})")
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """RetryAfter.retry_after is an int in v22 and a timedelta with PTB_TIMEDELTA=1 (and later)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def _stop_keyboard() -> InlineKeyboardMarkup:
+    data = ButtonPress("command", command="unsubscribe").encode()
+    return InlineKeyboardMarkup([[InlineKeyboardButton(STOP_BUTTON, callback_data=data)]])
+
+
+def reminder_bot(settings: TelegramSettings) -> ExtBot:
+    """A bot for sending reminders outside the Application (`optout-bot reminders run`), with the
+    same rate limiter as the Application's: overall and per-group buckets, 429s to the caller."""
+    quiet_token_bearing_loggers()
+    return ExtBot(
+        settings.token,
+        base_url=settings.api_base_url,
+        rate_limiter=AIORateLimiter(max_retries=0),
+    )
+
+
+def notifier_from_environment(env: Mapping[str, str]) -> TelegramNotifier:
+    """The Telegram notifier for TELEGRAM_BOT_TOKEN (and TELEGRAM_API_BASE_URL) in `env`."""
+    return TelegramNotifier(reminder_bot(TelegramSettings.from_env(env)))

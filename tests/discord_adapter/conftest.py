@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from bot.bootstrap import Services, build_services
+from bot.core.clock import FixedClock
+from bot.discord.bot import OptOutBot
+from bot.discord.settings import DiscordSettings
+from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
+from tests.discord_adapter.fake_rest_api import TOKEN, FakeRestApi
+from tests.discord_adapter.harness import (
+    RecordingAdapter,
+    point_http_at,
+    recording_adapter,
+    start_offline,
+)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(BEFORE_DEADLINE)
+
+
+@pytest.fixture
+def services(tmp_path, clock, kb, monkeypatch) -> Iterator[Services]:
+    # The same knowledge directory, parsed once per session rather than once per test.
+    monkeypatch.setattr("bot.bootstrap.load_knowledge", lambda directory=None: kb)
+    built = build_services(
+        clock, database=f"sqlite:///{tmp_path}/optout.db", knowledge_dir=KNOWLEDGE_DIR
+    )
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def settings(tmp_path) -> DiscordSettings:
+    return DiscordSettings(token=TOKEN, data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def adapter() -> Iterator[RecordingAdapter]:
+    with recording_adapter() as recorder:
+        yield recorder
+
+
+@pytest.fixture
+async def bot(services, settings, adapter) -> AsyncIterator[OptOutBot]:
+    """The bot as it is after setup_hook, offline: interactions come from the harness."""
+    offline = OptOutBot(services, settings, sync_on_start=False)
+    await start_offline(offline)
+    yield offline
+    await offline.close()
+
+
+@pytest.fixture
+async def rest(monkeypatch) -> AsyncIterator[FakeRestApi]:
+    server = await FakeRestApi().start()
+    point_http_at(monkeypatch, server.base_url)
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def online_bot(rest, services, settings) -> AsyncIterator[OptOutBot]:
+    """The bot logged in to the fake REST API (setup_hook ran, commands synced); no gateway."""
+    logged_in = OptOutBot(services, settings)
+    async with logged_in:
+        await logged_in.login(TOKEN)
+        yield logged_in

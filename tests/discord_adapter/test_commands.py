@@ -1,0 +1,370 @@
+"""Every /optout command, in a server and in a DM, through discord.py's real CommandTree: real
+INTERACTION_CREATE payloads in, the interaction responses discord.py would send recorded."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+
+import discord
+import pytest
+
+from bot.bootstrap import build_services
+from bot.discord.bot import OptOutBot
+from bot.discord.cog import CANNOT_POST, COMMANDS_CHANGED, NEED_MANAGE_SERVER, SERVER_ONLY
+from bot.discord.views import OLD_BUTTON, SORRY
+from tests.conftest import KNOWLEDGE_DIR
+from tests.discord_adapter.harness import (
+    CHANNEL_ID,
+    EPHEMERAL,
+    IN_DM,
+    IN_SERVER,
+    MODERATOR,
+    OTHER_USER_ID,
+    USER_ID,
+    RecordingAdapter,
+    Sent,
+    autocomplete,
+    button_press,
+    dispatch,
+    slash,
+    start_offline,
+)
+
+MODERATOR_IN_SERVER = replace(IN_SERVER, permissions=MODERATOR)
+
+# (subcommand, options, title of the answer, whether it is deferred first)
+COMMANDS = [
+    ("ask", {"question": "how do I opt out?"}, "How to turn off AI training on LinkedIn", False),
+    ("affected", {"country": "DE"}, "Am I affected? Germany", False),
+    ("steps", {}, "How to turn off AI training on LinkedIn", False),
+    ("object", {}, "The Data Processing Objection form", False),
+    ("deadline", {}, "The deadline, and whether it is too late", False),
+    ("sources", {}, "Sources (last checked", False),
+    ("subscribe", {"region": "DE"}, "Subscribed", True),
+    ("unsubscribe", {}, "You were not subscribed.", True),
+    ("reminders", {}, "You have no reminders.", True),
+    ("checkup", {}, "Settings check-ups", True),
+    ("timezone", {}, "Subscribe first.", True),
+    ("privacy", {}, "What I keep about you", False),
+    ("forget", {}, "Delete everything about you?", True),
+]
+
+
+def title(message: dict) -> str:
+    return message["embeds"][0].get("title") or ""
+
+
+def flags(sent: Sent) -> int:
+    return sent.message.get("flags", 0)
+
+
+def assert_no_mentions(adapter: RecordingAdapter) -> None:
+    """Every message goes out with allowed_mentions parse [] and no live mention syntax."""
+    for message in adapter.messages():
+        assert message["allowed_mentions"] == {"parse": []}
+        text = json.dumps(message, ensure_ascii=False)
+        assert "@everyone" not in text and "@here" not in text
+
+
+# --- every command -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "options", "expected", "slow"), COMMANDS)
+async def test_every_command_in_a_server_is_answered_privately(
+    bot, adapter, name, options, expected, slow
+):
+    await dispatch(bot, slash(name, IN_SERVER, **options))
+    first, *rest = adapter.sent
+    if slow:  # deferred (thinking, ephemeral), then the answer as a follow-up
+        assert first.kind == "callback" and first.payload == {"type": 5, "data": {"flags": 64}}
+        assert rest and all(s.kind == "followup" for s in rest)
+    else:
+        assert first.kind == "callback" and first.type == 4
+    messages = adapter.messages()
+    assert title(messages[0]).startswith(expected)
+    assert all(m["flags"] & EPHEMERAL for m in messages)
+    assert_no_mentions(adapter)
+
+
+@pytest.mark.parametrize(("name", "options", "expected", "slow"), COMMANDS)
+async def test_every_command_in_a_dm_is_answered_with_ordinary_messages(
+    bot, adapter, name, options, expected, slow
+):
+    await dispatch(bot, slash(name, IN_DM, **options))
+    first = adapter.sent[0]
+    assert first.type == (5 if slow else 4)
+    messages = adapter.messages()
+    assert title(messages[0]).startswith(expected)
+    # Not ephemeral: a DM's buttons must keep working after a restart.
+    assert not any(m.get("flags", 0) & EPHEMERAL for m in messages)
+    assert_no_mentions(adapter)
+
+
+async def test_channel_reminders_subscribes_the_channel_for_a_moderator(bot, adapter, services):
+    await dispatch(bot, slash("channel-reminders", MODERATOR_IN_SERVER, region="DE"))
+    assert adapter.sent[0].payload == {"type": 5, "data": {"flags": 64}}
+    (message,) = adapter.messages()
+    assert title(message) == "Subscribed" and message["flags"] & EPHEMERAL
+    assert "components" not in message  # its buttons would act on the moderator's own reminders
+    sub = services.store.subscription_for("discord", f"channel:{CHANNEL_ID}")
+    assert sub is not None and sub.region == "DE" and sub.active
+    assert services.store.subscription_for("discord", f"user:{USER_ID}") is None
+
+    adapter.clear()
+    await dispatch(bot, slash("channel-reminders", MODERATOR_IN_SERVER, region="off"))
+    assert title(adapter.messages()[0]) == "Unsubscribed"
+    assert services.store.subscription_for("discord", f"channel:{CHANNEL_ID}") is None
+
+
+async def test_channel_reminders_is_refused_without_manage_server(bot, adapter, services):
+    await dispatch(bot, slash("channel-reminders", IN_SERVER, region="DE"))
+    (sent,) = adapter.sent
+    assert sent.type == 4 and sent.message["content"] == NEED_MANAGE_SERVER
+    assert flags(sent) & EPHEMERAL
+    assert services.store.subscription_for("discord", f"channel:{CHANNEL_ID}") is None
+
+
+async def test_channel_reminders_is_refused_in_a_dm(bot, adapter, services):
+    await dispatch(bot, slash("channel-reminders", IN_DM, region="DE"))
+    (sent,) = adapter.sent
+    assert sent.message["content"] == SERVER_ONLY and flags(sent) & EPHEMERAL
+    assert list(services.store.active_subscriptions()) == []
+
+
+async def test_channel_reminders_checks_that_the_bot_can_post_there(bot, adapter, services):
+    mute = replace(MODERATOR_IN_SERVER, app_permissions=discord.Permissions(view_channel=True))
+    await dispatch(bot, slash("channel-reminders", mute, region="DE"))
+    (sent,) = adapter.sent
+    assert sent.message["content"] == CANNOT_POST and flags(sent) & EPHEMERAL
+    assert services.store.subscription_for("discord", f"channel:{CHANNEL_ID}") is None
+
+
+# --- ephemeral, share, defer ---------------------------------------------------------------
+
+
+async def test_share_posts_the_answer_for_everyone(bot, adapter):
+    await dispatch(bot, slash("deadline", IN_SERVER, share=True))
+    (sent,) = adapter.sent
+    assert sent.type == 4 and not flags(sent) & EPHEMERAL
+    assert title(sent.message) == "The deadline, and whether it is too late"
+
+
+async def test_subscribe_in_a_server_defers_then_follows_up_with_where_reminders_go(
+    bot, adapter, services
+):
+    await dispatch(bot, slash("subscribe", IN_SERVER, region="Germany"))
+    assert [s.kind for s in adapter.sent] == ["callback", "followup"]
+    assert adapter.sent[0].payload == {"type": 5, "data": {"flags": 64}}
+    followup = adapter.sent[1].payload
+    assert followup["flags"] & EPHEMERAL and title(followup) == "Subscribed"
+    assert "direct messages" in followup["embeds"][-1]["footer"]["text"]
+    sub = services.store.subscription_for("discord", f"user:{USER_ID}")
+    assert sub.region == "DE" and sub.timezone == "Europe/Berlin"
+
+
+async def test_a_long_answer_is_split_into_follow_ups(bot, adapter):
+    await dispatch(bot, slash("sources", IN_SERVER))
+    messages = adapter.messages()
+    embeds = [e for m in messages for e in m["embeds"]]
+    assert len(embeds) >= 2
+    assert all(len(e.get("description", "")) <= 4096 for e in embeds)
+    assert adapter.sent[0].type == 4
+    assert all(s.kind == "followup" for s in adapter.sent[1:])
+
+
+# --- autocomplete and validation ---------------------------------------------------------------
+
+
+def choices(adapter: RecordingAdapter) -> list[dict]:
+    (sent,) = adapter.sent
+    assert sent.type == 8  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
+    return sent.payload["data"]["choices"]
+
+
+@pytest.mark.parametrize("place", [IN_SERVER, IN_DM])
+async def test_autocomplete_suggests_countries_as_typed(bot, adapter, place):
+    await dispatch(bot, autocomplete("affected", "country", "ger", place))
+    found = choices(adapter)
+    assert found[0] == {"name": "Germany (DE)", "value": "DE"}
+    assert 0 < len(found) <= 25
+
+    adapter.clear()
+    await dispatch(bot, autocomplete("subscribe", "region", "united", place))
+    values = [c["value"] for c in choices(adapter)]
+    assert {"US", "GB", "AE"} <= set(values)
+    assert values.index("GB") < values.index("MX")
+
+    adapter.clear()
+    await dispatch(bot, autocomplete("affected", "country", "hong", place))
+    assert choices(adapter)[0] == {"name": "Hong Kong SAR China (HK)", "value": "HK"}
+
+
+async def test_autocomplete_offers_groups_and_at_most_25(bot, adapter):
+    await dispatch(bot, autocomplete("affected", "country", "", IN_SERVER))
+    found = choices(adapter)
+    assert len(found) == 25
+    assert [c["value"] for c in found[:2]] == ["EU", "EEA"]
+
+
+async def test_channel_reminders_autocomplete_offers_to_stop(bot, adapter):
+    await dispatch(bot, autocomplete("channel-reminders", "region", "", MODERATOR_IN_SERVER))
+    found = choices(adapter)
+    assert found[0]["value"] == "off" and len(found) <= 25
+
+
+async def test_a_value_typed_past_the_suggestions_is_validated_again(bot, adapter):
+    await dispatch(bot, slash("affected", IN_SERVER, country="Deutschland"))
+    assert title(adapter.messages()[0]) == "Am I affected? Germany"
+    adapter.clear()
+    await dispatch(bot, slash("affected", IN_SERVER, country="Narnia"))
+    message = adapter.messages()[0]
+    assert title(message) == "I don't know that place."
+    assert "Narnia" not in json.dumps(message)
+
+
+# --- buttons -----------------------------------------------------------------------------------
+
+
+def custom_ids(message: dict) -> list[str]:
+    return [
+        button["custom_id"]
+        for row in message.get("components", [])
+        for button in row["components"]
+        if "custom_id" in button
+    ]
+
+
+def link_urls(message: dict) -> list[str]:
+    return [
+        button["url"]
+        for row in message.get("components", [])
+        for button in row["components"]
+        if button.get("style") == 5
+    ]
+
+
+async def test_answers_carry_link_and_follow_up_buttons(bot, adapter):
+    await dispatch(bot, slash("steps", IN_DM))
+    (message,) = adapter.messages()
+    assert any("linkedin.com" in url for url in link_urls(message))
+    assert "optout:v1:t:objection_form" in custom_ids(message)
+
+
+async def test_did_you_mean_offers_buttons(bot, adapter, services):
+    reply, _ = services.answerer.respond("privacy")
+    assert reply.kind == "did_you_mean"
+    await dispatch(bot, slash("ask", IN_DM, question="privacy"))
+    message = adapter.messages()[0]
+    ids = custom_ids(message)
+    assert ids == [f"optout:v1:t:{t.id}" for t in reply.suggestions] + ["optout:v1:c:topics"]
+
+    adapter.clear()  # "None of these": the topics menu
+    await dispatch(bot, button_press(message, "optout:v1:c:topics", IN_DM))
+    assert title(adapter.messages()[0]) == "Topics I can answer"
+
+
+async def test_a_button_works_after_a_restart(services, settings, tmp_path, adapter):
+    first = OptOutBot(services, settings, sync_on_start=False)
+    await start_offline(first)
+    await dispatch(first, slash("steps", IN_DM))
+    (answer,) = adapter.messages()
+    assert "optout:v1:t:objection_form" in custom_ids(answer)
+    await first.close()
+
+    # A new process: new services over the same database, a new bot, nothing sent before.
+    adapter.clear()
+    reopened = build_services(
+        services.clock, database=f"sqlite:///{tmp_path}/optout.db", knowledge_dir=KNOWLEDGE_DIR
+    )
+    second = OptOutBot(reopened, settings, sync_on_start=False)
+    await start_offline(second)
+    try:
+        await dispatch(second, button_press(answer, "optout:v1:t:objection_form", IN_DM))
+        (sent,) = adapter.sent
+        assert sent.type == 4 and not flags(sent) & EPHEMERAL
+        assert title(sent.message) == "The Data Processing Objection form"
+    finally:
+        await second.close()
+        reopened.close()
+
+
+async def test_a_command_button_after_a_restart_uses_the_stored_subscription(
+    services, settings, tmp_path, adapter
+):
+    first = OptOutBot(services, settings, sync_on_start=False)
+    await start_offline(first)
+    await dispatch(first, slash("subscribe", IN_DM, region="DE"))
+    subscribed = adapter.messages()[0]
+    assert "optout:v1:c:checkup monthly" in custom_ids(subscribed)
+    await first.close()
+
+    adapter.clear()
+    reopened = build_services(
+        services.clock, database=f"sqlite:///{tmp_path}/optout.db", knowledge_dir=KNOWLEDGE_DIR
+    )
+    second = OptOutBot(reopened, settings, sync_on_start=False)
+    await start_offline(second)
+    try:
+        await dispatch(second, button_press(subscribed, "optout:v1:c:checkup monthly", IN_DM))
+        assert adapter.sent[0].payload == {"type": 5}  # the store: deferred first
+        assert title(adapter.messages()[0]) == "Check-ups: monthly"
+        assert reopened.store.subscription_for("discord", f"user:{USER_ID}").checkup == "monthly"
+    finally:
+        await second.close()
+        reopened.close()
+
+
+async def test_a_button_on_a_shared_answer_answers_the_presser_privately(bot, adapter):
+    await dispatch(bot, slash("steps", IN_SERVER, share=True))
+    (shared,) = adapter.messages()
+    adapter.clear()
+    presser = replace(IN_SERVER, user_id=OTHER_USER_ID)
+    await dispatch(bot, button_press(shared, "optout:v1:t:objection_form", presser))
+    (sent,) = adapter.sent
+    assert flags(sent) & EPHEMERAL
+    assert title(sent.message) == "The Data Processing Objection form"
+
+
+@pytest.mark.parametrize("custom_id", ["optout:v0|t|deadline", "optout:v1:t:no_such_topic"])
+async def test_an_old_button_is_answered_politely(bot, adapter, custom_id):
+    message = {"components": [{"type": 1, "components": [_button(custom_id)]}]}
+    await dispatch(bot, button_press(message, custom_id, IN_DM))
+    (sent,) = adapter.sent
+    assert sent.message["content"] == OLD_BUTTON and flags(sent) & EPHEMERAL
+
+
+def _button(custom_id: str) -> dict:
+    return {"type": 2, "style": 2, "label": "Old", "custom_id": custom_id}
+
+
+# --- mentions and errors ---------------------------------------------------------------------
+
+
+async def test_user_text_with_everyone_is_never_a_mention(bot, adapter):
+    await dispatch(bot, slash("ask", IN_SERVER, question="@everyone @here <@123456789012345678>"))
+    await dispatch(bot, slash("affected", IN_SERVER, country="@everyone", share=True))
+    assert len(adapter.messages()) == 2
+    assert_no_mentions(adapter)
+
+
+async def test_an_unknown_command_is_answered_politely(bot, adapter):
+    await dispatch(bot, slash("retired", IN_SERVER))
+    (sent,) = adapter.sent
+    assert sent.message["content"] == COMMANDS_CHANGED and flags(sent) & EPHEMERAL
+
+
+async def test_a_failure_is_apologised_for_and_logged_without_user_text(
+    bot, adapter, services, caplog, monkeypatch
+):
+    async def broken(chat, text):
+        raise RuntimeError(f"could not handle {text}")
+
+    monkeypatch.setattr(services.conversations, "ask", broken)
+    with caplog.at_level(logging.DEBUG):
+        await dispatch(bot, slash("ask", IN_SERVER, question="my secret question"))
+    (sent,) = adapter.sent
+    assert sent.message["content"] == SORRY and flags(sent) & EPHEMERAL
+    assert "RuntimeError" in caplog.text
+    assert "my secret question" not in caplog.text

@@ -1,0 +1,496 @@
+"""Reminders in the Telegram door, end to end: the real Application and TelegramNotifier against
+the fake Bot API on 127.0.0.1, a SQLite store in tmp_path, a FixedClock for the calendar and a
+FakeTime for the pacing and retry waits, so nothing sleeps for real."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import sqlite3
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.bootstrap import Services
+from bot.core.clock import FixedClock
+from bot.core.reminders import ChatRef
+from bot.core.reply import CommandButton, Reply
+from bot.service.conversations import ConversationService
+from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
+from bot.service.subscriptions import SUBSCRIPTION_COMMANDS, SubscriptionService
+from bot.storage import open_store
+from bot.telegram.app import OLD_BUTTON, QUESTION_COMMANDS
+from bot.telegram.notifier import (
+    OVERALL_PER_SECOND,
+    PACE,
+    STOP_BUTTON,
+    TelegramNotifier,
+    notifier_from_environment,
+    reminder_bot,
+)
+from bot.telegram.reminders import ADMINS_ONLY, ADMINS_ONLY_SHORT, REMINDER_COMMANDS
+from bot.telegram.render import MAX_CALLBACK_BYTES, ButtonPress, decode_press, render_reply
+from bot.telegram.runner import build_telegram, running, serve
+from bot.telegram.settings import TelegramSettings
+from tests.conftest import BEFORE_DEADLINE
+from tests.telegram_adapter.fake_bot_api import (
+    BLOCKED,
+    BOT_USER,
+    CHAT_NOT_FOUND,
+    ApiError,
+    FakeBotApi,
+    flooded,
+)
+from tests.telegram_adapter.test_telegram import GROUP, buttons, callback_data, sent_after
+
+TORONTO = ZoneInfo("America/Toronto")
+# CA: the last day to object is 2 Nov 2025, training starts 3 Nov; 14 days before, at 10:00.
+FIRST_DUE = dt.datetime(2025, 10, 19, 10, 0, tzinfo=TORONTO)
+SECOND_DUE = dt.datetime(2025, 10, 20, 10, 0, tzinfo=TORONTO)
+ADMIN = 8
+MEMBER = 7
+
+
+class FakeTime:
+    """A monotonic clock that sleeping moves forward; records every wait."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.waits: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now = max(self.now, self.now + seconds)
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def api():
+    server = await FakeBotApi().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def settings(api) -> TelegramSettings:
+    return TelegramSettings(token=api.token, api_base_url=api.base_url)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(BEFORE_DEADLINE)
+
+
+@pytest.fixture
+def services(answerer, clock, tmp_path):
+    answerer.clock = clock
+    conversations = ConversationService(answerer)
+    store = open_store(f"sqlite:///{tmp_path / 'bot.db'}")
+    built = Services(
+        clock, answerer, conversations, store, SubscriptionService(store, conversations)
+    )
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+async def bot(api, settings, services):
+    app = build_telegram(settings, services)
+    async with running(app, settings, poll_timeout=1):
+        yield app
+
+
+@pytest.fixture
+def dispatcher(bot, services, fake_time):
+    notifier = TelegramNotifier(bot.bot, clock=fake_time.monotonic, sleep=fake_time.sleep)
+    return services.dispatcher(notifier, sleep=fake_time.sleep)
+
+
+def to(api: FakeBotApi, chat_id: int) -> list[dict]:
+    return [m for m in api.sent if m["chat_id"] == str(chat_id)]
+
+
+def subscription(services: Services, chat_id: int):
+    return services.store.subscription_for("telegram", str(chat_id))
+
+
+async def subscribe(api: FakeBotApi, chat_id: int = 1001, region: str = "CA", **kwargs) -> dict:
+    (reply,) = await sent_after(api, lambda: api.message(f"/subscribe {region}", chat_id, **kwargs))
+    return reply
+
+
+async def handled(api: FakeBotApi) -> None:
+    """Updates are handled one at a time, in order: once a later one is answered, every update
+    queued before it has been handled."""
+    await sent_after(api, lambda: api.message("/privacy", chat_id=999))
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+async def test_reminder_commands_join_the_published_menu(api, bot):
+    await handled(api)
+    (published,) = api.requests("setMyCommands")
+    names = [c["command"] for c in published["commands"]]
+    assert names == [n for n, _ in QUESTION_COMMANDS] + [n for n, _ in REMINDER_COMMANDS]
+    assert {n for n, _ in REMINDER_COMMANDS} == set(SUBSCRIPTION_COMMANDS)
+
+
+async def test_subscribe_then_the_reminder_arrives_once(api, bot, services, clock, dispatcher):
+    reply = await subscribe(api, language="de")
+    assert reply["text"].startswith("<b>Subscribed</b>") and "America/Toronto" in reply["text"]
+    assert callback_data(reply) == ["v1|c|checkup monthly", "v1|c|unsubscribe"]
+    sub = subscription(services, 1001)
+    assert (sub.region, sub.language, sub.active) == ("CA", "de", True)
+
+    clock.set(FIRST_DUE - dt.timedelta(minutes=1))
+    assert (await dispatcher.run_once()).sent == 0
+    clock.set(FIRST_DUE)
+    report = await dispatcher.run_once()
+    assert report.sent == 1 and report.refused == report.failed == 0
+    reminder = to(api, 1001)[-1]
+    assert reminder["parse_mode"] == "HTML"
+    assert reminder["text"].startswith("Reminder. In 14 days, on 2 November 2025")
+    assert [b["text"] for b in buttons(reminder)] == [STOP_BUTTON]
+    assert callback_data(reminder) == ["v1|c|unsubscribe"]
+
+    clock.set(FIRST_DUE + dt.timedelta(minutes=5))
+    assert (await dispatcher.run_once()).claimed == 0
+    assert len(to(api, 1001)) == 2  # the "Subscribed" reply and one reminder
+
+
+async def test_the_stop_button_under_a_reminder_unsubscribes(api, bot, services, clock, dispatcher):
+    await subscribe(api)
+    clock.set(FIRST_DUE)
+    await dispatcher.run_once()
+    press = lambda: api.callback("v1|c|unsubscribe", on=api.messages[-1])  # noqa: E731
+    (reply,) = await sent_after(api, press)
+    assert reply["text"].startswith("<b>Unsubscribed</b>")
+    assert subscription(services, 1001) is None
+
+
+@pytest.mark.parametrize("refusal", [BLOCKED, CHAT_NOT_FOUND], ids=["403", "chat-not-found"])
+async def test_a_refused_chat_is_deactivated_and_gets_nothing_more(
+    api, bot, services, clock, dispatcher, refusal
+):
+    await subscribe(api, 1001)
+    await subscribe(api, 1002)
+    api.errors[1002] = refusal
+    clock.set(FIRST_DUE)
+    report = await dispatcher.run_once()
+    assert (report.sent, report.refused) == (1, 1)
+    assert subscription(services, 1002).active is False
+    assert len(to(api, 1002)) == 2  # the "Subscribed" reply, then the one refused attempt
+
+    clock.set(SECOND_DUE)
+    report = await dispatcher.run_once()
+    assert (report.sent, report.refused) == (1, 0)
+    assert len(to(api, 1002)) == 2 and len(to(api, 1001)) == 3
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+@pytest.mark.parametrize("timedelta_mode", ["0", "1"], ids=["int", "timedelta"])
+async def test_a_429_is_waited_out_then_delivered(
+    api, bot, clock, dispatcher, fake_time, monkeypatch, timedelta_mode
+):
+    monkeypatch.setenv("PTB_TIMEDELTA", timedelta_mode)  # RetryAfter.retry_after's two types
+    await subscribe(api)
+    api.next_errors[1001] = [flooded(7)]
+    clock.set(FIRST_DUE)
+    report = await dispatcher.run_once()
+    assert (report.sent, report.retries, report.failed) == (1, 1, 0)
+    assert fake_time.waits == [7.0]  # the dispatcher's wait; the pacer had nothing left to wait
+    attempts = to(api, 1001)[1:]
+    assert len(attempts) == 2 and attempts[0]["text"] == attempts[1]["text"]
+    assert api.delivered == 2  # the "Subscribed" reply and the reminder
+
+
+async def test_kicked_deactivates_before_any_reminder_is_tried(
+    api, bot, services, clock, dispatcher
+):
+    await subscribe(api, 1001)
+    api.my_chat_member(1001, "kicked")  # the user blocked the bot
+    await handled(api)
+    assert subscription(services, 1001).active is False
+    clock.set(FIRST_DUE)
+    report = await dispatcher.run_once()
+    assert report.claimed == 0
+    assert len(to(api, 1001)) == 1  # only the "Subscribed" reply: no reminder was tried
+
+
+async def test_a_group_that_removes_the_bot_is_deactivated(api, bot, services):
+    api.members[(GROUP, ADMIN)] = "administrator"
+    await subscribe(api, GROUP, chat_type="supergroup", user_id=ADMIN)
+    api.my_chat_member(GROUP, "member", old="member")  # not a removal: nothing changes
+    await handled(api)
+    assert subscription(services, GROUP).active is True
+    api.my_chat_member(GROUP, "left", user_id=ADMIN)
+    await handled(api)
+    assert subscription(services, GROUP).active is False
+
+
+async def test_forget_with_the_confirm_button_leaves_no_row(
+    api, bot, services, clock, dispatcher, tmp_path
+):
+    await subscribe(api)
+    await dispatcher.run_once()  # reminders scheduled: rows to delete
+    sub = subscription(services, 1001)
+    (question,) = await sent_after(api, lambda: api.message("/forget"))
+    assert question["text"].startswith("<b>Delete everything about you?</b>")
+    assert callback_data(question) == ["v1|c|forget confirm"]
+    assert subscription(services, 1001) is not None  # nothing goes before the confirmation
+
+    press = lambda: api.callback("v1|c|forget confirm", on=api.messages[-1])  # noqa: E731
+    (done,) = await sent_after(api, press)
+    assert done["text"] == "<b>Done: I hold nothing about you any more.</b>"
+    (edit,) = api.requests("editMessageReplyMarkup")  # the confirm button is gone
+    assert not edit.get("reply_markup")
+    with sqlite3.connect(tmp_path / "bot.db") as db:
+        subs = db.execute(
+            "SELECT count(*) FROM subscriptions WHERE platform = 'telegram' AND chat_id = '1001'"
+        ).fetchone()[0]
+        reminders = db.execute(
+            "SELECT count(*) FROM reminders WHERE subscription_id = ?", (sub.id,)
+        ).fetchone()[0]
+    assert (subs, reminders) == (0, 0)
+
+
+async def test_checkup_buttons_and_typed_commands(api, bot, services):
+    await subscribe(api)
+    (menu,) = await sent_after(api, lambda: api.message("/checkup"))
+    data = callback_data(menu)
+    assert data == ["v1|c|checkup off", "v1|c|checkup monthly", "v1|c|checkup quarterly"]
+    assert len(menu["reply_markup"]["inline_keyboard"]) == 1  # one row of choices
+    assert all(len(d.encode()) < MAX_CALLBACK_BYTES for d in data)
+
+    press = lambda: api.callback("v1|c|checkup monthly", on=api.messages[-1])  # noqa: E731
+    (monthly,) = await sent_after(api, press)
+    assert monthly["text"].startswith("<b>Check-ups: monthly</b>")
+    assert subscription(services, 1001).checkup == "monthly"
+
+    # The replies say 'send "checkup quarterly"': typed without the slash, it works too.
+    (typed,) = await sent_after(api, lambda: api.message("checkup quarterly"))
+    assert typed["text"].startswith("<b>Check-ups: quarterly</b>")
+    (zone,) = await sent_after(api, lambda: api.message("/timezone Europe/Berlin"))
+    assert zone["text"].startswith("<b>Time zone: Europe/Berlin</b>")
+    assert subscription(services, 1001).timezone == "Europe/Berlin"
+    (question,) = await sent_after(api, lambda: api.message("privacy settings on linkedin?"))
+    assert not question["text"].startswith("<b>What I keep about you</b>")  # a question
+
+
+async def test_an_unknown_command_button_is_answered_politely(api, bot):
+    await subscribe(api)
+    press = lambda: api.callback("v1|c|frobnicate now", on=api.messages[-1])  # noqa: E731
+    (answer,) = await sent_after(api, press, method="answerCallbackQuery")
+    assert answer["text"] == OLD_BUTTON
+    assert len(api.sent) == 1
+
+
+# --- groups --------------------------------------------------------------------------------------
+
+
+async def test_in_a_group_only_admins_change_the_subscription(api, bot, services):
+    api.members[(GROUP, ADMIN)] = "administrator"
+    group = {"chat_type": "supergroup"}
+    (refused,) = await sent_after(
+        api, lambda: api.message("/subscribe CA", GROUP, user_id=MEMBER, **group)
+    )
+    assert refused["text"] == ADMINS_ONLY and refused["reply_parameters"]["message_id"]
+    assert buttons(refused)[0]["url"] == f"https://t.me/{BOT_USER['username']}"
+    assert subscription(services, GROUP) is None
+    (readable,) = await sent_after(
+        api, lambda: api.message("/reminders", GROUP, user_id=MEMBER, **group)
+    )
+    assert readable["text"].startswith("<b>You have no reminders.</b>")
+
+    (ok,) = await sent_after(
+        api, lambda: api.message("/subscribe@optout_test_bot CA", GROUP, user_id=ADMIN, **group)
+    )
+    assert ok["text"].startswith("<b>Subscribed</b>") and ok["reply_parameters"]["message_id"]
+    assert subscription(services, GROUP).region == "CA"
+    checked = api.requests("getChatMember")
+    assert [(r["chat_id"], r["user_id"]) for r in checked] == [
+        (str(GROUP), str(MEMBER)),
+        (str(GROUP), str(ADMIN)),
+    ]
+
+    on = api.messages[-1]
+    press = lambda: api.callback("v1|c|unsubscribe", on=on, user_id=MEMBER)  # noqa: E731
+    (alert,) = await sent_after(api, press, method="answerCallbackQuery")
+    assert alert["text"] == ADMINS_ONLY_SHORT and alert["show_alert"] in ("True", "true", True)
+    assert subscription(services, GROUP).active is True
+
+    anonymous = api.message("/unsubscribe", GROUP, user_id=1087968824, **group)
+    anonymous["sender_chat"] = {"id": GROUP, "type": "supergroup", "title": "Group"}
+    await api.wait_for("sendMessage", len(api.sent) + 1)
+    assert api.sent[-1]["text"].startswith("<b>Unsubscribed</b>")  # an anonymous admin
+    assert subscription(services, GROUP) is None
+
+
+# --- the notifier --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def ptb_bot(settings):
+    async with reminder_bot(settings) as bot:
+        yield bot
+
+
+@pytest.fixture
+def notifier(ptb_bot, fake_time) -> TelegramNotifier:
+    return TelegramNotifier(ptb_bot, clock=fake_time.monotonic, sleep=fake_time.sleep)
+
+
+def chat(chat_id: int) -> ChatRef:
+    return ChatRef("telegram", str(chat_id))
+
+
+async def test_reminder_text_is_escaped_html(api, notifier):
+    await notifier.send(chat(1001), "Dates <b>& more</b>\n\nsecond paragraph")
+    (sent,) = api.sent
+    assert sent["text"] == "Dates &lt;b&gt;&amp; more&lt;/b&gt;\n\nsecond paragraph"
+    assert sent["parse_mode"] == "HTML" and sent["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_one_private_chat_gets_at_most_one_message_a_second(api, notifier, fake_time):
+    started = []
+    for _ in range(3):
+        await notifier.send(chat(1001), "hello")
+        started.append(fake_time.now)
+    assert [b - a for a, b in itertools.pairwise(started)] == [1.0, 1.0]
+    await notifier.send(chat(1002), "hello")  # another chat does not wait for it
+    assert fake_time.now == pytest.approx(started[-1] + 1 / PACE)
+
+
+async def test_a_group_gets_at_most_twenty_messages_a_minute(api, notifier, fake_time):
+    start = fake_time.now
+    for _ in range(3):
+        await notifier.send(chat(GROUP), "hello")
+    assert fake_time.now - start == pytest.approx(6.0)  # evenly: one every 3 seconds
+
+
+async def test_at_most_thirty_messages_a_second_overall(api, notifier, fake_time):
+    start = fake_time.now
+    await asyncio.gather(*(notifier.send(chat(2000 + n), "hello") for n in range(31)))
+    assert len(api.sent) == 31
+    assert PACE < OVERALL_PER_SECOND
+    # Evenly spaced, a little under the limit: the 31st starts just over a second after the 1st.
+    assert fake_time.now - start == pytest.approx(30 / PACE)
+
+
+async def test_concurrent_sends_to_one_chat_are_spaced_in_real_time(api, ptb_bot):
+    notifier = TelegramNotifier(ptb_bot, private_interval=0.05)
+    await asyncio.gather(*(notifier.send(chat(1001), f"m{n}") for n in range(3)))
+    calls = zip(api.calls, api.call_times, strict=True)
+    times = [at for (name, _), at in calls if name == "sendMessage"]
+    assert [m["text"] for m in api.sent] == ["m0", "m1", "m2"]  # in order
+    assert all(b - a >= 0.045 for a, b in itertools.pairwise(times))
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (BLOCKED, PermanentRefusal),
+        (ApiError(403, "Forbidden: bot was kicked from the group chat"), PermanentRefusal),
+        (CHAT_NOT_FOUND, PermanentRefusal),
+        (ApiError(400, "Bad Request: can't parse entities"), DeliveryError),
+        (ApiError(502, "Bad Gateway"), TransientFailure),
+    ],
+)
+async def test_telegram_errors_map_to_the_dispatchers(api, notifier, error, expected):
+    api.errors[1001] = error
+    with pytest.raises(DeliveryError) as raised:
+        await notifier.send(chat(1001), "hello")
+    assert type(raised.value) is expected
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+async def test_a_429_holds_every_chat_for_retry_after(api, notifier, fake_time):
+    api.next_errors[1001] = [flooded(5)]
+    with pytest.raises(TransientFailure) as raised:
+        await notifier.send(chat(1001), "hello")
+    assert raised.value.retry_after == 5.0
+    start = fake_time.now
+    await notifier.send(chat(1002), "hello")  # another chat waits too: the limit is the bot's
+    assert fake_time.now - start == pytest.approx(5.0)
+
+
+async def test_an_unreachable_api_is_a_transient_failure(settings, fake_time):
+    closed = TelegramSettings(token=settings.token, api_base_url="http://127.0.0.1:9/bot")
+    notifier = TelegramNotifier(reminder_bot(closed), clock=fake_time.monotonic)
+    try:
+        with pytest.raises(TransientFailure) as raised:
+            await notifier.send(chat(1001), "hello")
+        assert raised.value.retry_after is None
+    finally:
+        await notifier.aclose()
+
+
+async def test_a_group_that_became_a_supergroup_still_gets_its_reminder(api, notifier):
+    moved = ApiError(400, "Bad Request: group chat was upgraded", migrate_to_chat_id=-100999)
+    api.next_errors[-555] = [moved]
+    await notifier.send(chat(-555), "hello")
+    assert [m["chat_id"] for m in api.sent] == ["-555", "-100999"] and api.delivered == 1
+
+
+async def test_notifier_from_environment_sends_without_start_up(api):
+    notifier = notifier_from_environment(
+        {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url}
+    )
+    try:
+        await notifier.send(chat(1001), "hello")
+    finally:
+        await notifier.aclose()
+    assert [m["text"] for m in api.sent] == ["hello"]
+    assert "getMe" not in [name for name, _ in api.calls]
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+
+def test_command_buttons_round_trip_under_64_bytes():
+    for command in ("checkup monthly", "forget confirm", "unsubscribe", "timezone Europe/Berlin"):
+        data = ButtonPress("command", command=command).encode()
+        assert data == f"v1|c|{command}" and len(data.encode()) <= MAX_CALLBACK_BYTES
+        assert decode_press(data) == ButtonPress("command", command=command)
+    assert ButtonPress("command", command="timezone " + "x" * 60).encode() is None
+    assert ButtonPress("command", command="forget|confirm").encode() is None
+    assert decode_press("v1|c|") is None and decode_press("v1|c|a|b") is None
+    many = tuple(CommandButton(str(n), "privacy") for n in range(4))
+    reply = Reply("answer", None, 1.0, None, "T", commands=many)
+    (out,) = render_reply(reply)
+    assert [len(row) for row in out.keyboard.inline_keyboard] == [1, 1, 1, 1]
+
+
+# --- running -------------------------------------------------------------------------------------
+
+
+async def test_serve_runs_the_dispatcher_with_the_bot_and_stops_it_first(
+    api, settings, services, clock
+):
+    services.store.add_subscription(
+        "telegram",
+        "1001",
+        region="CA",
+        language="en",
+        timezone="America/Toronto",
+        checkup="off",
+        created_at=BEFORE_DEADLINE,
+    )
+    clock.set(FIRST_DUE)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(build_telegram(settings, services), settings, stop, services))
+    (reminder,) = await api.wait_for("sendMessage")
+    assert reminder["text"].startswith("Reminder. In 14 days")
+    stop.set()
+    await asyncio.wait_for(task, 10)
+    assert services.store.stats()["sent"] == 1
