@@ -104,6 +104,7 @@ class Dispatcher:
         idle_sleep: float = 300.0,
         min_sleep: float = 1.0,
         sleep: Sleep = asyncio.sleep,
+        concurrency: int = 16,
     ):
         self.store = store
         self.notifier = notifier
@@ -121,6 +122,12 @@ class Dispatcher:
         self.idle_sleep = idle_sleep
         self.min_sleep = min_sleep
         self._sleep = sleep
+        # Sends in flight at once within a batch: the platform notifiers pace them, and one slow
+        # round trip must not hold up the rest (Telegram's 30/s needs several in flight).
+        self.concurrency = max(1, concurrency)
+        # A notifier that knows its platforms (RoutingNotifier) makes this process claim only
+        # reminders it can deliver; others stay for the process that has that platform's token.
+        self.platforms: frozenset[str] | None = getattr(notifier, "platforms", None)
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -140,7 +147,7 @@ class Dispatcher:
             self._wake.clear()
             try:
                 await self.run_once()
-                next_due = await asyncio.to_thread(self.store.next_due_at)
+                next_due = await asyncio.to_thread(self.store.next_due_at, self.platforms)
             except Exception as error:  # keep the loop alive; the next pass retries
                 log.error("dispatch pass failed: %s", type(error).__name__)
                 next_due = None
@@ -168,6 +175,7 @@ class Dispatcher:
                 limit=self.batch_size,
                 lease=self.lease,
                 worker=self.worker,
+                platforms=self.platforms,
             )
             if not claims:
                 break
@@ -180,12 +188,25 @@ class Dispatcher:
     # --- one batch -------------------------------------------------------------------------------
 
     async def _dispatch_batch(self, claims: list[Claim], report: PassReport) -> None:
+        # One subscription's reminders go in order; different subscriptions' go side by side.
+        by_subscription: dict[int, list[Claim]] = {}
+        for claim in claims:
+            by_subscription.setdefault(claim.subscription.id, []).append(claim)
         outcomes: list[Outcome] = []
-        refused: set[int] = set()
+        limit = asyncio.Semaphore(self.concurrency)
+
+        async def run(group: list[Claim]) -> None:
+            async with limit:
+                await self._dispatch_subscription(group, outcomes, report)
+
+        await asyncio.gather(*(run(group) for group in by_subscription.values()))
+        await asyncio.to_thread(self.store.record, outcomes, self.clock.now())
+
+    async def _dispatch_subscription(
+        self, claims: list[Claim], outcomes: list[Outcome], report: PassReport
+    ) -> None:
         for claim in claims:
             sub = claim.subscription
-            if sub.id in refused:
-                continue  # its reminders were dropped with the subscription
             now = self.clock.now()
             decision = delivery(claim.reminder, sub, now, self.offsets)
             text = (
@@ -209,15 +230,14 @@ class Dispatcher:
                     report.sent += 1
             elif result == "refused":
                 report.refused += 1
-                refused.add(sub.id)
                 refusal = [Outcome(claim.id, ReminderState.REFUSED)]
                 await asyncio.to_thread(self.store.record, refusal, self.clock.now())
                 await asyncio.to_thread(self.store.deactivate, sub.id)
                 log.info("subscription %s deactivated: delivery refused", sub.id)
+                return  # its other reminders were dropped with the subscription
             else:
                 outcomes.append(Outcome(claim.id, ReminderState.FAILED))
                 report.failed += 1
-        await asyncio.to_thread(self.store.record, outcomes, self.clock.now())
 
     async def _deliver(self, claim: Claim, text: str, report: PassReport) -> Attempt:
         chat = claim.subscription.chat

@@ -14,6 +14,7 @@ from bot.core.reminders import (
     DEFAULT_OFFSETS,
     Subscription,
     default_timezone,
+    event_ids,
     reminders_between,
 )
 from bot.core.reply import CommandButton, Reply
@@ -127,6 +128,7 @@ class SubscriptionService:
             timezone=zone,
             checkup=existing.checkup if existing else "off",
             created_at=self.answerer.clock.now(),
+            known_events=event_ids(self.answerer.kb),
         )
         self._on_change()
         place_name = region_display_name(region, self.answerer.kb)

@@ -99,17 +99,24 @@ class Store(Protocol):
         ...
 
     def claim_due(
-        self, now: dt.datetime, *, limit: int, lease: dt.timedelta, worker: str
+        self,
+        now: dt.datetime,
+        *,
+        limit: int,
+        lease: dt.timedelta,
+        worker: str,
+        platforms: frozenset[str] | None = None,
     ) -> list[Claim]:
         """Lease up to `limit` due reminders of active subscriptions, oldest first; a reminder
-        whose lease has expired may be claimed again."""
+        whose lease has expired may be claimed again. With `platforms`, only reminders for those
+        platforms: a process claims only what it can deliver."""
         ...
 
     def record(self, outcomes: Iterable[Outcome], at: dt.datetime) -> None:
         """Finish claimed reminders; a reminder already finished is left as it is."""
         ...
 
-    def next_due_at(self) -> dt.datetime | None: ...
+    def next_due_at(self, platforms: frozenset[str] | None = None) -> dt.datetime | None: ...
 
     def upcoming(self, subscription_id: int, limit: int = 10) -> list[Reminder]: ...
 

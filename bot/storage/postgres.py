@@ -174,7 +174,13 @@ class PostgresStore:
             return cursor.rowcount
 
     def claim_due(
-        self, now: dt.datetime, *, limit: int, lease: dt.timedelta, worker: str
+        self,
+        now: dt.datetime,
+        *,
+        limit: int,
+        lease: dt.timedelta,
+        worker: str,
+        platforms: frozenset[str] | None = None,
     ) -> list[Claim]:
         with self._lock, self._conn.transaction():
             # Read due reminders in the claim index's order and stop at the limit. Without this,
@@ -186,12 +192,19 @@ class PostgresStore:
                 " JOIN subscriptions s ON s.id = r.subscription_id"
                 " WHERE r.state = 'scheduled' AND r.due_at <= %(now)s"
                 " AND (r.lease_until IS NULL OR r.lease_until <= %(now)s) AND s.active"
+                " AND (%(platforms)s::text[] IS NULL OR s.platform = ANY(%(platforms)s))"
                 " ORDER BY r.due_at, r.id LIMIT %(limit)s FOR UPDATE OF r SKIP LOCKED)"
                 " UPDATE reminders r SET lease_until = %(until)s, claimed_by = %(worker)s,"
                 " attempts = r.attempts + 1 FROM due WHERE r.id = due.id"
                 " RETURNING r.id, r.subscription_id, r.kind, r.subject, r.offset_days,"
                 " r.due_at, r.expires_at, r.attempts",
-                {"now": now, "limit": limit, "until": now + lease, "worker": worker},
+                {
+                    "now": now,
+                    "limit": limit,
+                    "until": now + lease,
+                    "worker": worker,
+                    "platforms": None if platforms is None else sorted(platforms),
+                },
             ).fetchall()
             ids = list({row[1] for row in rows})
             subscriptions = {
@@ -224,11 +237,13 @@ class PostgresStore:
                     (state, at, ids),
                 )
 
-    def next_due_at(self) -> dt.datetime | None:
+    def next_due_at(self, platforms: frozenset[str] | None = None) -> dt.datetime | None:
         with self._lock:
             row = self._conn.execute(
                 "SELECT MIN(r.due_at) FROM reminders r JOIN subscriptions s"
                 " ON s.id = r.subscription_id WHERE r.state = 'scheduled' AND s.active"
+                " AND (%s::text[] IS NULL OR s.platform = ANY(%s))",
+                (None if platforms is None else sorted(platforms),) * 2,
             ).fetchone()
         return row[0] if row else None
 

@@ -193,19 +193,26 @@ class SqliteStore:
             return conn.total_changes - before
 
     def claim_due(
-        self, now: dt.datetime, *, limit: int, lease: dt.timedelta, worker: str
+        self,
+        now: dt.datetime,
+        *,
+        limit: int,
+        lease: dt.timedelta,
+        worker: str,
+        platforms: frozenset[str] | None = None,
     ) -> list[Claim]:
         moment = _micros(now)
+        only, names = _platform_filter(platforms)
         with self._write() as conn:
             rows = conn.execute(
                 "UPDATE reminders SET lease_until = ?, claimed_by = ?, attempts = attempts + 1"
                 " WHERE id IN (SELECT r.id FROM reminders r"
                 " JOIN subscriptions s ON s.id = r.subscription_id"
                 " WHERE r.state = 'scheduled' AND r.due_at <= ?"
-                " AND (r.lease_until IS NULL OR r.lease_until <= ?) AND s.active = 1"
+                f" AND (r.lease_until IS NULL OR r.lease_until <= ?) AND s.active = 1{only}"
                 " ORDER BY r.due_at, r.id LIMIT ?)"
                 f" RETURNING {_REMINDER_COLUMNS}",
-                (_micros(now + lease), worker, moment, moment, limit),
+                (_micros(now + lease), worker, moment, moment, *names, limit),
             ).fetchall()
             subscriptions = self._subscriptions_by_id(conn, {row[1] for row in rows})
         claims = [_claim(row, subscriptions[row[1]]) for row in rows]
@@ -222,11 +229,13 @@ class SqliteStore:
                 rows,
             )
 
-    def next_due_at(self) -> dt.datetime | None:
+    def next_due_at(self, platforms: frozenset[str] | None = None) -> dt.datetime | None:
+        only, names = _platform_filter(platforms)
         with self._lock:
             row = self._conn.execute(
                 "SELECT MIN(r.due_at) FROM reminders r JOIN subscriptions s"
-                " ON s.id = r.subscription_id WHERE r.state = 'scheduled' AND s.active = 1"
+                f" ON s.id = r.subscription_id WHERE r.state = 'scheduled' AND s.active = 1{only}",
+                names,
             ).fetchone()
         return _moment(row[0]) if row and row[0] is not None else None
 
@@ -343,3 +352,13 @@ def _reminder(row: tuple) -> Reminder:
 
 def _claim(row: tuple, subscription: Subscription) -> Claim:
     return Claim(id=row[0], reminder=_reminder(row), subscription=subscription, attempts=row[7])
+
+
+def _platform_filter(platforms: frozenset[str] | None) -> tuple[str, tuple[str, ...]]:
+    """An SQL condition on s.platform and its parameters; none when every platform is wanted."""
+    if platforms is None:
+        return "", ()
+    names = tuple(sorted(platforms))
+    if not names:
+        return " AND 0", ()
+    return f" AND s.platform IN ({', '.join('?' * len(names))})", names

@@ -44,6 +44,8 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 class TerminalNotifier:
     """Delivers reminders for the local terminal user by printing them."""
 
+    platforms = frozenset({"terminal"})
+
     def __init__(self, stdout: TextIO):
         self.stdout = stdout
 

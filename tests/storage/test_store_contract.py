@@ -207,6 +207,33 @@ def test_claims_take_due_reminders_oldest_first_with_their_subscription(store: S
     assert [c.reminder.offset_days for c in rest] == [7]
 
 
+def test_claims_and_next_due_can_be_limited_to_platforms(store: Store):
+    terminal = subscribe(store)
+    telegram = store.add_subscription(
+        "telegram",
+        "7",
+        region="DE",
+        language="en",
+        timezone="Europe/Berlin",
+        checkup="off",
+        created_at=T0,
+    )
+    store.schedule([reminder(terminal.id, offset=0), reminder(telegram.id, offset=1)])
+    now = T0 + dt.timedelta(hours=2)
+    assert store.next_due_at(frozenset({"telegram"})) == T0 + dt.timedelta(hours=1)
+    assert store.next_due_at(frozenset({"discord"})) is None
+    claims = store.claim_due(
+        now, limit=10, lease=LEASE, worker="tg", platforms=frozenset({"telegram"})
+    )
+    assert [c.subscription.platform for c in claims] == ["telegram"]
+    assert (
+        store.claim_due(now, limit=10, lease=LEASE, worker="dc", platforms=frozenset({"discord"}))
+        == []
+    )
+    rest = store.claim_due(now, limit=10, lease=LEASE, worker="any")
+    assert [c.subscription.platform for c in rest] == ["terminal"]
+
+
 def test_a_lease_keeps_others_off_until_it_expires(store: Store):
     sub = subscribe(store)
     store.schedule([reminder(sub.id, offset=0)])
