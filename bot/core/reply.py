@@ -76,10 +76,18 @@ class Reply:
         }
 
 
+def cited_sites(sources: tuple[CitedSource, ...]) -> list[tuple[str, str, str]]:
+    """Each (site, status) once, with the URL of its first source: the compact form every door
+    shows under an answer."""
+    seen: dict[tuple[str, str], str] = {}
+    for source in sources:
+        seen.setdefault((source.site, source.status), source.url)
+    return [(site, status, url) for (site, status), url in seen.items()]
+
+
 def compact_sources(sources: tuple[CitedSource, ...]) -> str:
     """One line: each site once with its status ("linkedin.com (confirmed); gulfnews.com (reported)")."""
-    seen = dict.fromkeys(f"{s.site} ({s.status})" for s in sources)
-    return "; ".join(seen)
+    return "; ".join(f"{site} ({status})" for site, status, _url in cited_sites(sources))
 
 
 def render_plain(reply: Reply) -> str:

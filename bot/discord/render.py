@@ -15,7 +15,7 @@ from typing import Literal
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from bot.core.reply import CitedSource, Reply, Topic
+from bot.core.reply import CitedSource, Reply, Topic, cited_sites
 
 # Discord's limits, counted in UTF-16 code units to be safe.
 MAX_CONTENT = 2000
@@ -177,11 +177,8 @@ def _fields(name: str, items: list[str], separator: str) -> list[tuple[str, str]
 
 def _source_items(sources: tuple[CitedSource, ...]) -> list[str]:
     """Each site once with its status, linked to its first source: "[linkedin.com](…) (confirmed)"."""
-    seen: dict[tuple[str, str], str] = {}
-    for source in sources:
-        seen.setdefault((source.site, source.status), source.url)
     items = []
-    for (site, status), url in seen.items():
+    for site, status, url in cited_sites(sources):
         label = f"{safe(site)} ({safe(status)})"
         linked = f"[{safe(site)}]({url}) ({safe(status)})"
         fits = _WEB_URL.match(url) and discord_len(linked) < MAX_FIELD_VALUE

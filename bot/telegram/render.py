@@ -11,7 +11,7 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from bot.core.reply import CitedSource, CommandButton, Reply, Topic
+from bot.core.reply import CitedSource, CommandButton, Reply, Topic, cited_sites
 
 MAX_MESSAGE = MessageLimit.MAX_TEXT_LENGTH  # 4096, counted in UTF-16 units after parsing
 MAX_CALLBACK_BYTES = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA  # 64 bytes
@@ -165,11 +165,8 @@ def short_description(reply: Reply) -> str:
 
 def _source_items(sources: tuple[CitedSource, ...], limit: int) -> list[str]:
     """Each site once with its status, linked to its first source: "linkedin.com (confirmed)"."""
-    seen: dict[tuple[str, str], str] = {}
-    for source in sources:
-        seen.setdefault((source.site, source.status), source.url)
     items = []
-    for (site, status), url in seen.items():
+    for site, status, url in cited_sites(sources):
         label = f"{escape(site)} ({escape(status)})"
         linked = f'<a href="{escape(url, quote=True)}">{escape(site)}</a> ({escape(status)})'
         item = linked if _is_web_url(url) and tg_len(linked) < limit else label
