@@ -3,17 +3,23 @@ at import time; every door starts from build_services()."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import QuestionAnswerer
 from bot.core.knowledge import load_knowledge
+from bot.core.reminders import DEFAULT_OFFSETS
+from bot.ops.metrics import Metrics
 from bot.service.conversations import ConversationService
 from bot.service.dispatcher import Dispatcher, Notifier
 from bot.service.subscriptions import SubscriptionService
+from bot.settings import Settings
 from bot.storage import database_url, open_store
 from bot.storage.base import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -23,11 +29,44 @@ class Services:
     conversations: ConversationService
     store: Store
     subscriptions: SubscriptionService
+    settings: Settings | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    knowledge_dir: Path | None = None
+    cache_dir: Path | None = None
+    dispatchers: list[Dispatcher] = field(default_factory=list)
+
+    @property
+    def reminder_offsets(self) -> tuple[int, ...]:
+        return self.settings.reminder_offsets if self.settings else DEFAULT_OFFSETS
 
     def dispatcher(self, notifier: Notifier, **options) -> Dispatcher:
+        options.setdefault("offsets", self.reminder_offsets)
+        options.setdefault("metrics", self.metrics)
         dispatcher = Dispatcher(self.store, notifier, self.answerer.kb, self.clock, **options)
         self.subscriptions.on_change(dispatcher.wake)
+        self.dispatchers.append(dispatcher)
         return dispatcher
+
+    def reload_knowledge(self) -> QuestionAnswerer:
+        """Load and validate the knowledge base and build a complete answerer from it; raises
+        KnowledgeError and changes nothing if it is invalid. Slow: call it off the event loop,
+        then swap_answerer() on it."""
+        return QuestionAnswerer(
+            load_knowledge(self.knowledge_dir), self.answerer.clock, self.cache_dir
+        )
+
+    def swap_answerer(self, fresh: QuestionAnswerer) -> None:
+        """Make a fully built answerer live, with no await in between: every door and dispatcher
+        sees the old knowledge base or the new one, never a mix."""
+        state = {name: value for name, value in vars(fresh).items() if name != "clock"}
+        vars(self.answerer).update(state)
+        for dispatcher in self.dispatchers:
+            dispatcher.kb = fresh.kb
+        log.info(
+            "knowledge base reloaded intents=%s events=%s",
+            len(fresh.kb.intents),
+            len(fresh.kb.events),
+        )
 
     def close(self) -> None:
         self.store.close()
@@ -38,10 +77,31 @@ def build_services(
     *,
     database: str | None = None,
     knowledge_dir: Path | str | None = None,
+    settings: Settings | None = None,
+    metrics: Metrics | None = None,
 ) -> Services:
     clock = clock or SystemClock()
-    answerer = QuestionAnswerer(load_knowledge(knowledge_dir), clock)
-    conversations = ConversationService(answerer)
+    metrics = metrics or Metrics(now=clock.now)
+    cache_dir = None
+    if settings is not None:
+        database = database or settings.database_url
+        knowledge_dir = knowledge_dir or settings.knowledge_dir
+        cache_dir = settings.cache_dir
+    knowledge_path = Path(knowledge_dir) if knowledge_dir is not None else None
+    answerer = QuestionAnswerer(load_knowledge(knowledge_path), clock, cache_dir)
+    conversations = ConversationService(answerer, metrics=metrics)
     store = open_store(database or database_url())
-    subscriptions = SubscriptionService(store, conversations)
-    return Services(clock, answerer, conversations, store, subscriptions)
+    metrics.watch_store(store)
+    offsets = settings.reminder_offsets if settings else DEFAULT_OFFSETS
+    subscriptions = SubscriptionService(store, conversations, offsets=offsets)
+    return Services(
+        clock,
+        answerer,
+        conversations,
+        store,
+        subscriptions,
+        settings=settings,
+        metrics=metrics,
+        knowledge_dir=knowledge_path,
+        cache_dir=cache_dir,
+    )

@@ -1,8 +1,9 @@
-"""The optout-bot command line: run, chat, ask, kb check, eval, reminders."""
+"""The optout-bot command line: run, chat, ask, kb check/reload, eval, reminders, config check."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -22,16 +23,43 @@ def _answerer(now: str | None) -> QuestionAnswerer:
     return QuestionAnswerer(load_knowledge(), _clock(now))
 
 
-def _services(now: str | None):
+class InvalidSettings(Exception):
+    """Settings were reported as invalid on stderr; exit with this status."""
+
+    def __init__(self, status: int):
+        self.status = status
+
+
+def _settings(only: Sequence[str] | None = None, *, status: int = 2):
+    """Every setting, checked before anything connects; each problem on its own line."""
+    from bot.settings import SettingsInvalid, load_settings
+
+    try:
+        settings = load_settings(os.environ, only=only)
+    except SettingsInvalid as exc:
+        for problem in exc.problems:
+            print(f"optout-bot: {problem}", file=sys.stderr)
+        raise InvalidSettings(status) from None
+    from bot.ops.logging import configure_logging
+
+    configure_logging(settings.log_format, settings.log_level)
+    return settings
+
+
+def _services(now: str | None, settings=None):
     from bot.bootstrap import build_services
 
-    return build_services(_clock(now))
+    return build_services(_clock(now), settings=settings or _settings())
 
 
-def cmd_chat(args: argparse.Namespace) -> int:
+def cmd_chat(args: argparse.Namespace, settings=None) -> int:
+    import logging
+
     from bot.terminal.chat import run_chat
 
-    services = _services(args.now)
+    services = _services(args.now, settings)
+    if not os.environ.get("OPTOUT_LOG_LEVEL"):
+        logging.getLogger().setLevel(logging.WARNING)  # the chat shares the terminal with logs
     try:
         return run_chat(services)
     finally:
@@ -41,14 +69,66 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Every door whose settings are present (or only the one named); with no chat-platform
     token, the terminal chat."""
-    from bot.doors import configured_doors, run_doors
+    from bot.doors import run_doors
 
-    doors = configured_doors(os.environ)
-    if args.only == "terminal" or (args.only is None and not doors):
-        return cmd_chat(args)
+    only = [args.only] if args.only in ("telegram", "discord") else None
+    settings = _settings(only)
+    if args.only == "terminal" or (args.only is None and not settings.doors):
+        return cmd_chat(args, settings)
     if args.only is not None:
-        doors = [args.only]  # its settings say clearly what is missing
-    return run_doors(lambda: _services(args.now), doors, os.environ)
+        settings = dataclasses.replace(
+            settings,
+            telegram=settings.telegram if args.only == "telegram" else None,
+            discord=settings.discord if args.only == "discord" else None,
+            doors=(args.only,),
+        )
+    return run_doors(lambda: _services(args.now, settings), settings)
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    """The effective configuration with secrets masked; exit 1 with the problems if invalid."""
+    settings = _settings(status=1)
+    for line in settings.describe():
+        print(line)
+    print("configuration ok")
+    return 0
+
+
+def cmd_kb_reload(args: argparse.Namespace) -> int:
+    """Ask the running bot, through its local HTTP endpoint, to reload the knowledge base."""
+    import urllib.error
+    import urllib.request
+
+    from bot.ops.http import reload_url
+
+    settings = _settings()
+    if settings.http_port is None:
+        print(
+            "optout-bot: OPTOUT_HTTP_PORT is not set, so the running bot has no endpoint to "
+            "reach: set it, or send the process SIGHUP",
+            file=sys.stderr,
+        )
+        return 2
+    url = reload_url(settings.http_host, settings.http_port)
+    request = urllib.request.Request(url, data=b"", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = json.load(response)
+    except urllib.error.HTTPError as exc:
+        body = json.loads(exc.read() or b"{}")
+        for problem in body.get("problems", []):
+            print(problem, file=sys.stderr)
+        print(
+            f"knowledge base not reloaded ({body.get('error') or 'invalid'}): the previous one "
+            "stays live",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as exc:
+        print(f"optout-bot: cannot reach the running bot at {url} ({exc})", file=sys.stderr)
+        return 1
+    print(f"knowledge base reloaded: {body['intents']} intents, {body['events']} events")
+    return 0
 
 
 def cmd_discord_sync(args: argparse.Namespace) -> int:
@@ -171,6 +251,15 @@ def build_parser() -> argparse.ArgumentParser:
     check = kb_sub.add_parser("check", help="validate the knowledge base")
     check.add_argument("--dir", help="knowledge folder (default: OPTOUT_KNOWLEDGE_DIR or built in)")
     check.set_defaults(func=cmd_kb_check)
+    kb_sub.add_parser(
+        "reload", help="make the running bot reload its knowledge base (via OPTOUT_HTTP_PORT)"
+    ).set_defaults(func=cmd_kb_reload)
+
+    cfg = sub.add_parser("config", help="configuration tools")
+    cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
+    cfg_sub.add_parser(
+        "check", help="validate every setting and print them with secrets masked"
+    ).set_defaults(func=cmd_config_check)
 
     dsc = sub.add_parser("discord", help="Discord tools")
     dsc_sub = dsc.add_subparsers(dest="discord_command", required=True)
@@ -198,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except InvalidSettings as exc:
+        return exc.status
     except KnowledgeError as exc:
         print(f"optout-bot: invalid knowledge base:\n{exc}", file=sys.stderr)
         return 1

@@ -15,7 +15,9 @@ from collections.abc import AsyncIterator, Callable, Mapping
 
 from bot.bootstrap import Services
 from bot.notifiers import NoPlatformConfigured, RoutingNotifier
+from bot.ops.http import Operations, operations
 from bot.service.dispatcher import Notifier
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -29,26 +31,12 @@ def configured_doors(environ: Mapping[str, str]) -> list[str]:
     ]
 
 
-def run_doors(build: Callable[[], Services], doors: list[str], environ: Mapping[str, str]) -> int:
-    """Run the named doors (telegram, discord) and the dispatcher until SIGTERM or SIGINT.
-    Settings are checked before `build` opens the store, so a missing token costs nothing."""
+def run_doors(build: Callable[[], Services], settings: Settings) -> int:
+    """Run the doors whose settings are present (settings.doors: telegram, discord) and the
+    dispatcher until SIGTERM or SIGINT; SIGHUP reloads the knowledge base. Settings were checked
+    before `build` opens the store, so a bad one costs nothing."""
     from bot.discord.runner import DiscordStartError
-    from bot.discord.settings import DiscordSettings
-    from bot.discord.settings import SettingsError as DiscordSettingsError
     from bot.telegram.runner import TelegramStartError
-    from bot.telegram.settings import SettingsError as TelegramSettingsError
-    from bot.telegram.settings import TelegramSettings
-
-    try:
-        telegram = TelegramSettings.from_env(environ) if "telegram" in doors else None
-        discord_settings = DiscordSettings.from_env(environ) if "discord" in doors else None
-    except (TelegramSettingsError, DiscordSettingsError) as exc:
-        print(f"optout-bot: {exc}", file=sys.stderr)
-        return 2
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
 
     services = build()
 
@@ -58,7 +46,8 @@ def run_doors(build: Callable[[], Services], doors: list[str], environ: Mapping[
         for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, stop.set)
         try:
-            await _serve(services, telegram, discord_settings, stop)
+            async with operations(services) as ops:
+                await _serve(services, settings.telegram, settings.discord, stop, ops)
         finally:
             for sig in STOP_SIGNALS:
                 loop.remove_signal_handler(sig)
@@ -70,10 +59,17 @@ def run_doors(build: Callable[[], Services], doors: list[str], environ: Mapping[
         return 1
     finally:
         services.close()
+    log.info("stopped")
     return 0
 
 
-async def _serve(services: Services, telegram, discord_settings, stop: asyncio.Event) -> None:
+async def _serve(
+    services: Services,
+    telegram,
+    discord_settings,
+    stop: asyncio.Event,
+    ops: Operations | None = None,
+) -> None:
     from bot.discord.notifier import DiscordNotifier
     from bot.discord.runner import build_bot
     from bot.discord.runner import serve as serve_discord
@@ -85,11 +81,18 @@ async def _serve(services: Services, telegram, discord_settings, stop: asyncio.E
         tasks = []
         if telegram is not None:
             app = build_telegram(telegram, services)
+            if ops is not None:
+                ops.platforms["telegram"] = lambda: app.running
             await stack.enter_async_context(running(app, telegram))
             notifiers["telegram"] = TelegramNotifier(app.bot)
         bot = None
         if discord_settings is not None:
             bot = build_bot(services, discord_settings)
+            discord_bot = bot
+            if ops is not None:
+                ops.platforms["discord"] = lambda: (
+                    discord_bot.is_ready() and not discord_bot.is_closed()
+                )
             notifiers["discord"] = DiscordNotifier(bot)
         dispatcher = services.dispatcher(RoutingNotifier(notifiers))
         if bot is not None:
@@ -103,6 +106,7 @@ async def _serve(services: Services, telegram, discord_settings, stop: asyncio.E
         else:
             async with dispatching(dispatcher):
                 await stop.wait()
+        log.info("stopping: no more updates taken, reminder claims finished or released")
 
 
 @contextlib.asynccontextmanager

@@ -7,8 +7,10 @@ answer. Sessions (last region and intent, never text) are kept per chat, in memo
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.core.engine import QuestionAnswerer
 from bot.core.reply import Reply
@@ -36,9 +38,22 @@ COMMAND_INTENTS = {
 }
 
 
+class ReplyObserver(Protocol):
+    """Where each answered question is counted (bot.ops.metrics.Metrics)."""
+
+    def observe_reply(self, reply: Reply, seconds: float) -> None: ...
+
+
 class ConversationService:
-    def __init__(self, answerer: QuestionAnswerer, max_sessions: int = MAX_SESSIONS):
+    def __init__(
+        self,
+        answerer: QuestionAnswerer,
+        max_sessions: int = MAX_SESSIONS,
+        *,
+        metrics: ReplyObserver | None = None,
+    ):
         self.answerer = answerer
+        self.metrics = metrics
         self._sessions: OrderedDict[ChatKey, Session] = OrderedDict()
         self._max_sessions = max_sessions
 
@@ -72,9 +87,15 @@ class ConversationService:
 
     async def ask(self, chat: ChatKey, text: str) -> Reply:
         """A free-text question in a conversation."""
+        started = time.perf_counter()
         reply, session = self.answerer.respond(text, self._session(chat))
         self._keep(chat, session)
+        self._observe(reply, started)
         return reply
+
+    def _observe(self, reply: Reply, started: float) -> None:
+        if self.metrics is not None:
+            self.metrics.observe_reply(reply, time.perf_counter() - started)
 
     async def command(self, chat: ChatKey, name: str, argument: str = "") -> Reply:
         """A question command (/help, /optout, /object, /deadline, /affected [country], /sources,
@@ -105,6 +126,7 @@ class ConversationService:
 
     async def topic(self, chat: ChatKey, intent_id: str, region: str | None = None) -> Reply:
         """The answer for a known topic: a command or a follow-up button."""
+        started = time.perf_counter()
         session = self._session(chat).current(self.answerer.clock.now())
         if intent_id not in self.answerer.kb.intents:
             return self.answerer.answer_intent("help")
@@ -113,10 +135,12 @@ class ConversationService:
         if intent_id == "am_i_affected" and region is None:
             reply, session = self.answerer.respond("am I affected?", session)
             self._keep(chat, session)
+            self._observe(reply, started)
             return reply
         reply = self.answerer.answer_intent(intent_id, region)
         now = self.answerer.clock.now()
         self._keep(chat, session.after(now, intent=intent_id, region=region, awaiting=None))
+        self._observe(reply, started)
         return reply
 
     def now(self) -> dt.datetime:

@@ -40,6 +40,12 @@ Sleep = Callable[[float], Awaitable[None]]
 Attempt = Literal["sent", "refused", "failed"]
 
 
+class PassObserver(Protocol):
+    """Where each pass's outcomes are counted (bot.ops.metrics.Metrics)."""
+
+    def observe_pass(self, report: PassReport) -> None: ...
+
+
 class Notifier(Protocol):
     """The port each platform implements; raises PermanentRefusal or TransientFailure."""
 
@@ -105,6 +111,7 @@ class Dispatcher:
         min_sleep: float = 1.0,
         sleep: Sleep = asyncio.sleep,
         concurrency: int = 16,
+        metrics: PassObserver | None = None,
     ):
         self.store = store
         self.notifier = notifier
@@ -128,8 +135,10 @@ class Dispatcher:
         # A notifier that knows its platforms (RoutingNotifier) makes this process claim only
         # reminders it can deliver; others stay for the process that has that platform's token.
         self.platforms: frozenset[str] | None = getattr(notifier, "platforms", None)
+        self.metrics = metrics
         self._wake = asyncio.Event()
         self._stopping = False
+        self.running = False  # inside run_forever(): readiness reads it
 
     # --- the loop --------------------------------------------------------------------------------
 
@@ -143,6 +152,13 @@ class Dispatcher:
 
     async def run_forever(self) -> None:
         """Pass after pass, sleeping until the next due reminder, at most idle_sleep seconds."""
+        self.running = True
+        try:
+            await self._loop()
+        finally:
+            self.running = False
+
+    async def _loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
             try:
@@ -183,6 +199,8 @@ class Dispatcher:
             await self._dispatch_batch(claims, report)
         if report.claimed:
             log.info("dispatch pass: %s", report.as_dict())
+        if self.metrics is not None:
+            self.metrics.observe_pass(report)
         return report
 
     # --- one batch -------------------------------------------------------------------------------

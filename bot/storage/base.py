@@ -120,6 +120,10 @@ class Store(Protocol):
 
     def upcoming(self, subscription_id: int, limit: int = 10) -> list[Reminder]: ...
 
+    def subscriber_counts(self) -> dict[tuple[str, str], int]:
+        """Active subscriptions counted by (platform, region)."""
+        ...
+
     def stats(self) -> dict[str, int]:
         """Reminder counts by state (every state present), and subscriptions active/inactive."""
         ...

@@ -256,6 +256,14 @@ class PostgresStore:
             ).fetchall()
         return [_reminder(row) for row in rows]
 
+    def subscriber_counts(self) -> dict[tuple[str, str], int]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT platform, region, COUNT(*) FROM subscriptions"
+                " WHERE active GROUP BY platform, region"
+            ).fetchall()
+        return {(platform, region): count for platform, region, count in rows}
+
     def stats(self) -> dict[str, int]:
         stats = empty_stats()
         with self._lock:

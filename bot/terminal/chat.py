@@ -16,6 +16,7 @@ from typing import TextIO
 from bot.bootstrap import Services
 from bot.core.reminders import ChatRef
 from bot.core.reply import render_plain
+from bot.ops.http import operations
 from bot.service.conversations import ChatKey
 from bot.service.subscriptions import SUBSCRIPTION_COMMANDS
 
@@ -83,6 +84,11 @@ async def handle_line(services: Services, text: str) -> str | None:
 
 
 async def chat(services: Services, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    async with operations(services, sighup=False):
+        return await _chat(services, stdin, stdout)
+
+
+async def _chat(services: Services, stdin: TextIO, stdout: TextIO) -> int:
     dispatcher = services.dispatcher(TerminalNotifier(stdout), idle_sleep=5.0, min_sleep=0.2)
     loop_task = asyncio.create_task(dispatcher.run_forever())
     interactive = stdin.isatty()

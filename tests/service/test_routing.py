@@ -21,7 +21,9 @@ class Recorder:
 
 async def test_each_process_claims_only_its_platforms(tmp_path):
     clock = FixedClock(BEFORE_DEADLINE)
-    services = build_services(clock, database=f"sqlite:///{tmp_path}/x.db", knowledge_dir=KNOWLEDGE_DIR)
+    services = build_services(
+        clock, database=f"sqlite:///{tmp_path}/x.db", knowledge_dir=KNOWLEDGE_DIR
+    )
     try:
         await services.subscriptions.subscribe(ChatKey("telegram", "1"), "DE")
         await services.subscriptions.subscribe(ChatKey("discord", "user:2"), "DE")

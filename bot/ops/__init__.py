@@ -1,0 +1,1 @@
+"""Operations: the local HTTP endpoint (health, readiness, metrics, reload) and logging."""

@@ -1,0 +1,295 @@
+"""Every environment variable the bot reads, validated once at start-up, before anything connects.
+
+`load_settings()` reports every problem, one line each, and never echoes a secret. The chat
+platforms' own settings classes (bot.telegram.settings, bot.discord.settings) do their checks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from bot.core.reminders import DEFAULT_OFFSETS
+from bot.storage import DEFAULT_DATA_DIR, DEFAULT_DATABASE_FILE
+
+DEFAULT_HTTP_HOST = "127.0.0.1"
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_OFFSET_DAYS = 365
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+# Every variable read here, for `config check` and the .env.example test.
+VARIABLES = (
+    "OPTOUT_DATABASE_URL",
+    "OPTOUT_DATA_DIR",
+    "OPTOUT_KNOWLEDGE_DIR",
+    "OPTOUT_CACHE_DIR",
+    "OPTOUT_HTTP_HOST",
+    "OPTOUT_HTTP_PORT",
+    "OPTOUT_LOG_FORMAT",
+    "OPTOUT_LOG_LEVEL",
+    "OPTOUT_COLLECT_UNANSWERED",
+    "OPTOUT_REMINDER_OFFSETS",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "TELEGRAM_WEBHOOK_URL",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TELEGRAM_WEBHOOK_LISTEN",
+    "TELEGRAM_WEBHOOK_PORT",
+    "DISCORD_BOT_TOKEN",
+    "DISCORD_GUILD_ID",
+)
+PLATFORM_TOKENS = {"telegram": "TELEGRAM_BOT_TOKEN", "discord": "DISCORD_BOT_TOKEN"}
+
+# When a platform's settings class rejects one variable, it is replaced by a value the class
+# accepts (None: removed) and the class is asked again, so every problem gets its line.
+_STAND_INS: dict[str, str | None] = {
+    "TELEGRAM_BOT_TOKEN": "1:stand-in",
+    "TELEGRAM_API_BASE_URL": None,
+    "TELEGRAM_WEBHOOK_URL": None,
+    "TELEGRAM_WEBHOOK_SECRET": "stand-in",
+    "TELEGRAM_WEBHOOK_PORT": None,
+    "DISCORD_BOT_TOKEN": "A" * 24 + ".AAAAAA." + "A" * 27,
+    "DISCORD_GUILD_ID": None,
+}
+
+
+class SettingsInvalid(ValueError):
+    """One or more settings are wrong; `problems` holds one line each, with no secret in it."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    knowledge_dir: Path | None = None  # None: the knowledge base shipped in the package
+    cache_dir: Path | None = None  # None: the core's default (XDG cache)
+    http_host: str = DEFAULT_HTTP_HOST
+    http_port: int | None = None  # None: no HTTP server
+    log_format: str = "text"
+    log_level: str = "INFO"
+    collect_unanswered: bool = False
+    reminder_offsets: tuple[int, ...] = DEFAULT_OFFSETS
+    telegram: Any = None  # TelegramSettings when its token is set (or --only telegram)
+    discord: Any = None  # DiscordSettings likewise
+    doors: tuple[str, ...] = field(default=())
+
+    def describe(self) -> list[str]:
+        """The effective configuration, one `NAME=value` per line, secrets masked."""
+        lines = [
+            f"OPTOUT_DATABASE_URL={mask_url(self.database_url)}",
+            f"OPTOUT_DATA_DIR={self.data_dir}",
+            f"OPTOUT_KNOWLEDGE_DIR={self.knowledge_dir or '(built in)'}",
+            f"OPTOUT_CACHE_DIR={self.cache_dir or '(default)'}",
+            f"OPTOUT_HTTP_HOST={self.http_host}",
+            f"OPTOUT_HTTP_PORT={self.http_port or '(unset: no HTTP server)'}",
+            f"OPTOUT_LOG_FORMAT={self.log_format}",
+            f"OPTOUT_LOG_LEVEL={self.log_level}",
+            f"OPTOUT_COLLECT_UNANSWERED={int(self.collect_unanswered)}",
+            f"OPTOUT_REMINDER_OFFSETS={','.join(map(str, self.reminder_offsets))}",
+        ]
+        if self.telegram is None:
+            lines.append("TELEGRAM_BOT_TOKEN=(unset: Telegram off)")
+        else:
+            t = self.telegram
+            lines += [
+                f"TELEGRAM_BOT_TOKEN={mask_secret(t.token)}",
+                f"TELEGRAM_API_BASE_URL={t.api_base_url}",
+                f"TELEGRAM_WEBHOOK_URL={t.webhook_url or '(unset: long polling)'}",
+                f"TELEGRAM_WEBHOOK_SECRET={mask_secret(t.webhook_secret)}",
+                f"TELEGRAM_WEBHOOK_LISTEN={t.webhook_listen}",
+                f"TELEGRAM_WEBHOOK_PORT={t.webhook_port}",
+            ]
+        if self.discord is None:
+            lines.append("DISCORD_BOT_TOKEN=(unset: Discord off)")
+        else:
+            lines += [
+                f"DISCORD_BOT_TOKEN={mask_secret(self.discord.token)}",
+                f"DISCORD_GUILD_ID={self.discord.guild_id or '(unset: global commands)'}",
+            ]
+        lines.append(f"doors: {', '.join(self.doors) or 'terminal'}")
+        return lines
+
+
+def mask_secret(value: str | None) -> str:
+    return "(unset)" if not value else f"*** ({len(value)} characters)"
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, only: Collection[str] | None = None
+) -> Settings:
+    """Settings from the environment. A chat platform is on when its token is set, or when it is
+    named in `only` (then a missing token is a problem). Raises SettingsInvalid listing every
+    problem found."""
+    env = os.environ if environ is None else environ
+    problems: list[str] = []
+
+    def value(name: str) -> str:
+        return env.get(name, "").strip()
+
+    data_dir = Path(value("OPTOUT_DATA_DIR") or DEFAULT_DATA_DIR)
+    if data_dir.exists() and not data_dir.is_dir():
+        problems.append(f"OPTOUT_DATA_DIR is not a directory: {data_dir}")
+    url = value("OPTOUT_DATABASE_URL") or (
+        "sqlite:///" + (data_dir / DEFAULT_DATABASE_FILE).as_posix()
+    )
+    problem = database_url_problem(url)
+    if problem:
+        problems.append(problem)
+
+    knowledge_dir = Path(value("OPTOUT_KNOWLEDGE_DIR")) if value("OPTOUT_KNOWLEDGE_DIR") else None
+    if knowledge_dir is not None and not knowledge_dir.is_dir():
+        problems.append(f"OPTOUT_KNOWLEDGE_DIR is not a directory: {knowledge_dir}")
+    cache_dir = Path(value("OPTOUT_CACHE_DIR")) if value("OPTOUT_CACHE_DIR") else None
+
+    http_host = value("OPTOUT_HTTP_HOST") or DEFAULT_HTTP_HOST
+    http_port = None
+    if value("OPTOUT_HTTP_PORT"):
+        http_port = _port(value("OPTOUT_HTTP_PORT"))
+        if http_port is None:
+            problems.append("OPTOUT_HTTP_PORT must be a port number (1-65535)")
+
+    log_format = value("OPTOUT_LOG_FORMAT").lower() or "text"
+    if log_format not in LOG_FORMATS:
+        problems.append("OPTOUT_LOG_FORMAT must be text or json")
+    log_level = value("OPTOUT_LOG_LEVEL").upper() or "INFO"
+    if log_level not in LOG_LEVELS:
+        problems.append(f"OPTOUT_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+
+    collect_text = value("OPTOUT_COLLECT_UNANSWERED").lower()
+    if collect_text not in _TRUE | _FALSE:
+        problems.append("OPTOUT_COLLECT_UNANSWERED must be 1 or 0")
+
+    offsets = DEFAULT_OFFSETS
+    if value("OPTOUT_REMINDER_OFFSETS"):
+        offsets = _offsets(value("OPTOUT_REMINDER_OFFSETS"))
+        if offsets is None:
+            problems.append(
+                "OPTOUT_REMINDER_OFFSETS must be distinct whole days before a date, 0-"
+                f"{MAX_OFFSET_DAYS}, separated by commas (for example 14,7,1,0)"
+            )
+            offsets = DEFAULT_OFFSETS
+
+    wanted = set(only or ()) | {name for name, key in PLATFORM_TOKENS.items() if value(key)}
+    telegram = discord = None
+    if "telegram" in wanted:
+        from bot.telegram.settings import SettingsError, TelegramSettings
+
+        telegram = _checked(TelegramSettings.from_env, SettingsError, env, problems)
+    if "discord" in wanted:
+        from bot.discord.settings import DiscordSettings
+        from bot.discord.settings import SettingsError as DiscordSettingsError
+
+        discord = _checked(DiscordSettings.from_env, DiscordSettingsError, env, problems)
+
+    if problems:
+        raise SettingsInvalid(problems)
+    return Settings(
+        database_url=url,
+        data_dir=data_dir,
+        knowledge_dir=knowledge_dir,
+        cache_dir=cache_dir,
+        http_host=http_host,
+        http_port=http_port,
+        log_format=log_format,
+        log_level=log_level,
+        collect_unanswered=collect_text in _TRUE,
+        reminder_offsets=offsets,
+        telegram=telegram,
+        discord=discord,
+        doors=tuple(name for name in PLATFORM_TOKENS if name in wanted),
+    )
+
+
+def database_url_problem(url: str) -> str | None:
+    """One line saying what is wrong with a database URL, or None; nothing is connected."""
+    if url.startswith("sqlite:///"):
+        if not url.removeprefix("sqlite:///").strip("/"):
+            return "OPTOUT_DATABASE_URL: a sqlite:/// URL needs a file path"
+        return None
+    if url.startswith(("postgresql://", "postgres://")):
+        import psycopg
+
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+            psycopg.conninfo.conninfo_to_dict(url)
+        except (ValueError, psycopg.Error):
+            return f"OPTOUT_DATABASE_URL is not a valid PostgreSQL URL: {mask_url_safely(url)}"
+        return None
+    scheme = url.split(":", 1)[0] if ":" in url else url[:20]
+    return (
+        f"OPTOUT_DATABASE_URL has an unsupported scheme {scheme!r}: "
+        "use sqlite:///path.db or postgresql://user@host/db"
+    )
+
+
+def mask_url_safely(url: str) -> str:
+    try:
+        return mask_url(url)
+    except ValueError:
+        return "(not shown: it may hold a password)"
+
+
+def _port(text: str) -> int | None:
+    try:
+        port = int(text)
+    except ValueError:
+        return None
+    return port if 1 <= port <= 65535 else None
+
+
+def _offsets(text: str) -> tuple[int, ...] | None:
+    try:
+        days = [int(part) for part in text.split(",")]
+    except ValueError:
+        return None
+    if len(set(days)) != len(days) or any(not 0 <= d <= MAX_OFFSET_DAYS for d in days):
+        return None
+    return tuple(sorted(days, reverse=True))
+
+
+def _checked(from_env, error_type, env: Mapping[str, str], problems: list[str]):
+    """The platform's settings, or None with each of its problems appended (a rejected variable
+    is replaced by a stand-in and the class asked again)."""
+    trial = dict(env)
+    found = False
+    for _ in range(len(_STAND_INS) + 1):
+        try:
+            settings = from_env(trial)
+        except error_type as exc:
+            found = True
+            message = str(exc)
+            problems.append(message)
+            name = message.split()[0]
+            if name not in _STAND_INS or trial.get(name) == _STAND_INS[name]:
+                return None
+            stand_in = _STAND_INS[name]
+            if stand_in is None:
+                trial.pop(name, None)
+            else:
+                trial[name] = stand_in
+            continue
+        return None if found else settings
+    return None

@@ -1,0 +1,85 @@
+"""The deploy/ files, checked without Docker: the compose file parses and every variable it or
+the code reads is documented in .env.example; the Kubernetes manifests parse."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import yaml
+
+from bot.settings import VARIABLES
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+SETTING_NAME = re.compile(r"^(OPTOUT|TELEGRAM|DISCORD)_[A-Z0-9_]+$")
+
+
+def documented() -> set[str]:
+    names = set()
+    for line in (DEPLOY / ".env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            assert "=" in line, line
+            names.add(line.split("=", 1)[0].strip())
+    return names
+
+
+def test_every_env_example_entry_has_a_comment():
+    lines = (DEPLOY / ".env.example").read_text().splitlines()
+    for i, line in enumerate(lines):
+        if line and not line.startswith("#"):
+            above = lines[: i + 1]
+            # Its own comment, or the comment of the group of lines just above it.
+            assert any(prev.startswith("#") for prev in above[-4:-1]), line
+
+
+def test_compose_parses_and_names_only_documented_variables():
+    text = (DEPLOY / "docker-compose.yml").read_text()
+    compose = yaml.safe_load(text)
+    assert set(compose["services"]) == {"bot", "postgres"}
+    bot = compose["services"]["bot"]
+    assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert bot["env_file"] == ".env"
+    assert "healthcheck" in bot and "healthcheck" in compose["services"]["postgres"]
+    assert "postgres-data" in compose["volumes"]
+    # ${NAME} and ${NAME:-default} interpolations ($${...} is escaped for the container's shell).
+    referenced = set(re.findall(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)", text))
+    referenced |= set(bot.get("environment", {}))
+    assert referenced, "the compose file references no variable"
+    assert referenced <= documented(), referenced - documented()
+
+
+def test_every_setting_the_code_reads_is_documented():
+    assert set(VARIABLES) <= documented(), set(VARIABLES) - documented()
+    in_code = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+            if is_text and SETTING_NAME.match(node.value):
+                in_code.add(node.value)
+    assert in_code <= documented(), in_code - documented()
+    assert in_code <= set(VARIABLES), in_code - set(VARIABLES)
+
+
+def test_kubernetes_manifests_parse_with_probes_on_health_and_readiness():
+    documents = [
+        doc
+        for path in sorted((DEPLOY / "kubernetes").glob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text())
+    ]
+    deployments = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Deployment"}
+    assert deployments["optout-bot-telegram"]["spec"]["replicas"] > 1
+    assert deployments["optout-bot-discord"]["spec"]["replicas"] == 1
+    for deployment in deployments.values():
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert {d["kind"] for d in documents} >= {"Deployment", "Service", "Secret"}
+
+
+def test_dockerfile_runs_as_non_root_with_a_health_check():
+    text = (DEPLOY / "Dockerfile").read_text()
+    assert text.count("FROM python:3.11-slim") == 2
+    assert "pip wheel" in text and "USER optout" in text and "VOLUME /data" in text
+    assert "HEALTHCHECK" in text and "/healthz" in text and "OPTOUT_HTTP_HOST=0.0.0.0" in text

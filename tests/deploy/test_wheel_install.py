@@ -1,0 +1,48 @@
+"""The Dockerfile's install steps in a fresh virtual environment: build the wheel, install only
+the wheel (its dependencies come from the package index), run it from elsewhere. This proves the
+wheel carries the knowledge base and the console script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_built_wheel_installs_and_runs_from_anywhere(tmp_path: Path):
+    # What the Dockerfile copies into its build stage, and nothing else.
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "bot", source / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    wheels = tmp_path / "wheels"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_")}
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(wheels), str(source)],
+        check=True, capture_output=True, env=env, timeout=600,
+    )  # fmt: skip
+    (wheel,) = wheels.glob("optout_bot-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    install = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)],
+        capture_output=True, text=True, env=env, timeout=900,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for args in (["kb", "check"], ["config", "check"]):
+        result = subprocess.run(
+            [str(venv / "bin" / "optout-bot"), *args],
+            cwd=elsewhere, capture_output=True, text=True, env=env, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    assert "knowledge base ok" in subprocess.run(
+        [str(venv / "bin" / "optout-bot"), "kb", "check"],
+        cwd=elsewhere, capture_output=True, text=True, env=env, timeout=120,
+    ).stdout  # fmt: skip

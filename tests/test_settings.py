@@ -1,0 +1,165 @@
+"""Every setting validated at start-up: one line per problem, no secret in any line."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.bootstrap import build_services
+from bot.core.clock import FixedClock
+from bot.settings import VARIABLES, SettingsInvalid, load_settings
+from tests.conftest import AFTER_DEADLINE, KNOWLEDGE_DIR
+from tests.test_cli import run
+
+TELEGRAM_TOKEN = "123456789:AAHsecretsecretsecret_-x"
+DISCORD_TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2.GhIjKl.abcdefghijklmnopqrstuvwxyz0123"
+
+
+def problems(env: dict[str, str], **kwargs) -> list[str]:
+    with pytest.raises(SettingsInvalid) as caught:
+        load_settings(env, **kwargs)
+    return caught.value.problems
+
+
+def test_defaults_need_nothing(tmp_path):
+    settings = load_settings({"OPTOUT_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path}/optout-bot.db"
+    assert settings.http_host == "127.0.0.1" and settings.http_port is None
+    assert settings.reminder_offsets == (14, 7, 1, 0)
+    assert settings.telegram is None and settings.discord is None and settings.doors == ()
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"OPTOUT_DATABASE_URL": "mysql://u:pw@h/db"}, "OPTOUT_DATABASE_URL has an unsupported"),
+        (
+            {"OPTOUT_DATABASE_URL": "postgresql://u:pw@h:nope/db"},
+            "OPTOUT_DATABASE_URL is not a valid",
+        ),
+        ({"OPTOUT_DATABASE_URL": "sqlite:///"}, "OPTOUT_DATABASE_URL: a sqlite:/// URL"),
+        ({"OPTOUT_HTTP_PORT": "http"}, "OPTOUT_HTTP_PORT must be a port number"),
+        ({"OPTOUT_HTTP_PORT": "70000"}, "OPTOUT_HTTP_PORT must be a port number"),
+        ({"OPTOUT_LOG_FORMAT": "xml"}, "OPTOUT_LOG_FORMAT must be text or json"),
+        ({"OPTOUT_LOG_LEVEL": "loud"}, "OPTOUT_LOG_LEVEL must be one of"),
+        ({"OPTOUT_COLLECT_UNANSWERED": "maybe"}, "OPTOUT_COLLECT_UNANSWERED must be 1 or 0"),
+        ({"OPTOUT_REMINDER_OFFSETS": "7,x"}, "OPTOUT_REMINDER_OFFSETS must be"),
+        ({"OPTOUT_REMINDER_OFFSETS": "7,7"}, "OPTOUT_REMINDER_OFFSETS must be"),
+        ({"OPTOUT_REMINDER_OFFSETS": "-1"}, "OPTOUT_REMINDER_OFFSETS must be"),
+        ({"OPTOUT_KNOWLEDGE_DIR": "/no/such/dir"}, "OPTOUT_KNOWLEDGE_DIR is not a directory"),
+        ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "TELEGRAM_BOT_TOKEN does not look like"),
+        (
+            {"TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_WEBHOOK_URL": "https://b.example/t"},
+            "TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL is set",
+        ),
+        ({"DISCORD_BOT_TOKEN": "short.token"}, "DISCORD_BOT_TOKEN does not look like"),
+        ({"DISCORD_BOT_TOKEN": DISCORD_TOKEN, "DISCORD_GUILD_ID": "12"}, "DISCORD_GUILD_ID"),
+    ],
+)
+def test_each_bad_value_gives_its_line(tmp_path, env, expected):
+    found = problems({"OPTOUT_DATA_DIR": str(tmp_path), **env})
+    assert len(found) == 1 and found[0].startswith(expected), found
+    assert "pw" not in found[0]
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    found = problems(
+        {
+            "OPTOUT_DATA_DIR": str(tmp_path),
+            "OPTOUT_DATABASE_URL": "mysql://x",
+            "OPTOUT_HTTP_PORT": "0",
+            "TELEGRAM_BOT_TOKEN": "abc",
+            "TELEGRAM_WEBHOOK_URL": "https://b.example/t",
+            "DISCORD_BOT_TOKEN": "Bot " + DISCORD_TOKEN,
+        }
+    )
+    assert [line.split()[0] for line in found] == [
+        "OPTOUT_DATABASE_URL",
+        "OPTOUT_HTTP_PORT",
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "DISCORD_BOT_TOKEN",
+    ]
+    assert not any(DISCORD_TOKEN in line for line in found)
+
+
+def test_only_names_a_platform_whose_token_is_missing(tmp_path):
+    assert problems({"OPTOUT_DATA_DIR": str(tmp_path)}, only=["telegram"]) == [
+        "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather"
+    ]
+
+
+def test_describe_masks_every_secret(tmp_path):
+    settings = load_settings(
+        {
+            "OPTOUT_DATA_DIR": str(tmp_path),
+            "OPTOUT_DATABASE_URL": "postgresql://bot:hunter2@db:5432/optout",
+            "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+            "TELEGRAM_WEBHOOK_URL": "https://b.example/t",
+            "TELEGRAM_WEBHOOK_SECRET": "webhooksecret",
+            "DISCORD_BOT_TOKEN": DISCORD_TOKEN,
+        }
+    )
+    text = "\n".join(settings.describe())
+    for secret in ("hunter2", TELEGRAM_TOKEN, "AAHsecret", "webhooksecret", DISCORD_TOKEN):
+        assert secret not in text
+    assert "postgresql://bot:***@db:5432/optout" in text
+    assert settings.doors == ("telegram", "discord")
+    described = {line.split("=", 1)[0] for line in settings.describe() if "=" in line}
+    assert described <= set(VARIABLES)
+
+
+def test_reminder_offsets_reach_the_dispatcher_and_subscriptions(tmp_path):
+    settings = load_settings(
+        {"OPTOUT_DATA_DIR": str(tmp_path), "OPTOUT_REMINDER_OFFSETS": "3,30,0"}
+    )
+    assert settings.reminder_offsets == (30, 3, 0)
+    services = build_services(
+        FixedClock(AFTER_DEADLINE), settings=settings, knowledge_dir=KNOWLEDGE_DIR
+    )
+    try:
+        assert services.dispatcher(object()).offsets == (30, 3, 0)
+        assert services.subscriptions.offsets == (30, 3, 0)
+    finally:
+        services.close()
+
+
+def test_config_check_prints_masked_configuration(tmp_path):
+    result = run(
+        "config",
+        "check",
+        env={"OPTOUT_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "TELEGRAM_BOT_TOKEN=*** (" in result.stdout and TELEGRAM_TOKEN not in result.stdout
+    assert "configuration ok" in result.stdout
+
+
+def test_config_check_exits_1_with_one_line_per_problem(tmp_path):
+    result = run(
+        "config",
+        "check",
+        env={
+            "OPTOUT_DATA_DIR": str(tmp_path),
+            "OPTOUT_DATABASE_URL": "oracle://u:pw@h/db",
+            "TELEGRAM_BOT_TOKEN": "123:bad token",
+        },
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("optout-bot: ") for line in lines)
+    assert "pw" not in result.stderr and "bad token" not in result.stderr
+
+
+def test_run_stops_before_connecting_when_a_setting_is_bad(tmp_path):
+    # An unroutable database: were it contacted, the command would hang, not exit 2 at once.
+    result = run(
+        "run",
+        env={
+            "OPTOUT_DATA_DIR": str(tmp_path),
+            "OPTOUT_DATABASE_URL": "postgresql://u@10.255.255.1:5432/db?connect_timeout=30",
+            "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+            "OPTOUT_HTTP_PORT": "not-a-port",
+        },
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "optout-bot: OPTOUT_HTTP_PORT must be a port number (1-65535)"
