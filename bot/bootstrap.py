@@ -14,7 +14,9 @@ from bot.core.reminders import DEFAULT_OFFSETS
 from bot.ops.metrics import Metrics
 from bot.service.conversations import ConversationService
 from bot.service.dispatcher import Dispatcher, Notifier
+from bot.service.sessions import InMemorySessions, SessionStore, StoredSessions
 from bot.service.subscriptions import SubscriptionService
+from bot.service.unanswered import UnansweredQuestions
 from bot.settings import Settings
 from bot.storage import database_url, open_store
 from bot.storage.base import Store
@@ -72,6 +74,14 @@ class Services:
         self.store.close()
 
 
+def session_store(url: str, store: Store) -> SessionStore:
+    """Several replicas share a PostgreSQL database, so they share conversation context there;
+    SQLite means one process, which keeps it in memory."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return StoredSessions(store)
+    return InMemorySessions()
+
+
 def build_services(
     clock: Clock | None = None,
     *,
@@ -89,11 +99,20 @@ def build_services(
         cache_dir = settings.cache_dir
     knowledge_path = Path(knowledge_dir) if knowledge_dir is not None else None
     answerer = QuestionAnswerer(load_knowledge(knowledge_path), clock, cache_dir)
-    conversations = ConversationService(answerer, metrics=metrics)
-    store = open_store(database or database_url())
+    url = database or database_url()
+    store = open_store(url)
+    collect = settings is not None and settings.collect_unanswered
+    conversations = ConversationService(
+        answerer,
+        metrics=metrics,
+        sessions=session_store(url, store),
+        unanswered=UnansweredQuestions(store, clock) if collect else None,
+    )
     metrics.watch_store(store)
     offsets = settings.reminder_offsets if settings else DEFAULT_OFFSETS
-    subscriptions = SubscriptionService(store, conversations, offsets=offsets)
+    subscriptions = SubscriptionService(
+        store, conversations, offsets=offsets, collect_unanswered=collect
+    )
     return Services(
         clock,
         answerer,

@@ -1,4 +1,4 @@
-"""The optout-bot command line: run, chat, ask, kb check/reload, eval, reminders, config check."""
+"""The optout-bot command line: run, chat, ask, kb check/reload/gaps, eval, reminders, config check."""
 
 from __future__ import annotations
 
@@ -131,6 +131,30 @@ def cmd_kb_reload(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kb_gaps(args: argparse.Namespace) -> int:
+    """The questions most often left unanswered (collected only with OPTOUT_COLLECT_UNANSWERED=1),
+    to grow the knowledge base where people need it."""
+    from bot.service.unanswered import RETENTION, UnansweredQuestions
+
+    settings = _settings()
+    services = _services(None, settings)
+    try:
+        gaps = UnansweredQuestions(services.store, services.clock).most_frequent(args.limit)
+    finally:
+        services.close()
+    if not gaps:
+        state = "on" if settings.collect_unanswered else "off"
+        print(
+            f"no unanswered questions collected in the last {RETENTION.days} days "
+            f"(OPTOUT_COLLECT_UNANSWERED is {state})"
+        )
+        return 0
+    print(f"{'count':>5}  {'last seen':<10}  question (normalised)")
+    for gap in gaps:
+        print(f"{gap.count:>5}  {gap.last_seen:%Y-%m-%d}  {gap.text}")
+    return 0
+
+
 def cmd_discord_sync(args: argparse.Namespace) -> int:
     from bot.discord.runner import sync_commands
     from bot.discord.settings import DiscordSettings, SettingsError
@@ -254,6 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub.add_parser(
         "reload", help="make the running bot reload its knowledge base (via OPTOUT_HTTP_PORT)"
     ).set_defaults(func=cmd_kb_reload)
+    gaps = kb_sub.add_parser(
+        "gaps", help="the most frequent unanswered questions (OPTOUT_COLLECT_UNANSWERED=1)"
+    )
+    gaps.add_argument("--limit", type=int, default=20, help="how many to list (default 20)")
+    gaps.set_defaults(func=cmd_kb_gaps)
 
     cfg = sub.add_parser("config", help="configuration tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)

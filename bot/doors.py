@@ -74,11 +74,12 @@ async def _serve(
     from bot.discord.runner import build_bot
     from bot.discord.runner import serve as serve_discord
     from bot.telegram.notifier import TelegramNotifier
-    from bot.telegram.runner import build_telegram, dispatching, running
+    from bot.telegram.runner import build_telegram, dispatching, running, stop_receiving
 
     async with contextlib.AsyncExitStack() as stack:
         notifiers: dict[str, Notifier] = {}
         tasks = []
+        app = None
         if telegram is not None:
             app = build_telegram(telegram, services)
             if ops is not None:
@@ -106,6 +107,8 @@ async def _serve(
         else:
             async with dispatching(dispatcher):
                 await stop.wait()
+                if app is not None:
+                    await stop_receiving(app)
         log.info("stopping: no more updates taken, reminder claims finished or released")
 
 

@@ -24,11 +24,13 @@ from bot.discord.chats import PLATFORM
 from bot.discord.notifier import DiscordNotifier, RateLimitCounter
 from bot.discord.settings import DiscordSettings
 from bot.notifiers import RoutingNotifier
-from bot.service.dispatcher import Dispatcher
+from bot.service.dispatcher import Dispatcher, stop_dispatcher
 
 log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# Sends in flight at a stop get this long; the dispatcher then releases what it has not sent.
+DISPATCHER_GRACE = 5.0
 # Gateway close codes worth a sentence of their own.
 CLOSE_REASONS = {
     4004: "Discord rejected DISCORD_BOT_TOKEN",
@@ -84,8 +86,7 @@ async def serve(
             await asyncio.wait({gateway, stopping}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             if dispatcher is not None and delivery is not None:
-                dispatcher.stop()
-                await asyncio.gather(delivery, return_exceptions=True)
+                await stop_dispatcher(dispatcher, delivery, DISPATCHER_GRACE)
             stopping.cancel()
             await bot.close()
             await asyncio.gather(gateway, return_exceptions=True)

@@ -1,30 +1,29 @@
 """The one inbound path every door uses: a message or a command from a chat, a reply out.
 
 Doors translate platform updates into these calls and render the Reply; they never decide an
-answer. Sessions (last region and intent, never text) are kept per chat, in memory here.
+answer. Sessions (last region and intent, never text) are kept per chat in a SessionStore: in
+memory, or in the shared database when several replicas serve one bot.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import time
-from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from bot.core.engine import QuestionAnswerer
 from bot.core.reply import Reply
-from bot.core.session import SESSION_TTL, Session
+from bot.core.session import Session
+from bot.service.sessions import MAX_SESSIONS, ChatKey, InMemorySessions, SessionStore
+from bot.service.unanswered import UnansweredQuestions
 
-MAX_SESSIONS = 100_000  # oldest dropped first; a dropped session only forgets a follow-up
+__all__ = ["COMMAND_INTENTS", "MAX_SESSIONS", "ChatKey", "ConversationService"]
 
-
-@dataclass(frozen=True)
-class ChatKey:
-    """Which conversation: platform name and its chat or user id (ids only, never names)."""
-
-    platform: str
-    chat_id: str
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 # Commands every door offers for questions; each maps to an intent of the knowledge base.
@@ -51,47 +50,56 @@ class ConversationService:
         max_sessions: int = MAX_SESSIONS,
         *,
         metrics: ReplyObserver | None = None,
+        sessions: SessionStore | None = None,
+        unanswered: UnansweredQuestions | None = None,
     ):
         self.answerer = answerer
         self.metrics = metrics
-        self._sessions: OrderedDict[ChatKey, Session] = OrderedDict()
-        self._max_sessions = max_sessions
+        self.unanswered = unanswered  # None unless the operator opted in
+        self.sessions: SessionStore = sessions or InMemorySessions(max_sessions)
 
     # --- sessions ----------------------------------------------------------------------------
 
-    def _session(self, chat: ChatKey) -> Session:
-        return self._sessions.get(chat, Session())
+    async def _io(self, call: Callable[..., T], *args) -> T:
+        if self.sessions.blocking:
+            return await asyncio.to_thread(call, *args)
+        return call(*args)
 
-    def _keep(self, chat: ChatKey, session: Session) -> None:
-        self._sessions[chat] = session
-        self._sessions.move_to_end(chat)
-        now = self.answerer.clock.now()
-        while self._sessions:
-            oldest_key, oldest = next(iter(self._sessions.items()))
-            stale = oldest.updated_at is None or now - oldest.updated_at > SESSION_TTL
-            if len(self._sessions) <= self._max_sessions and not stale:
-                break
-            del self._sessions[oldest_key]
+    async def _session(self, chat: ChatKey) -> Session:
+        return await self._io(self.sessions.get, chat) or Session()
 
-    def remembered_region(self, chat: ChatKey) -> str | None:
+    async def _keep(self, chat: ChatKey, session: Session) -> None:
+        await self._io(self._put_and_expire, chat, session, self.answerer.clock.now())
+
+    def _put_and_expire(self, chat: ChatKey, session: Session, now: dt.datetime) -> None:
+        self.sessions.put(chat, session)
+        self.sessions.expire(now)
+
+    async def remembered_region(self, chat: ChatKey) -> str | None:
         """The region this conversation last named, if it is still current."""
-        return self._session(chat).current(self.answerer.clock.now()).region
+        session = await self._session(chat)
+        return session.current(self.answerer.clock.now()).region
 
-    def forget(self, chat: ChatKey) -> None:
-        self._sessions.pop(chat, None)
-
-    def session_count(self) -> int:
-        return len(self._sessions)
+    async def forget(self, chat: ChatKey) -> None:
+        await self._io(self.sessions.delete, chat)
 
     # --- inbound -----------------------------------------------------------------------------
 
     async def ask(self, chat: ChatKey, text: str) -> Reply:
         """A free-text question in a conversation."""
         started = time.perf_counter()
-        reply, session = self.answerer.respond(text, self._session(chat))
-        self._keep(chat, session)
+        reply, session = self.answerer.respond(text, await self._session(chat))
+        await self._keep(chat, session)
         self._observe(reply, started)
+        if reply.kind == "fallback" and self.unanswered is not None:
+            await self._note_unanswered(text)
         return reply
+
+    async def _note_unanswered(self, text: str) -> None:
+        try:
+            await asyncio.to_thread(self.unanswered.note, text)
+        except Exception as error:  # collecting must never cost the user their reply
+            log.warning("unanswered question not kept: %s", type(error).__name__)
 
     def _observe(self, reply: Reply, started: float) -> None:
         if self.metrics is not None:
@@ -127,19 +135,19 @@ class ConversationService:
     async def topic(self, chat: ChatKey, intent_id: str, region: str | None = None) -> Reply:
         """The answer for a known topic: a command or a follow-up button."""
         started = time.perf_counter()
-        session = self._session(chat).current(self.answerer.clock.now())
+        session = (await self._session(chat)).current(self.answerer.clock.now())
         if intent_id not in self.answerer.kb.intents:
             return self.answerer.answer_intent("help")
         if intent_id == "am_i_affected" and region is None:
             region = session.region
         if intent_id == "am_i_affected" and region is None:
             reply, session = self.answerer.respond("am I affected?", session)
-            self._keep(chat, session)
+            await self._keep(chat, session)
             self._observe(reply, started)
             return reply
         reply = self.answerer.answer_intent(intent_id, region)
         now = self.answerer.clock.now()
-        self._keep(chat, session.after(now, intent=intent_id, region=region, awaiting=None))
+        await self._keep(chat, session.after(now, intent=intent_id, region=region, awaiting=None))
         self._observe(reply, started)
         return reply
 

@@ -2,7 +2,8 @@
 
 Delivery is at least once with a dedupe key: each reminder's outcome is recorded after its batch
 is sent, so a crash in between can repeat at most the batch in flight; a lease that expires lets
-another instance pick up a crashed one's claims.
+another instance pick up a crashed one's claims. A stop is orderly: sends in flight finish, the
+rest of the batch is not sent, what was sent is recorded and the other claims are released.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ SCHEDULE_HORIZON = dt.timedelta(days=35)
 SCHEDULE_CHUNK = 1000
 
 Sleep = Callable[[float], Awaitable[None]]
-Attempt = Literal["sent", "refused", "failed"]
+Attempt = Literal["sent", "refused", "failed", "stopped"]
 
 
 class PassObserver(Protocol):
@@ -138,6 +139,7 @@ class Dispatcher:
         self.metrics = metrics
         self._wake = asyncio.Event()
         self._stopping = False
+        self._stopped = asyncio.Event()  # set with _stopping: cuts a retry wait short
         self.running = False  # inside run_forever(): readiness reads it
 
     # --- the loop --------------------------------------------------------------------------------
@@ -147,8 +149,22 @@ class Dispatcher:
         self._wake.set()
 
     def stop(self) -> None:
+        """Stop between sends: no new send starts, claims not sent are released."""
         self._stopping = True
+        self._stopped.set()
         self._wake.set()
+
+    def resume(self) -> None:
+        """Undo stop(), for a last pass run by hand after the loop has ended."""
+        self._stopping = False
+        self._stopped.clear()
+
+    def release(self) -> int:
+        """Give back this worker's unfinished claims; returns how many."""
+        released = self.store.release(self.worker)
+        if released:
+            log.info("released %s claimed reminder(s) not sent", released)
+        return released
 
     async def run_forever(self) -> None:
         """Pass after pass, sleeping until the next due reminder, at most idle_sleep seconds."""
@@ -157,6 +173,8 @@ class Dispatcher:
             await self._loop()
         finally:
             self.running = False
+            if self._stopping:
+                await asyncio.to_thread(self.release)
 
     async def _loop(self) -> None:
         while not self._stopping:
@@ -184,7 +202,7 @@ class Dispatcher:
             report.scheduled = await asyncio.to_thread(
                 schedule_reminders, self.store, self.kb, now + self.horizon, self.offsets, now=now
             )
-        while True:
+        while not self._stopping:
             claims = await asyncio.to_thread(
                 self.store.claim_due,
                 self.clock.now(),
@@ -224,6 +242,8 @@ class Dispatcher:
         self, claims: list[Claim], outcomes: list[Outcome], report: PassReport
     ) -> None:
         for claim in claims:
+            if self._stopping:
+                return  # left claimed: released when the loop ends
             sub = claim.subscription
             now = self.clock.now()
             decision = delivery(claim.reminder, sub, now, self.offsets)
@@ -237,6 +257,8 @@ class Dispatcher:
                 report.skipped += 1
                 continue
             result = await self._deliver(claim, text, report)
+            if result == "stopped":
+                return
             if result == "sent":
                 late = decision == "late"
                 outcomes.append(
@@ -276,6 +298,34 @@ class Dispatcher:
             if attempt == self.max_attempts or wait > self.max_backoff:
                 log.warning("reminder %s failed after %s attempts: %s", claim.id, attempt, name)
                 return "failed"
+            if self._stopping or not await self._wait_unless_stopped(max(0.0, wait)):
+                return "stopped"
             report.retries += 1
-            await self._sleep(max(0.0, wait))
         return "failed"
+
+    async def _wait_unless_stopped(self, seconds: float) -> bool:
+        """Sleep; False as soon as stop() is called instead."""
+        sleeping = asyncio.ensure_future(self._sleep(seconds))
+        stopped = asyncio.ensure_future(self._stopped.wait())
+        try:
+            await asyncio.wait({sleeping, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()
+            stopped.cancel()
+        return not self._stopping
+
+
+async def stop_dispatcher(dispatcher: Dispatcher, task: asyncio.Task, grace: float) -> None:
+    """Stop a running dispatcher within `grace` seconds: it stops between sends; if a send
+    still hangs after that it is cancelled. Either way its unsent claims are released."""
+    dispatcher.stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), grace)
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        log.warning("reminder dispatcher cancelled after %ss: a send was still in flight", grace)
+    except Exception as error:  # the loop failed while stopping: still release
+        log.error("reminder dispatcher failed while stopping: %s", type(error).__name__)
+    await asyncio.to_thread(dispatcher.release)

@@ -44,6 +44,17 @@ PRIVACY_TEXT = (
     'reminder records; "forget" deletes everything about you at once. If you block the bot, '
     "nothing more is sent to you.",
 )
+# Added only when the operator turned on OPTOUT_COLLECT_UNANSWERED.
+UNANSWERED_PRIVACY_TEXT = (
+    "This bot's operator collects the questions I could not answer, to improve my answers: "
+    "only the wording (lower-cased, punctuation removed), with a count and never who asked, "
+    "kept for at most 30 days. Questions I can answer are not kept."
+)
+
+
+def privacy_text(collect_unanswered: bool = False) -> tuple[str, ...]:
+    """What the bot keeps, as the privacy reply says it."""
+    return PRIVACY_TEXT + ((UNANSWERED_PRIVACY_TEXT,) if collect_unanswered else ())
 
 
 def _reply(title: str, *paragraphs: str, commands: tuple[CommandButton, ...] = ()) -> Reply:
@@ -66,8 +77,10 @@ class SubscriptionService:
         *,
         offsets: tuple[int, ...] = DEFAULT_OFFSETS,
         on_change: Callable[[], None] | None = None,
+        collect_unanswered: bool = False,
     ):
         self.store = store
+        self.collect_unanswered = collect_unanswered
         self.conversations = conversations
         self.answerer: QuestionAnswerer = conversations.answerer
         self.offsets = offsets
@@ -104,7 +117,7 @@ class SubscriptionService:
     async def subscribe(self, chat: ChatKey, place: str, language: str = "en") -> Reply:
         region = self.answerer.region_from_argument(place) if place else None
         if region is None and not place:
-            region = self.conversations.remembered_region(chat)
+            region = await self.conversations.remembered_region(chat)
         if region is None:
             examples = ("subscribe CA", "subscribe Germany", "subscribe UK")
             return _reply(
@@ -212,7 +225,7 @@ class SubscriptionService:
         return _reply(f"Time zone: {zone}", self._schedule_text(sub))
 
     def privacy(self) -> Reply:
-        return _reply("What I keep about you", *PRIVACY_TEXT)
+        return _reply("What I keep about you", *privacy_text(self.collect_unanswered))
 
     async def forget(self, chat: ChatKey, *, confirmed: bool) -> Reply:
         if not confirmed:
@@ -223,7 +236,7 @@ class SubscriptionService:
                 commands=(CommandButton("Yes, delete everything", "forget confirm"),),
             )
         await asyncio.to_thread(self.store.forget, chat.platform, chat.chat_id)
-        self.conversations.forget(chat)
+        await self.conversations.forget(chat)
         self._on_change()
         return _reply("Done: I hold nothing about you any more.")
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.core.reminders import Cadence, Reminder, Subscription
+from bot.core.session import Session
 
 
 class ReminderState(StrEnum):
@@ -36,6 +37,16 @@ class Claim:
     reminder: Reminder
     subscription: Subscription
     attempts: int
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A question the bot could not answer: its normalised text and how often it came, no id."""
+
+    text: str
+    count: int
+    first_seen: dt.datetime
+    last_seen: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -82,7 +93,8 @@ class Store(Protocol):
         ...
 
     def forget(self, platform: str, chat_id: str) -> int:
-        """Delete every row about this chat; returns how many subscriptions went."""
+        """Delete every row about this chat (its session too); returns how many subscriptions
+        went."""
         ...
 
     def active_subscriptions(self) -> Iterator[Subscription]:
@@ -116,6 +128,11 @@ class Store(Protocol):
         """Finish claimed reminders; a reminder already finished is left as it is."""
         ...
 
+    def release(self, worker: str) -> int:
+        """Give back this worker's claims not yet finished (at shutdown), so another instance
+        can take them at once rather than when the lease expires; returns how many."""
+        ...
+
     def next_due_at(self, platforms: frozenset[str] | None = None) -> dt.datetime | None: ...
 
     def upcoming(self, subscription_id: int, limit: int = 10) -> list[Reminder]: ...
@@ -126,6 +143,34 @@ class Store(Protocol):
 
     def stats(self) -> dict[str, int]:
         """Reminder counts by state (every state present), and subscriptions active/inactive."""
+        ...
+
+    # --- conversation context (bot.service.sessions.StoredSessions) ------------------------
+
+    def load_session(self, platform: str, chat_id: str) -> Session | None: ...
+
+    def save_session(self, platform: str, chat_id: str, session: Session) -> None:
+        """Insert or replace a chat's session; its updated_at must be set."""
+        ...
+
+    def delete_session(self, platform: str, chat_id: str) -> None: ...
+
+    def expire_sessions(self, before: dt.datetime) -> int:
+        """Delete sessions last updated before `before`; returns how many."""
+        ...
+
+    # --- unanswered questions (opt-in: OPTOUT_COLLECT_UNANSWERED) ---------------------------
+
+    def note_unanswered(self, text: str, at: dt.datetime) -> None:
+        """Count one more fallback for this normalised text (no user id is ever passed)."""
+        ...
+
+    def purge_unanswered(self, before: dt.datetime) -> int:
+        """Delete texts first seen before `before`; returns how many."""
+        ...
+
+    def unanswered(self, limit: int = 20) -> list[Gap]:
+        """The most frequent unanswered texts, most frequent first."""
         ...
 
     def close(self) -> None: ...

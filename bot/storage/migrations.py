@@ -50,6 +50,29 @@ SQLITE_MIGRATIONS: list[str] = [
     CREATE INDEX reminders_claim ON reminders (due_at, id) WHERE state = 'scheduled';
     DROP INDEX reminders_due;
     """,
+    # 4: conversation context shared by replicas: the last region and intent, never text.
+    """
+    CREATE TABLE sessions (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        region TEXT,
+        intent TEXT,
+        awaiting_region_for TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    CREATE INDEX sessions_updated ON sessions (updated_at);
+    """,
+    # 5: questions that got a fallback, normalised, counted, with no user id (opt-in, 30 days).
+    """
+    CREATE TABLE unanswered (
+        text TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+    );
+    CREATE INDEX unanswered_first_seen ON unanswered (first_seen);
+    """,
 ]
 
 POSTGRES_MIGRATIONS: list[str] = [
@@ -92,6 +115,29 @@ POSTGRES_MIGRATIONS: list[str] = [
     """
     CREATE INDEX reminders_claim ON reminders (due_at, id) WHERE state = 'scheduled';
     DROP INDEX reminders_due;
+    """,
+    # 4: conversation context shared by replicas: the last region and intent, never text.
+    """
+    CREATE TABLE sessions (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        region TEXT,
+        intent TEXT,
+        awaiting_region_for TEXT,
+        updated_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (platform, chat_id)
+    );
+    CREATE INDEX sessions_updated ON sessions (updated_at);
+    """,
+    # 5: questions that got a fallback, normalised, counted, with no user id (opt-in, 30 days).
+    """
+    CREATE TABLE unanswered (
+        text TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        first_seen TIMESTAMPTZ NOT NULL,
+        last_seen TIMESTAMPTZ NOT NULL
+    );
+    CREATE INDEX unanswered_first_seen ON unanswered (first_seen);
     """,
 ]
 

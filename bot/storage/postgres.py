@@ -15,7 +15,8 @@ from functools import lru_cache
 import psycopg
 
 from bot.core.reminders import Cadence, Reminder, Subscription
-from bot.storage.base import Claim, Outcome, empty_stats
+from bot.core.session import Session
+from bot.storage.base import Claim, Gap, Outcome, empty_stats
 from bot.storage.migrations import migrate_postgres
 
 _SUBSCRIPTION_COLUMNS = (
@@ -121,6 +122,9 @@ class PostgresStore:
                 "DELETE FROM reminders WHERE subscription_id IN"
                 " (SELECT id FROM subscriptions WHERE platform = %s AND chat_id = %s)",
                 (platform, chat_id),
+            )
+            self._conn.execute(
+                "DELETE FROM sessions WHERE platform = %s AND chat_id = %s", (platform, chat_id)
             )
             cursor = self._conn.execute(
                 "DELETE FROM subscriptions WHERE platform = %s AND chat_id = %s",
@@ -237,6 +241,15 @@ class PostgresStore:
                     (state, at, ids),
                 )
 
+    def release(self, worker: str) -> int:
+        with self._lock:
+            cursor = self._conn.execute(
+                "UPDATE reminders SET lease_until = NULL, claimed_by = NULL"
+                " WHERE claimed_by = %s AND state = 'scheduled' AND lease_until IS NOT NULL",
+                (worker,),
+            )
+            return cursor.rowcount
+
     def next_due_at(self, platforms: frozenset[str] | None = None) -> dt.datetime | None:
         with self._lock:
             row = self._conn.execute(
@@ -276,6 +289,83 @@ class PostgresStore:
             ):
                 stats["subscriptions_active" if active else "subscriptions_inactive"] = count
         return stats
+
+    # --- conversation context --------------------------------------------------------------
+
+    def load_session(self, platform: str, chat_id: str) -> Session | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT region, intent, awaiting_region_for, updated_at FROM sessions"
+                " WHERE platform = %s AND chat_id = %s",
+                (platform, chat_id),
+            ).fetchone()
+        if row is None:
+            return None
+        return Session(
+            region=row[0],
+            intent=row[1],
+            awaiting_region_for=row[2],
+            updated_at=row[3].astimezone(dt.UTC),
+        )
+
+    def save_session(self, platform: str, chat_id: str, session: Session) -> None:
+        if session.updated_at is None:
+            raise ValueError("a stored session needs updated_at")
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO sessions (platform, chat_id, region, intent, awaiting_region_for,"
+                " updated_at) VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (platform, chat_id) DO UPDATE SET region = excluded.region,"
+                " intent = excluded.intent, awaiting_region_for = excluded.awaiting_region_for,"
+                " updated_at = excluded.updated_at",
+                (
+                    platform,
+                    chat_id,
+                    session.region,
+                    session.intent,
+                    session.awaiting_region_for,
+                    session.updated_at,
+                ),
+            )
+
+    def delete_session(self, platform: str, chat_id: str) -> None:
+        with self._lock:
+            self._conn.execute(
+                "DELETE FROM sessions WHERE platform = %s AND chat_id = %s", (platform, chat_id)
+            )
+
+    def expire_sessions(self, before: dt.datetime) -> int:
+        with self._lock:
+            cursor = self._conn.execute("DELETE FROM sessions WHERE updated_at < %s", (before,))
+            return cursor.rowcount
+
+    # --- unanswered questions --------------------------------------------------------------
+
+    def note_unanswered(self, text: str, at: dt.datetime) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES (%s, 1, %s, %s)"
+                " ON CONFLICT (text) DO UPDATE SET count = unanswered.count + 1,"
+                " last_seen = GREATEST(unanswered.last_seen, excluded.last_seen)",
+                (text, at, at),
+            )
+
+    def purge_unanswered(self, before: dt.datetime) -> int:
+        with self._lock:
+            cursor = self._conn.execute("DELETE FROM unanswered WHERE first_seen < %s", (before,))
+            return cursor.rowcount
+
+    def unanswered(self, limit: int = 20) -> list[Gap]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT text, count, first_seen, last_seen FROM unanswered"
+                " ORDER BY count DESC, last_seen DESC, text LIMIT %s",
+                (limit,),
+            ).fetchall()
+        return [
+            Gap(row[0], row[1], row[2].astimezone(dt.UTC), row[3].astimezone(dt.UTC))
+            for row in rows
+        ]
 
     def close(self) -> None:
         with self._lock:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.reminders import Cadence, Reminder, Subscription
-from bot.storage.base import Claim, Outcome, empty_stats
+from bot.core.session import Session
+from bot.storage.base import Claim, Gap, Outcome, empty_stats
 from bot.storage.migrations import migrate_sqlite
 
 _SUBSCRIPTION_COLUMNS = (
@@ -139,6 +140,9 @@ class SqliteStore:
                 " (SELECT id FROM subscriptions WHERE platform = ? AND chat_id = ?)",
                 (platform, chat_id),
             )
+            conn.execute(
+                "DELETE FROM sessions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+            )
             cursor = conn.execute(
                 "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
             )
@@ -229,6 +233,15 @@ class SqliteStore:
                 rows,
             )
 
+    def release(self, worker: str) -> int:
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE reminders SET lease_until = NULL, claimed_by = NULL"
+                " WHERE claimed_by = ? AND state = 'scheduled' AND lease_until IS NOT NULL",
+                (worker,),
+            )
+            return cursor.rowcount
+
     def next_due_at(self, platforms: frozenset[str] | None = None) -> dt.datetime | None:
         only, names = _platform_filter(platforms)
         with self._lock:
@@ -268,6 +281,78 @@ class SqliteStore:
             ):
                 stats["subscriptions_active" if active else "subscriptions_inactive"] = count
         return stats
+
+    # --- conversation context --------------------------------------------------------------
+
+    def load_session(self, platform: str, chat_id: str) -> Session | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT region, intent, awaiting_region_for, updated_at FROM sessions"
+                " WHERE platform = ? AND chat_id = ?",
+                (platform, chat_id),
+            ).fetchone()
+        if row is None:
+            return None
+        return Session(
+            region=row[0], intent=row[1], awaiting_region_for=row[2], updated_at=_moment(row[3])
+        )
+
+    def save_session(self, platform: str, chat_id: str, session: Session) -> None:
+        if session.updated_at is None:
+            raise ValueError("a stored session needs updated_at")
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO sessions (platform, chat_id, region, intent, awaiting_region_for,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (platform, chat_id) DO UPDATE SET region = excluded.region,"
+                " intent = excluded.intent, awaiting_region_for = excluded.awaiting_region_for,"
+                " updated_at = excluded.updated_at",
+                (
+                    platform,
+                    chat_id,
+                    session.region,
+                    session.intent,
+                    session.awaiting_region_for,
+                    _micros(session.updated_at),
+                ),
+            )
+
+    def delete_session(self, platform: str, chat_id: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM sessions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+            )
+
+    def expire_sessions(self, before: dt.datetime) -> int:
+        with self._write() as conn:
+            cursor = conn.execute("DELETE FROM sessions WHERE updated_at < ?", (_micros(before),))
+            return cursor.rowcount
+
+    # --- unanswered questions --------------------------------------------------------------
+
+    def note_unanswered(self, text: str, at: dt.datetime) -> None:
+        moment = _micros(at)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES (?, 1, ?, ?)"
+                " ON CONFLICT (text) DO UPDATE SET count = count + 1,"
+                " last_seen = MAX(last_seen, excluded.last_seen)",
+                (text, moment, moment),
+            )
+
+    def purge_unanswered(self, before: dt.datetime) -> int:
+        with self._write() as conn:
+            cursor = conn.execute("DELETE FROM unanswered WHERE first_seen < ?", (_micros(before),))
+            return cursor.rowcount
+
+    def unanswered(self, limit: int = 20) -> list[Gap]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT text, count, first_seen, last_seen FROM unanswered"
+                " ORDER BY count DESC, last_seen DESC, text LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [Gap(row[0], row[1], _moment(row[2]), _moment(row[3])) for row in rows]
 
     def close(self) -> None:
         with self._lock:

@@ -21,7 +21,7 @@ from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Updater
 
-from bot.service.dispatcher import Dispatcher
+from bot.service.dispatcher import Dispatcher, stop_dispatcher
 from bot.telegram.app import TelegramApplication, build_application
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.reminders import add_reminder_handlers
@@ -34,9 +34,9 @@ log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 10  # seconds a getUpdates long poll waits on Telegram's side
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
-# The dispatcher stops between passes; a pass still sending after this long is cancelled, and
-# its claimed reminders go out again once their lease expires (delivery is at least once).
-DISPATCHER_GRACE = 10.0
+# The dispatcher stops between sends and releases what it has not sent; a send still hanging
+# after this long is cancelled. Short enough that the whole exit fits in 10 seconds.
+DISPATCHER_GRACE = 5.0
 
 
 class TelegramStartError(RuntimeError):
@@ -122,12 +122,14 @@ async def dispatching(
     try:
         yield dispatcher
     finally:
-        dispatcher.stop()
-        try:
-            await asyncio.wait_for(task, grace)
-        except TimeoutError:
-            log.warning("reminder dispatcher cancelled after %ss: a pass was still sending", grace)
+        await stop_dispatcher(dispatcher, task, grace)
         log.info("reminder dispatcher stopped")
+
+
+async def stop_receiving(app: TelegramApplication) -> None:
+    """Take no more updates (the first step of a stop); the bot can still send."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
 
 
 async def serve(
@@ -145,6 +147,7 @@ async def serve(
         dispatcher = services.dispatcher(TelegramNotifier(app.bot))
         async with dispatching(dispatcher):
             await stop.wait()
+            await stop_receiving(app)
 
 
 def build_telegram(settings: TelegramSettings, services: Services) -> TelegramApplication:

@@ -110,6 +110,7 @@ async def _chat(services: Services, stdin: TextIO, stdout: TextIO) -> int:
         dispatcher.stop()
         with contextlib.suppress(asyncio.CancelledError):
             await loop_task
+        dispatcher.resume()
         await dispatcher.run_once()  # what is due by now still arrives before the chat ends
     return 0
 

@@ -30,7 +30,7 @@ async def test_a_question_by_dm_is_answered_with_embeds_and_buttons(rest, online
 async def test_the_dm_conversation_remembers_the_country(rest, online_bot, services):
     await receive(online_bot, dm_message("am I affected in Norway?"))
     await receive(online_bot, dm_message("how do I opt out?"))
-    assert services.conversations.remembered_region(user_chat(USER_ID)) == "NO"
+    assert await services.conversations.remembered_region(user_chat(USER_ID)) == "NO"
     answers = rest.posted(DM_CHANNEL_ID)
     assert answers[0]["embeds"][0]["title"] == "Am I affected? Norway"
     assert len(answers) == 2

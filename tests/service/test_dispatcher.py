@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from bot.core.clock import FixedClock
 from bot.core.knowledge import KnowledgeBase
 from bot.core.reminders import ChatRef
 from bot.service import Dispatcher, PermanentRefusal, TransientFailure, schedule_reminders
+from bot.service.dispatcher import stop_dispatcher
 from bot.storage import Store, open_store
 from tests.storage.test_store_contract import (
     Database,
@@ -250,6 +252,8 @@ async def test_forget_leaves_no_row_in_any_table(database: Database, notifier, k
         assert {name: table for name, table in rows.items() if name != "schema_migrations"} == {
             "subscriptions": [],
             "reminders": [],
+            "sessions": [],
+            "unanswered": [],
         }
     finally:
         store.close()
@@ -267,6 +271,61 @@ async def test_run_forever_wakes_early_and_stops(dispatcher, store, notifier, cl
     dispatcher.stop()
     await asyncio.wait_for(task, timeout=5)
     assert len(notifier.sent) == 1
+
+
+def leased(store: Store) -> int:
+    """Reminders still under a lease, read from the SQLite file itself."""
+    conn = sqlite3.connect(store.path)
+    try:
+        return conn.execute(
+            "SELECT COUNT(*) FROM reminders WHERE lease_until IS NOT NULL"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+
+
+async def test_stop_mid_batch_records_the_sent_and_releases_the_rest(
+    dispatcher, store, notifier, clock
+):
+    for n in range(10):
+        subscribe(store, f"chat-{n}")
+    dispatcher.concurrency = 1
+    send = notifier.send
+
+    async def send_then_stop(chat: ChatRef, text: str) -> None:
+        await send(chat, text)
+        if len(notifier.sent) == 3:
+            dispatcher.stop()  # as SIGTERM would, while the batch is being sent
+
+    notifier.send = send_then_stop
+    clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=BERLIN))
+    task = asyncio.create_task(dispatcher.run_forever())
+    await asyncio.wait_for(task, timeout=5)
+    assert len(notifier.sent) == 3
+    stats = store.stats()
+    assert stats["sent"] == 3 and stats["scheduled"] > 7
+    assert leased(store) == 0
+    # Released claims go out on the next start at once, not when a lease runs out.
+    notifier.send = send
+    again = Dispatcher(store, notifier, dispatcher.kb, clock, sleep=RecordingSleep())
+    report = await again.run_once()
+    assert report.sent == 7 and len({chat for chat, _t, _a in notifier.sent}) == 10
+
+
+async def test_stop_cuts_a_retry_wait_short_and_releases_the_claim(store, notifier, clock, kb):
+    async def never(seconds: float) -> None:
+        await asyncio.Event().wait()
+
+    dispatcher = Dispatcher(store, notifier, kb, clock, sleep=never, max_backoff=600.0)
+    subscribe(store)
+    notifier.failures = [TransientFailure("429", retry_after=300.0)]
+    clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=BERLIN))
+    task = asyncio.create_task(dispatcher.run_forever())
+    while notifier.failures:
+        await asyncio.sleep(0.01)
+    await asyncio.wait_for(stop_dispatcher(dispatcher, task, grace=5.0), timeout=2)
+    assert task.done() and not task.cancelled()
+    assert notifier.sent == [] and store.stats()["scheduled"] > 0 and leased(store) == 0
 
 
 @pytest.mark.postgres

@@ -104,7 +104,7 @@ async def test_forget_asks_first_then_deletes_everything(service, store):
     assert store.subscription_for("terminal", "local") is not None
     await service.handle(CHAT, "forget", "confirm")
     assert store.subscription_for("terminal", "local") is None
-    assert service.conversations.remembered_region(CHAT) is None
+    assert await service.conversations.remembered_region(CHAT) is None
 
 
 async def test_privacy_says_what_is_stored(service):

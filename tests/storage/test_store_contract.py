@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from bot.core.reminders import Reminder
+from bot.core.session import Session
 from bot.storage import ReminderState, Store, database_url, open_store
 from bot.storage.base import Outcome
 from bot.storage.migrations import POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS
@@ -244,6 +245,23 @@ def test_a_lease_keeps_others_off_until_it_expires(store: Store):
     assert again.id == claim.id and again.attempts == 2
 
 
+def test_release_gives_back_only_this_workers_unfinished_claims(database: Database, store: Store):
+    sub = subscribe(store)
+    store.schedule([reminder(sub.id, offset=o) for o in (14, 7, 1, 0)])
+    now = T0 + dt.timedelta(days=1)
+    mine = store.claim_due(now, limit=3, lease=LEASE, worker="stopping")
+    [theirs] = store.claim_due(now, limit=10, lease=LEASE, worker="other")
+    store.record([Outcome(mine[0].id, ReminderState.SENT)], now)
+    assert store.release("stopping") == 2
+    assert store.release("stopping") == 0
+    rows = {row[0]: row for row in database.table_rows()["reminders"]}
+    leased = {rid for rid, row in rows.items() if row[8] is not None}  # lease_until
+    assert leased == {theirs.id}
+    # Released reminders can be taken at once, before the lease would have run out.
+    again = store.claim_due(now, limit=10, lease=LEASE, worker="next")
+    assert sorted(c.id for c in again) == sorted(c.id for c in mine[1:])
+
+
 def test_recorded_outcomes_are_final_and_counted(store: Store):
     sub = subscribe(store)
     store.schedule([reminder(sub.id, offset=o) for o in (14, 7, 1, 0)])
@@ -277,6 +295,8 @@ def test_next_due_and_upcoming(store: Store):
 def test_forget_leaves_no_row_about_the_user(database: Database, store: Store):
     gone = subscribe(store, "gone")
     kept = subscribe(store, "kept")
+    for chat in ("gone", "kept"):
+        store.save_session("terminal", chat, Session(region="CA", updated_at=T0))
     store.schedule([reminder(s.id, offset=o) for s in (gone, kept) for o in (14, 0)])
     claims = store.claim_due(T0 + dt.timedelta(hours=1), limit=10, lease=LEASE, worker="a")
     store.record([Outcome(c.id, ReminderState.SENT) for c in claims], T0)
@@ -286,6 +306,7 @@ def test_forget_leaves_no_row_about_the_user(database: Database, store: Store):
     assert set(rows) >= {"subscriptions", "reminders", "schema_migrations"}
     assert all(row[0] == kept.id for row in rows["subscriptions"])
     assert rows["reminders"] and all(row[1] == kept.id for row in rows["reminders"])
+    assert [row[1] for row in rows["sessions"]] == ["kept"]
     flat = [str(value) for table in rows.values() for row in table for value in row]
     assert "gone" not in flat
     store.forget("terminal", "kept")
@@ -293,7 +314,35 @@ def test_forget_leaves_no_row_about_the_user(database: Database, store: Store):
     assert {name: len(table) for name, table in rows.items() if name != "schema_migrations"} == {
         "subscriptions": 0,
         "reminders": 0,
+        "sessions": 0,
+        "unanswered": 0,
     }
+
+
+# --- conversation context ----------------------------------------------------------------------
+
+
+def test_a_session_keeps_region_intent_and_time_and_nothing_else(database: Database, store: Store):
+    assert store.load_session("telegram", "7") is None
+    first = Session(region="CA", intent="am_i_affected", updated_at=T0)
+    store.save_session("telegram", "7", first)
+    assert store.load_session("telegram", "7") == first
+    later = Session(awaiting_region_for="am_i_affected", updated_at=T0 + dt.timedelta(minutes=1))
+    store.save_session("telegram", "7", later)
+    assert store.load_session("telegram", "7") == later
+    assert store.load_session("discord", "7") is None
+    (row,) = database.table_rows()["sessions"]
+    assert len(row) == 6  # platform, chat id, region, intent, awaiting_region_for, updated_at
+    store.delete_session("telegram", "7")
+    assert store.load_session("telegram", "7") is None
+
+
+def test_expired_sessions_are_deleted(store: Store):
+    store.save_session("telegram", "old", Session(region="DE", updated_at=T0))
+    store.save_session("telegram", "new", Session(region="CA", updated_at=T0 + LEASE))
+    assert store.expire_sessions(T0 + dt.timedelta(minutes=1)) == 1
+    assert store.load_session("telegram", "old") is None
+    assert store.load_session("telegram", "new") is not None
 
 
 def test_migrations_apply_once(database: Database):
