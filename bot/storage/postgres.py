@@ -9,25 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import lru_cache
 
 import psycopg
 
 from bot.core.reminders import Cadence, Reminder, Subscription
 from bot.core.session import Session
-from bot.storage.base import Claim, Gap, Outcome, empty_stats
+from bot.storage.base import Claim, Gap, Outcome
 from bot.storage.migrations import migrate_postgres
+from bot.storage.sql import SUBSCRIPTION_COLUMNS, SqlReads
 
-_SUBSCRIPTION_COLUMNS = (
-    "id, platform, chat_id, region, language, timezone, checkup, created_at, active, known_events"
-)
-_REMINDER_COLUMNS = "id, subscription_id, kind, subject, offset_days, due_at, expires_at, attempts"
 _DROP_PENDING = "DELETE FROM reminders WHERE subscription_id = %s AND state = 'scheduled'"
-PAGE = 5000
 
 
-class PostgresStore:
+class PostgresStore(SqlReads):
+    PARAM = "%s"
+    ACTIVE = "active"
+
     def __init__(self, url: str):
         self._conn = psycopg.connect(url, autocommit=True)
         # One connection, used by one thread at a time (the dispatcher calls us via to_thread).
@@ -58,7 +57,7 @@ class PostgresStore:
                 " language = excluded.language, timezone = excluded.timezone,"
                 " checkup = excluded.checkup, created_at = excluded.created_at, active = TRUE,"
                 " known_events = excluded.known_events"
-                f" RETURNING {_SUBSCRIPTION_COLUMNS}",
+                f" RETURNING {SUBSCRIPTION_COLUMNS}",
                 (platform, chat_id, region, language, timezone, checkup, created_at, known),
             ).fetchone()
             self._conn.execute(_DROP_PENDING, (row[0],))
@@ -67,7 +66,7 @@ class PostgresStore:
     def subscription_for(self, platform: str, chat_id: str) -> Subscription | None:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions"
+                f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions"
                 " WHERE platform = %s AND chat_id = %s",
                 (platform, chat_id),
             ).fetchone()
@@ -102,7 +101,7 @@ class PostgresStore:
                 )
                 self._conn.execute(_DROP_PENDING, (subscription_id,))
             row = self._conn.execute(
-                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = %s",
+                f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = %s",
                 (subscription_id,),
             ).fetchone()
         if row is None:
@@ -131,20 +130,6 @@ class PostgresStore:
                 (platform, chat_id),
             )
             return cursor.rowcount
-
-    def active_subscriptions(self) -> Iterator[Subscription]:
-        after = 0
-        while True:
-            with self._lock:
-                rows = self._conn.execute(
-                    f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions"
-                    " WHERE active AND id > %s ORDER BY id LIMIT %s",
-                    (after, PAGE),
-                ).fetchall()
-            yield from (_subscription(row) for row in rows)
-            if len(rows) < PAGE:
-                return
-            after = rows[-1][0]
 
     def settle_known_events(self, event_ids: Iterable[str]) -> int:
         with self._lock:
@@ -214,7 +199,7 @@ class PostgresStore:
             subscriptions = {
                 row[0]: _subscription(row)
                 for row in self._conn.execute(
-                    f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ANY(%s)", (ids,)
+                    f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ANY(%s)", (ids,)
                 )
             }
         claims = [
@@ -259,36 +244,6 @@ class PostgresStore:
                 (None if platforms is None else sorted(platforms),) * 2,
             ).fetchone()
         return row[0] if row else None
-
-    def upcoming(self, subscription_id: int, limit: int = 10) -> list[Reminder]:
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {_REMINDER_COLUMNS} FROM reminders"
-                " WHERE subscription_id = %s AND state = 'scheduled' ORDER BY due_at, id LIMIT %s",
-                (subscription_id, limit),
-            ).fetchall()
-        return [_reminder(row) for row in rows]
-
-    def subscriber_counts(self) -> dict[tuple[str, str], int]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT platform, region, COUNT(*) FROM subscriptions"
-                " WHERE active GROUP BY platform, region"
-            ).fetchall()
-        return {(platform, region): count for platform, region, count in rows}
-
-    def stats(self) -> dict[str, int]:
-        stats = empty_stats()
-        with self._lock:
-            for state, count in self._conn.execute(
-                "SELECT state, COUNT(*) FROM reminders GROUP BY state"
-            ):
-                stats[state] = count
-            for active, count in self._conn.execute(
-                "SELECT active, COUNT(*) FROM subscriptions GROUP BY active"
-            ):
-                stats["subscriptions_active" if active else "subscriptions_inactive"] = count
-        return stats
 
     # --- conversation context --------------------------------------------------------------
 
@@ -367,10 +322,6 @@ class PostgresStore:
             for row in rows
         ]
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
 
 def _subscription(row: tuple) -> Subscription:
     return Subscription(
@@ -402,3 +353,7 @@ def _reminder(row: tuple) -> Reminder:
         due_at=row[5].astimezone(dt.UTC),
         expires_at=row[6].astimezone(dt.UTC),
     )
+
+
+PostgresStore._subscription_from_row = staticmethod(_subscription)
+PostgresStore._reminder_from_row = staticmethod(_reminder)

@@ -6,25 +6,24 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from bot.core.reminders import Cadence, Reminder, Subscription
 from bot.core.session import Session
-from bot.storage.base import Claim, Gap, Outcome, empty_stats
+from bot.storage.base import Claim, Gap, Outcome
 from bot.storage.migrations import migrate_sqlite
+from bot.storage.sql import REMINDER_COLUMNS, SUBSCRIPTION_COLUMNS, SqlReads
 
-_SUBSCRIPTION_COLUMNS = (
-    "id, platform, chat_id, region, language, timezone, checkup, created_at, active, known_events"
-)
-_REMINDER_COLUMNS = "id, subscription_id, kind, subject, offset_days, due_at, expires_at, attempts"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-PAGE = 5000
 
 
-class SqliteStore:
+class SqliteStore(SqlReads):
+    PARAM = "?"
+    ACTIVE = "active = 1"
+
     def __init__(self, path: Path | str):
         self.path = Path(path)
         if str(path) != ":memory:":
@@ -61,7 +60,7 @@ class SqliteStore:
                 " language = excluded.language, timezone = excluded.timezone,"
                 " checkup = excluded.checkup, created_at = excluded.created_at, active = 1,"
                 " known_events = excluded.known_events"
-                f" RETURNING {_SUBSCRIPTION_COLUMNS}",
+                f" RETURNING {SUBSCRIPTION_COLUMNS}",
                 (
                     platform,
                     chat_id,
@@ -81,7 +80,7 @@ class SqliteStore:
     def subscription_for(self, platform: str, chat_id: str) -> Subscription | None:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE platform = ? AND chat_id = ?",
+                f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE platform = ? AND chat_id = ?",
                 (platform, chat_id),
             ).fetchone()
         return _subscription(row) if row else None
@@ -118,7 +117,7 @@ class SqliteStore:
                     (subscription_id,),
                 )
             row = conn.execute(
-                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?",
+                f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?",
                 (subscription_id,),
             ).fetchone()
         if row is None:
@@ -147,20 +146,6 @@ class SqliteStore:
                 "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
             )
             return cursor.rowcount
-
-    def active_subscriptions(self) -> Iterator[Subscription]:
-        after = 0
-        while True:
-            with self._lock:
-                rows = self._conn.execute(
-                    f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions"
-                    " WHERE active = 1 AND id > ? ORDER BY id LIMIT ?",
-                    (after, PAGE),
-                ).fetchall()
-            yield from (_subscription(row) for row in rows)
-            if len(rows) < PAGE:
-                return
-            after = rows[-1][0]
 
     def settle_known_events(self, event_ids: Iterable[str]) -> int:
         with self._write() as conn:
@@ -215,7 +200,7 @@ class SqliteStore:
                 " WHERE r.state = 'scheduled' AND r.due_at <= ?"
                 f" AND (r.lease_until IS NULL OR r.lease_until <= ?) AND s.active = 1{only}"
                 " ORDER BY r.due_at, r.id LIMIT ?)"
-                f" RETURNING {_REMINDER_COLUMNS}",
+                f" RETURNING {REMINDER_COLUMNS}",
                 (_micros(now + lease), worker, moment, moment, *names, limit),
             ).fetchall()
             subscriptions = self._subscriptions_by_id(conn, {row[1] for row in rows})
@@ -251,36 +236,6 @@ class SqliteStore:
                 names,
             ).fetchone()
         return _moment(row[0]) if row and row[0] is not None else None
-
-    def upcoming(self, subscription_id: int, limit: int = 10) -> list[Reminder]:
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {_REMINDER_COLUMNS} FROM reminders"
-                " WHERE subscription_id = ? AND state = 'scheduled' ORDER BY due_at, id LIMIT ?",
-                (subscription_id, limit),
-            ).fetchall()
-        return [_reminder(row) for row in rows]
-
-    def subscriber_counts(self) -> dict[tuple[str, str], int]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT platform, region, COUNT(*) FROM subscriptions"
-                " WHERE active = 1 GROUP BY platform, region"
-            ).fetchall()
-        return {(platform, region): count for platform, region, count in rows}
-
-    def stats(self) -> dict[str, int]:
-        stats = empty_stats()
-        with self._lock:
-            for state, count in self._conn.execute(
-                "SELECT state, COUNT(*) FROM reminders GROUP BY state"
-            ):
-                stats[state] = count
-            for active, count in self._conn.execute(
-                "SELECT active, COUNT(*) FROM subscriptions GROUP BY active"
-            ):
-                stats["subscriptions_active" if active else "subscriptions_inactive"] = count
-        return stats
 
     # --- conversation context --------------------------------------------------------------
 
@@ -354,10 +309,6 @@ class SqliteStore:
             ).fetchall()
         return [Gap(row[0], row[1], _moment(row[2]), _moment(row[3])) for row in rows]
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
     # --- helpers ---------------------------------------------------------------------------------
 
     def _write(self) -> _Transaction:
@@ -369,7 +320,7 @@ class SqliteStore:
             return {}
         marks = ", ".join("?" * len(ids))
         rows = conn.execute(
-            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id IN ({marks})", tuple(ids)
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id IN ({marks})", tuple(ids)
         ).fetchall()
         return {row[0]: _subscription(row) for row in rows}
 
@@ -455,3 +406,7 @@ def _platform_filter(platforms: frozenset[str] | None) -> tuple[str, tuple[str, 
     if not names:
         return " AND 0", ()
     return f" AND s.platform IN ({', '.join('?' * len(names))})", names
+
+
+SqliteStore._subscription_from_row = staticmethod(_subscription)
+SqliteStore._reminder_from_row = staticmethod(_reminder)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import sys
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -195,7 +194,7 @@ async def test_changing_region_starts_over_and_renewing_settles_again(store, kb,
 async def test_every_subscriber_is_reached_page_after_page(
     store, kb, kb2, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(sys.modules[type(store).__module__], "PAGE", 3)
+    monkeypatch.setattr(type(store), "PAGE", 3)
     clock = FixedClock(SUBSCRIBED)
     notifier = FakeNotifier(clock)
     for n in range(10):
