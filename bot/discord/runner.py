@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import sys
 from collections.abc import AsyncIterator
 
@@ -20,15 +19,12 @@ import discord
 
 from bot.bootstrap import Services
 from bot.discord.bot import MAX_RATELIMIT_WAIT, OptOutBot, bot_intents
-from bot.discord.chats import PLATFORM
 from bot.discord.notifier import DiscordNotifier, RateLimitCounter
 from bot.discord.settings import DiscordSettings
-from bot.notifiers import RoutingNotifier
 from bot.service.dispatcher import Dispatcher, stop_dispatcher
 
 log = logging.getLogger(__name__)
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # Sends in flight at a stop get this long; the dispatcher then releases what it has not sent.
 DISPATCHER_GRACE = 5.0
 # Gateway close codes worth a sentence of their own.
@@ -93,34 +89,6 @@ async def serve(
             log.info("discord stopped")
         if gateway.done() and not gateway.cancelled() and gateway.exception() is not None:
             raise _start_error(gateway.exception())
-
-
-def run_discord(services: Services, settings: DiscordSettings, *, reminders: bool = True) -> int:
-    """`optout-bot run` with DISCORD_BOT_TOKEN: the Discord bot, and reminder delivery to Discord
-    chats, until SIGTERM or SIGINT; the exit status for the command line."""
-    _default_logging()
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in STOP_SIGNALS:
-            loop.add_signal_handler(sig, stop.set)
-        bot = build_bot(services, settings)
-        dispatcher = None
-        if reminders:
-            dispatcher = services.dispatcher(RoutingNotifier({PLATFORM: DiscordNotifier(bot)}))
-        try:
-            await serve(bot, settings, stop, dispatcher=dispatcher)
-        finally:
-            for sig in STOP_SIGNALS:
-                loop.remove_signal_handler(sig)
-
-    try:
-        asyncio.run(main())
-    except DiscordStartError as exc:
-        print(f"optout-bot: {exc}", file=sys.stderr)
-        return 1
-    return 0
 
 
 def sync_commands(settings: DiscordSettings) -> int:

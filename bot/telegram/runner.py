@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
-import sys
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -33,7 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 10  # seconds a getUpdates long poll waits on Telegram's side
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # The dispatcher stops between sends and releases what it has not sent; a send still hanging
 # after this long is cancelled. Short enough that the whole exit fits in 10 seconds.
 DISPATCHER_GRACE = 5.0
@@ -155,41 +152,6 @@ def build_telegram(settings: TelegramSettings, services: Services) -> TelegramAp
     app = build_application(settings, services.conversations)
     add_reminder_handlers(app, services)
     return app
-
-
-def run_telegram(settings: TelegramSettings, services: Services) -> int:
-    """Run the Telegram bot and the reminder dispatcher until SIGTERM or SIGINT; the exit status
-    for the command line. The caller closes the services (the store) afterwards."""
-    return run_application(build_telegram(settings, services), settings, services)
-
-
-def run_application(
-    app: TelegramApplication, settings: TelegramSettings, services: Services | None = None
-) -> int:
-    """Run an Application from build_application() until SIGTERM or SIGINT; with services, the
-    reminder dispatcher too."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in STOP_SIGNALS:
-            loop.add_signal_handler(sig, stop.set)
-        try:
-            await serve(app, settings, stop, services)
-        finally:
-            for sig in STOP_SIGNALS:
-                loop.remove_signal_handler(sig)
-
-    try:
-        asyncio.run(main())
-    except TelegramStartError as exc:
-        print(f"optout-bot: {exc}", file=sys.stderr)
-        return 1
-    return 0
 
 
 def _polling_error(exc: TelegramError) -> None:
