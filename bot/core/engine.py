@@ -12,6 +12,7 @@ from bot.core.knowledge import (
     Intent,
     KnowledgeBase,
     PolicyCoverage,
+    Source,
     TimeVariant,
     load_knowledge,
 )
@@ -243,7 +244,7 @@ class QuestionAnswerer:
         coverage = {}
         for policy, cover in rule.policies.items():
             paragraphs.append(f"{POLICY_TITLES[policy]}: {self._coverage_line(cover)} {cover.note}")
-            sources += [CitedSource(s.url, s.title, cover.status) for s in cover.sources]
+            sources += [_cited(s) for s in cover.sources]
             if region:
                 coverage[policy] = cover.value
         if europe and not region:
@@ -281,12 +282,12 @@ class QuestionAnswerer:
             return [line]
         if intent_id == "microsoft_sharing":
             cover = rule.policies["microsoft_ads"]
-            sources += [CitedSource(s.url, s.title, cover.status) for s in cover.sources]
+            sources += [_cited(s) for s in cover.sources]
             return [f"In {place}: {self._coverage_line(cover)} {cover.note}"]
         if intent_id == "deadline":
             cover = rule.policies["ai_training"]
             if cover.since and cover.since.year < 2025:
-                sources += [CitedSource(s.url, s.title, cover.status) for s in cover.sources]
+                sources += [_cited(s) for s in cover.sources]
                 return [
                     f"In {place} the 3 November 2025 date does not apply: the setting has been on by default since {format_date(cover.since)} (reported), and you can turn it off at any time."
                 ]
@@ -417,6 +418,14 @@ class QuestionAnswerer:
             title=f"Sources (last checked {format_date(self.kb.last_verified)})",
             paragraphs=tuple(f"{s.title} ({s.status}): {s.url}" for s in unique),
         )
+
+
+def _cited(source: Source) -> CitedSource:
+    """A coverage source: an official page (LinkedIn's, a regulator's) was read and confirms what
+    it is cited for; press sources only report it."""
+    return CitedSource(
+        source.url, source.title, "confirmed" if source.kind == "official" else "reported"
+    )
 
 
 def _dedupe(sources: list[CitedSource]) -> tuple[CitedSource, ...]:
