@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core.clock import Clock, SystemClock
@@ -28,6 +28,10 @@ SUGGEST_AT = 0.33
 # When the best two intents are closer than this, the bot asks instead of picking one.
 MIN_MARGIN = 0.01
 SUGGESTIONS = 3
+# A question whose words carry less information than this ("linkedin ai", "my data") is too
+# vague to answer or to rank topics by: the bot offers the main topics instead.
+VAGUE_INFORMATION = 0.5
+MAIN_TOPICS = ("am_i_affected", "opt_out_steps", "data_used")
 # An answer needs some of the question's own words to point at the topic, not only a similar
 # shape ("what's the capital of Canada" looks like "what's the deadline").
 MIN_WORD_EVIDENCE = 0.1
@@ -79,6 +83,7 @@ class Understanding:
     region: RegionMatch | None
     ranked: list[Scored]
     other_platform: bool = False  # names another platform and not ours
+    vague: bool = False  # only words every topic uses
     bare_region: bool = False  # a place and little else: "Canada", "what about Norway?"
 
 
@@ -122,7 +127,8 @@ class QuestionAnswerer:
         bare = bool(region and (region.region or region.europe)) and not (
             set(rest) - FOLLOW_UP_LEADS
         )
-        return Understanding(region, ranked, other, bare)
+        vague = bool(rest) and self.matcher.information(rest) < VAGUE_INFORMATION
+        return Understanding(region, ranked, other_platform=other, bare_region=bare, vague=vague)
 
     def respond(self, text: str, session: Session | None = None) -> tuple[Reply, Session]:
         """The reply to one message, and the conversation context to keep for the next."""
@@ -146,6 +152,10 @@ class QuestionAnswerer:
                 best.confidence, region, OTHER_PLATFORM_NOTE.format(platform=self.kb.platform)
             ), session
         intent_id = self._follow_up(session, understood, best)
+        if intent_id is None and understood.vague:
+            main = tuple(self.topic(i) for i in MAIN_TOPICS if i in self.kb.intents)
+            reply = replace(self._did_you_mean(ranked, best.confidence, region), suggestions=main)
+            return reply, session.after(now, intent=None, region=region, awaiting=None)
         if intent_id is None:
             if (
                 best.confidence >= ANSWER_AT

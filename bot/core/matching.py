@@ -140,6 +140,12 @@ class IntentMatcher:
             self._typo_cache[word] = result
         return result
 
+    def information(self, words: list[str]) -> float:
+        """How much the words say about which topic is meant: the sum of their weights, where a
+        word every topic uses weighs almost nothing and an unknown word weighs a lot."""
+        stems = set(self.stem(self.correct(words)))
+        return sum(self._idf.get(w) or self._unknown_weight(w) for w in stems)
+
     def rank(self, words: list[str]) -> list[Scored]:
         """Every intent with a confidence in [0, 1], best first."""
         words = self.correct(words)

@@ -281,7 +281,13 @@ def region_display_name(region: str, kb: KnowledgeBase) -> str:
     if group:
         return group
     name = _country_names().get(region, ((region,), ()))[0][0]
-    return {"GB": "the UK", "US": "the United States", "NL": "the Netherlands"}.get(region, name)
+    return {
+        "GB": "the UK",
+        "US": "the United States",
+        "NL": "the Netherlands",
+        "HK": "Hong Kong",
+        "MO": "Macao",
+    }.get(region, name)
 
 
 _RAW_WORD = re.compile(r"[^\W_]+", re.UNICODE)

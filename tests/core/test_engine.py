@@ -147,3 +147,15 @@ def test_every_answer_fits_in_a_message(answerer, kb):
 def test_empty_session_is_fine(answerer):
     reply, _ = answerer.respond("", Session())
     assert reply.kind == "fallback" and reply.paragraphs
+
+
+def test_a_vague_question_offers_the_main_topics(answerer):
+    for question in ("linkedin ai", "my data", "linkedin data"):
+        reply, _ = answerer.respond(question)
+        assert reply.kind == "did_you_mean" and reply.intent is None, question
+        assert [t.id for t in reply.suggestions] == ["am_i_affected", "opt_out_steps", "data_used"]
+
+
+def test_hong_kong_is_named_plainly(answerer):
+    reply, _ = answerer.respond("is Hong Kong included?")
+    assert reply.title == "Am I affected? Hong Kong"

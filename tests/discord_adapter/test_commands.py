@@ -198,7 +198,7 @@ async def test_autocomplete_suggests_countries_as_typed(bot, adapter, place):
 
     adapter.clear()
     await dispatch(bot, autocomplete("affected", "country", "hong", place))
-    assert choices(adapter)[0] == {"name": "Hong Kong SAR China (HK)", "value": "HK"}
+    assert choices(adapter)[0] == {"name": "Hong Kong (HK)", "value": "HK"}
 
 
 async def test_autocomplete_offers_groups_and_at_most_25(bot, adapter):
