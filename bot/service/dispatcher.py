@@ -23,6 +23,7 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.reminders import (
     DEFAULT_OFFSETS,
     ChatRef,
+    Subscription,
     delivery,
     event_ids,
     reminder_text,
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 
 # Reminders are scheduled this far ahead of the clock on every pass.
 SCHEDULE_HORIZON = dt.timedelta(days=35)
+# The long-running loop reschedules every subscription (seconds at 100,000 subscribers) only this
+# often, or at once for a new knowledge base or a wake-up without a subscription; a subscription
+# that changed is scheduled on its own, so a loop woken by every subscribe stays cheap.
+SCHEDULE_EVERY = dt.timedelta(minutes=10)
 SCHEDULE_CHUNK = 1000
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -138,15 +143,38 @@ class Dispatcher:
         self.platforms: frozenset[str] | None = getattr(notifier, "platforms", None)
         self.metrics = metrics
         self._wake = asyncio.Event()
+        self._scheduled_at: dt.datetime | None = None
+        self._scheduled_kb: KnowledgeBase | None = None
+        self._changed = False
+        self._pending: dict[int, Subscription] = {}
         self._stopping = False
         self._stopped = asyncio.Event()  # set with _stopping: cuts a retry wait short
         self.running = False  # inside run_forever(): readiness reads it
 
     # --- the loop --------------------------------------------------------------------------------
 
-    def wake(self) -> None:
-        """Run the next pass now: a subscription changed."""
+    def wake(self, subscription: Subscription | None = None) -> None:
+        """Run the next pass now: this subscription changed (it alone is scheduled), or, without
+        one, something did (every subscription is)."""
+        if subscription is None:
+            self._changed = True
+        else:
+            self._pending[subscription.id] = subscription
         self._wake.set()
+
+    def _full_schedule_due(self, now: dt.datetime) -> bool:
+        if self._changed or self._scheduled_at is None or self.kb is not self._scheduled_kb:
+            return True
+        return now - self._scheduled_at >= SCHEDULE_EVERY
+
+    def _schedule_pending(self, now: dt.datetime) -> int:
+        pending, self._pending = list(self._pending.values()), {}
+        until = now + self.horizon
+        return self.store.schedule(
+            r
+            for sub in pending
+            for r in reminders_between(sub, self.kb, sub.created_at, until, self.offsets, now=now)
+        )
 
     def stop(self) -> None:
         """Stop between sends: no new send starts, claims not sent are released."""
@@ -179,8 +207,16 @@ class Dispatcher:
     async def _loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
+            now = self.clock.now()
+            full = self._full_schedule_due(now)
+            if full:
+                self._changed, self._pending = False, {}
             try:
-                await self.run_once()
+                if not full and self._pending:
+                    await asyncio.to_thread(self._schedule_pending, now)
+                await self.run_once(schedule=full)
+                if full:
+                    self._scheduled_at, self._scheduled_kb = now, self.kb
                 next_due = await asyncio.to_thread(self.store.next_due_at, self.platforms)
             except Exception as error:  # keep the loop alive; the next pass retries
                 log.error("dispatch pass failed: %s", type(error).__name__)

@@ -76,7 +76,7 @@ class SubscriptionService:
         conversations: ConversationService,
         *,
         offsets: tuple[int, ...] = DEFAULT_OFFSETS,
-        on_change: Callable[[], None] | None = None,
+        on_change: Callable[[Subscription], None] | None = None,
         collect_unanswered: bool = False,
     ):
         self.store = store
@@ -84,10 +84,11 @@ class SubscriptionService:
         self.conversations = conversations
         self.answerer: QuestionAnswerer = conversations.answerer
         self.offsets = offsets
-        self._on_change = on_change or (lambda: None)
+        self._on_change = on_change or (lambda _sub: None)
 
-    def on_change(self, callback: Callable[[], None]) -> None:
-        """Called after every change, so the dispatcher wakes and schedules at once."""
+    def on_change(self, callback: Callable[[Subscription], None]) -> None:
+        """Called with a subscription that was made or changed, so the dispatcher wakes and
+        schedules its reminders at once. Removing one needs nothing: its rows are gone."""
         self._on_change = callback
 
     async def handle(
@@ -143,7 +144,7 @@ class SubscriptionService:
             created_at=self.answerer.clock.now(),
             known_events=event_ids(self.answerer.kb),
         )
-        self._on_change()
+        self._on_change(sub)
         place_name = region_display_name(region, self.answerer.kb)
         lines = [f"You will get reminders for {place_name}, at 10:00 your time ({zone})."]
         lines.append(self._schedule_text(sub))
@@ -163,7 +164,6 @@ class SubscriptionService:
 
     async def unsubscribe(self, chat: ChatKey) -> Reply:
         removed = await asyncio.to_thread(self.store.forget, chat.platform, chat.chat_id)
-        self._on_change()
         if not removed:
             return _reply(
                 "You were not subscribed.", 'Send "subscribe <country>" to get reminders.'
@@ -197,7 +197,7 @@ class SubscriptionService:
         if sub is None:
             return _reply("Subscribe first.", 'Send "subscribe <country>", then choose a check-up.')
         sub = await asyncio.to_thread(self.store.update_subscription, sub.id, checkup=cadence)
-        self._on_change()
+        self._on_change(sub)
         if cadence == "off":
             return _reply("Check-ups off", "You will get no more settings check-ups.")
         return _reply(f"Check-ups: {cadence}", self._schedule_text(sub))
@@ -221,7 +221,7 @@ class SubscriptionService:
                 'Use a zone name such as "Europe/Berlin" or a city such as "Toronto".',
             )
         sub = await asyncio.to_thread(self.store.update_subscription, sub.id, timezone=zone)
-        self._on_change()
+        self._on_change(sub)
         return _reply(f"Time zone: {zone}", self._schedule_text(sub))
 
     def privacy(self) -> Reply:
@@ -237,7 +237,6 @@ class SubscriptionService:
             )
         await asyncio.to_thread(self.store.forget, chat.platform, chat.chat_id)
         await self.conversations.forget(chat)
-        self._on_change()
         return _reply("Done: I hold nothing about you any more.")
 
     # --- helpers -----------------------------------------------------------------------------

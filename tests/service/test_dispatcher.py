@@ -273,6 +273,26 @@ async def test_run_forever_wakes_early_and_stops(dispatcher, store, notifier, cl
     assert len(notifier.sent) == 1
 
 
+async def test_a_changed_subscription_is_scheduled_alone(dispatcher, store, notifier, clock):
+    """After the first full pass, waking with one subscription schedules just that one; a full
+    pass comes again only after SCHEDULE_EVERY (or for a new knowledge base)."""
+    dispatcher.idle_sleep = 3600.0
+    clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=BERLIN))
+    early = subscribe(store, "early")
+    task = asyncio.create_task(dispatcher.run_forever())
+    await asyncio.wait_for(notifier.delivered.wait(), timeout=5)
+    notifier.delivered.clear()
+    quiet = subscribe(store, "quiet")  # never woken for: waits for the next full pass
+    late = subscribe(store, "late")
+    dispatcher.wake(late)
+    await asyncio.wait_for(notifier.delivered.wait(), timeout=5)
+    dispatcher.stop()
+    await asyncio.wait_for(task, timeout=5)
+    # "quiet" got nothing scheduled: no full pass ran after the first.
+    assert [chat.chat_id for chat, *_ in notifier.sent] == ["early", "late"]
+    assert store.upcoming(quiet.id) == [] and early.id != late.id
+
+
 def leased(store: Store) -> int:
     """Reminders still under a lease, read from the SQLite file itself."""
     conn = sqlite3.connect(store.path)

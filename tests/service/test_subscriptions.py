@@ -25,9 +25,7 @@ def store(tmp_path):
 def service(answerer, store):
     answerer.clock = FixedClock(BEFORE_DEADLINE)
     changes = []
-    subs = SubscriptionService(
-        store, ConversationService(answerer), on_change=lambda: changes.append(1)
-    )
+    subs = SubscriptionService(store, ConversationService(answerer), on_change=changes.append)
     subs.changes = changes
     return subs
 
