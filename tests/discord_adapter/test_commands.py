@@ -3,6 +3,7 @@ INTERACTION_CREATE payloads in, the interaction responses discord.py would send 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import replace
@@ -265,15 +266,15 @@ async def test_did_you_mean_offers_buttons(bot, adapter, services):
     assert title(adapter.messages()[0]) == "Topics I can answer"
 
 
-async def test_a_button_works_after_a_restart(services, settings, tmp_path, adapter):
+@contextlib.asynccontextmanager
+async def restarted(services, settings, tmp_path, adapter, first_command):
+    """Send a command to one bot, close it, then yield its answer and a new bot over new services
+    on the same database, as a new process would be: nothing in memory carries over."""
     first = OptOutBot(services, settings, sync_on_start=False)
     await start_offline(first)
-    await dispatch(first, slash("steps", IN_DM))
-    (answer,) = adapter.messages()
-    assert "optout:v1:t:objection_form" in custom_ids(answer)
+    await dispatch(first, first_command)
+    answer = adapter.messages()[0]
     await first.close()
-
-    # A new process: new services over the same database, a new bot, nothing sent before.
     adapter.clear()
     reopened = build_services(
         services.clock, database=f"sqlite:///{tmp_path}/optout.db", knowledge_dir=KNOWLEDGE_DIR
@@ -281,39 +282,32 @@ async def test_a_button_works_after_a_restart(services, settings, tmp_path, adap
     second = OptOutBot(reopened, settings, sync_on_start=False)
     await start_offline(second)
     try:
-        await dispatch(second, button_press(answer, "optout:v1:t:objection_form", IN_DM))
-        (sent,) = adapter.sent
-        assert sent.type == 4 and not flags(sent) & EPHEMERAL
-        assert title(sent.message) == "The Data Processing Objection form"
+        yield answer, second, reopened
     finally:
         await second.close()
         reopened.close()
+
+
+async def test_a_button_works_after_a_restart(services, settings, tmp_path, adapter):
+    steps = slash("steps", IN_DM)
+    async with restarted(services, settings, tmp_path, adapter, steps) as (answer, bot, _):
+        assert "optout:v1:t:objection_form" in custom_ids(answer)
+        await dispatch(bot, button_press(answer, "optout:v1:t:objection_form", IN_DM))
+        (sent,) = adapter.sent
+        assert sent.type == 4 and not flags(sent) & EPHEMERAL
+        assert title(sent.message) == "The Data Processing Objection form"
 
 
 async def test_a_command_button_after_a_restart_uses_the_stored_subscription(
     services, settings, tmp_path, adapter
 ):
-    first = OptOutBot(services, settings, sync_on_start=False)
-    await start_offline(first)
-    await dispatch(first, slash("subscribe", IN_DM, region="DE"))
-    subscribed = adapter.messages()[0]
-    assert "optout:v1:c:checkup monthly" in custom_ids(subscribed)
-    await first.close()
-
-    adapter.clear()
-    reopened = build_services(
-        services.clock, database=f"sqlite:///{tmp_path}/optout.db", knowledge_dir=KNOWLEDGE_DIR
-    )
-    second = OptOutBot(reopened, settings, sync_on_start=False)
-    await start_offline(second)
-    try:
-        await dispatch(second, button_press(subscribed, "optout:v1:c:checkup monthly", IN_DM))
+    subscribe = slash("subscribe", IN_DM, region="DE")
+    async with restarted(services, settings, tmp_path, adapter, subscribe) as (answer, bot, again):
+        assert "optout:v1:c:checkup monthly" in custom_ids(answer)
+        await dispatch(bot, button_press(answer, "optout:v1:c:checkup monthly", IN_DM))
         assert adapter.sent[0].payload == {"type": 5}  # the store: deferred first
         assert title(adapter.messages()[0]) == "Check-ups: monthly"
-        assert reopened.store.subscription_for("discord", f"user:{USER_ID}").checkup == "monthly"
-    finally:
-        await second.close()
-        reopened.close()
+        assert again.store.subscription_for("discord", f"user:{USER_ID}").checkup == "monthly"
 
 
 async def test_a_button_on_a_shared_answer_answers_the_presser_privately(bot, adapter):
