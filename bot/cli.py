@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.core.clock import Clock, ShiftedClock, SystemClock, parse_moment
 from bot.core.engine import QuestionAnswerer
@@ -238,7 +239,8 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         return 1
     print(
         f"knowledge base ok: {len(kb.intents)} intents, {len(kb.sources)} sources, "
-        f"{len(kb.events)} events, last verified {kb.last_verified}"
+        f"{len(kb.events)} events, languages {', '.join(kb.languages)}, "
+        f"last verified {kb.last_verified}"
     )
     return 0
 
@@ -246,7 +248,10 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.core.evaluation import evaluate, load_examples
 
-    report = evaluate(_answerer(args.now), load_examples(args.file))
+    # eval.de.yaml is written in German; eval.yaml in English.
+    suffixes = Path(args.file).suffixes
+    language = suffixes[-2].lstrip(".") if len(suffixes) > 1 else "en"
+    report = evaluate(_answerer(args.now), load_examples(args.file), language)
     print(report.render())
     return 0
 

@@ -23,9 +23,9 @@ class RoutingNotifier:
     def platforms(self) -> frozenset[str]:
         return frozenset(self.notifiers)
 
-    async def send(self, chat: ChatRef, text: str) -> None:
+    async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
         notifier = self.notifiers.get(chat.platform)
         if notifier is None:
             # Another process (with that platform's token) delivers it; retry later.
             raise TransientFailure(None)
-        await notifier.send(chat, text)
+        await notifier.send(chat, text, stop_label)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core.clock import Clock, SystemClock
+from bot.core.formats import format_date, format_days, format_month
 from bot.core.knowledge import (
     COUNTRY_CODES,
     Intent,
@@ -16,6 +17,7 @@ from bot.core.knowledge import (
     TimeVariant,
     load_knowledge,
 )
+from bot.core.languages import SOURCE_LANGUAGE, Detection, choose_language, shared_detector
 from bot.core.matching import IntentMatcher, Scored
 from bot.core.regions import RegionMatch, RegionResolver, region_display_name
 from bot.core.reply import CitedSource, LinkButton, Reply, Topic
@@ -35,12 +37,11 @@ MAIN_TOPICS = ("am_i_affected", "opt_out_steps", "data_used")
 # An answer needs some of the question's own words to point at the topic, not only a similar
 # shape ("what's the capital of Canada" looks like "what's the deadline").
 MIN_WORD_EVIDENCE = 0.1
+# How much better a question must match another language than the likeliest one to be read
+# in it (see understand()).
+LANGUAGE_MARGIN = 0.05
 # Added to am_i_affected's confidence when the question names a region.
 REGION_PRIOR = 0.1
-OTHER_PLATFORM_NOTE = (
-    "I only know about {platform}: its use of member data for AI training and its data sharing "
-    "with Microsoft for ads. For other platforms, check their own privacy settings and help pages."
-)
 # Intents whose answer differs per region, and so can take "what about Norway?" as a follow-up.
 REGIONAL_INTENTS = frozenset({"am_i_affected", "complain", "microsoft_sharing", "deadline"})
 NEEDS_REGION = frozenset({"am_i_affected"})
@@ -69,11 +70,13 @@ FOLLOW_UP_LEADS = frozenset(
         "so",
     }
 )
-POLICY_TITLES = {
-    "ai_training": "LinkedIn using your data to train content-generating AI",
-    "microsoft_ads": "More of your data shared with Microsoft for personalized ads",
-}
-VALUE_WORDS = {"yes": "Yes", "no": "No", "unclear": "Unclear"}
+# The follow-up leads in our other languages ("und in Polen?", "et au Canada ?", "e in Italia?").
+FOLLOW_UP_LEADS |= frozenset(
+    {"und", "was", "ist", "mit", "wie", "dann", "ich", "wohne", "bin", "en", "et", "au", "aux"}
+    | {"pour", "je", "suis", "vis", "habite", "le", "la", "les", "en", "dan", "wat", "met", "ik"}
+    | {"woon", "ben", "voor", "e", "per", "sono", "vivo", "a", "y", "para", "el", "los", "soy"}
+    | {"i", "w", "a", "co", "z", "jestem", "mieszkam", "dla", "we", "ze", "und", "ok", "oke"}
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class Understanding:
 
     region: RegionMatch | None
     ranked: list[Scored]
+    language: str = SOURCE_LANGUAGE  # whose phrasings matched best
     other_platform: bool = False  # names another platform and not ours
     vague: bool = False  # only words every topic uses
     bare_region: bool = False  # a place and little else: "Canada", "what about Norway?"
@@ -96,7 +100,9 @@ class QuestionAnswerer:
         self.kb = kb
         self.clock = clock or SystemClock()
         self.regions = RegionResolver(kb, cache_dir)
-        self.matcher = IntentMatcher(kb)
+        self.matchers = {code: IntentMatcher(kb.in_language(code)) for code in kb.languages}
+        self.matcher = self.matchers[SOURCE_LANGUAGE]
+        self.detector = shared_detector()
         self._topic_ids = [i.id for i in kb.intents.values() if i.kind == "topic"]
 
     @classmethod
@@ -105,9 +111,36 @@ class QuestionAnswerer:
 
     # --- questions ---------------------------------------------------------------------------
 
-    def understand(self, text: str) -> Understanding:
-        region, rest = self.regions.scan(text)
-        ranked = self.matcher.rank(rest)
+    def detect(self, text: str) -> Detection:
+        """The language a question is written in, when the knowledge base speaks several."""
+        if len(self.matchers) < 2:
+            return Detection(None, ())
+        return self.detector.detect(text)
+
+    def understand(
+        self,
+        text: str,
+        languages: tuple[str, ...] = (SOURCE_LANGUAGE,),
+        written_in: str | None = None,
+    ) -> Understanding:
+        """The region named and the intents ranked, in whichever of `languages` (tried in turn)
+        the question matches best. `written_in`: the language the detector is sure of, whose
+        everyday words ("usa" in Italian) are not taken for places without evidence."""
+        region, rest = self.regions.scan(text, (written_in,) if written_in else languages[:-1])
+        language, ranked = SOURCE_LANGUAGE, []
+        for code in languages:
+            matcher = self.matchers.get(code)
+            if matcher is None:
+                continue
+            candidate = matcher.rank(rest)
+            # The likeliest language is tried first; another must match clearly better, or a
+            # word shared by several languages ("privacy") would get the luckiest reading.
+            margin = LANGUAGE_MARGIN if ranked else 0.0
+            if not ranked or (
+                candidate and candidate[0].confidence > ranked[0].confidence + margin
+            ):
+                language, ranked = code, candidate
+        matcher = self.matchers.get(language, self.matcher)
         if region is not None and (region.region or region.europe):
             # Naming a place is itself evidence: people name their country to ask if it applies.
             ranked = sorted(
@@ -127,19 +160,59 @@ class QuestionAnswerer:
         bare = bool(region and (region.region or region.europe)) and not (
             set(rest) - FOLLOW_UP_LEADS
         )
-        vague = bool(rest) and self.matcher.information(rest) < VAGUE_INFORMATION
-        return Understanding(region, ranked, other_platform=other, bare_region=bare, vague=vague)
+        vague = bool(rest) and matcher.information(rest) < VAGUE_INFORMATION
+        return Understanding(
+            region, ranked, language, other_platform=other, bare_region=bare, vague=vague
+        )
 
-    def respond(self, text: str, session: Session | None = None) -> tuple[Reply, Session]:
-        """The reply to one message, and the conversation context to keep for the next."""
+    def language_for(self, text: str, session: Session, hint: str | None = None):
+        """The language to answer in (None when only the matching can tell), and the languages
+        to try the question in."""
+        detection = self.detect(text)
+        decided = session.chosen_language or detection.language or session.language
+        language = choose_language(
+            chosen=session.chosen_language,
+            detected=detection.language,
+            hint=hint,
+            current=session.language,
+        )
+        tried = (
+            [detection.language, language]
+            if detection.language
+            else [*detection.candidates, language, session.language or language]
+        )
+        tried.append(SOURCE_LANGUAGE)  # English loanwords are everywhere: "opt out", "settings"
+        tried = tuple(dict.fromkeys(c for c in tried if c in self.matchers))
+        return (language if decided else None), language, detection, tried
+
+    def respond(
+        self, text: str, session: Session | None = None, *, hint: str | None = None
+    ) -> tuple[Reply, Session]:
+        """The reply to one message, and the conversation context to keep for the next. `hint`
+        is the platform's idea of the user's language (Telegram language_code, Discord locale)."""
         now = self.clock.now()
         session = (session or Session()).current(now)
         if not normalise(text):
-            reply = self._fallback(
-                0.0, None, "Please type a question, for example: am I affected in Canada?"
+            language = choose_language(
+                chosen=session.chosen_language, detected=None, hint=hint, current=session.language
             )
-            return reply, session
-        understood = self.understand(text)
+            words = self.kb.in_language(language)
+            return self._fallback(0.0, None, words.say("answers.empty"), language), session
+        decided, language, detection, tried = self.language_for(text, session, hint)
+        understood = self.understand(text, tried, detection.language)
+        best_score = understood.ranked[0].confidence if understood.ranked else 0.0
+        if (
+            decided is None
+            and understood.language in detection.candidates
+            and detection.candidates[0] != SOURCE_LANGUAGE
+            and best_score >= ANSWER_AT
+        ):
+            # Too short for the detector ("Bedankt!"), but it reads as one of our languages.
+            language = understood.language
+        session = session.after(
+            now, intent=None, region=None, awaiting=session.awaiting_region_for, language=language
+        )
+        words = self.kb.in_language(language)
         match = understood.region
         region = match.region if match else None
         europe = bool(match and match.europe)
@@ -148,13 +221,13 @@ class QuestionAnswerer:
         margin = best.confidence - (ranked[1].confidence if len(ranked) > 1 else 0.0)
 
         if understood.other_platform:
-            return self._fallback(
-                best.confidence, region, OTHER_PLATFORM_NOTE.format(platform=self.kb.platform)
-            ), session
+            note = words.say("answers.other_platform", platform=self.kb.platform)
+            return self._fallback(best.confidence, region, note, language), session
         intent_id = self._follow_up(session, understood, best)
         if intent_id is None and understood.vague:
-            main = tuple(self.topic(i) for i in MAIN_TOPICS if i in self.kb.intents)
-            reply = replace(self._did_you_mean(ranked, best.confidence, region), suggestions=main)
+            main = tuple(self.topic(i, language) for i in MAIN_TOPICS if i in self.kb.intents)
+            reply = self._did_you_mean(ranked, best.confidence, region, language)
+            reply = replace(reply, suggestions=main)
             return reply, session.after(now, intent=None, region=region, awaiting=None)
         if intent_id is None:
             if (
@@ -164,16 +237,17 @@ class QuestionAnswerer:
             ):
                 intent_id = best.intent
             elif best.confidence >= SUGGEST_AT:
-                return self._did_you_mean(ranked, best.confidence, region), session.after(
+                return self._did_you_mean(ranked, best.confidence, region, language), session.after(
                     now, intent=None, region=region, awaiting=None
                 )
             else:
-                return self._fallback(best.confidence, region), session.after(
+                return self._fallback(best.confidence, region, None, language), session.after(
                     now, intent=None, region=region, awaiting=None
                 )
-        intent = self.kb.intents[intent_id]
+        intent = words.intents[intent_id]
         if intent.kind == "out_of_scope":
-            return self._fallback(best.confidence, region, intent.answer.paragraphs[0]), session
+            note = intent.answer.paragraphs[0]
+            return self._fallback(best.confidence, region, note, language), session
         confidence = (
             max(best.confidence, ANSWER_AT) if intent_id != best.intent else best.confidence
         )
@@ -181,9 +255,11 @@ class QuestionAnswerer:
             if session.region:
                 region = session.region
             else:
-                reply = self._ask_region(intent, confidence)
+                reply = self._ask_region(intent, confidence, language)
                 return reply, session.after(now, intent=intent_id, region=None, awaiting=intent_id)
-        reply = self.answer_intent(intent_id, region, europe=europe, confidence=confidence)
+        reply = self.answer_intent(
+            intent_id, region, europe=europe, confidence=confidence, language=language
+        )
         return reply, session.after(now, intent=intent_id, region=region, awaiting=None)
 
     def _follow_up(self, session: Session, understood: Understanding, best: Scored) -> str | None:
@@ -214,9 +290,12 @@ class QuestionAnswerer:
         *,
         europe: bool = False,
         confidence: float = 1.0,
+        language: str | None = None,
     ) -> Reply:
-        """The answer for a known intent (commands call this directly), for a region if given."""
-        intent = self.kb.intents[intent_id]
+        """The answer for a known intent (commands call this directly), for a region if given,
+        in `language` (English when not given)."""
+        kb = self.kb.in_language(language)
+        intent = kb.intents[intent_id]
         today = self.clock.now().date()
         paragraphs = list(intent.answer.paragraphs)
         sources = [
@@ -226,12 +305,12 @@ class QuestionAnswerer:
         title = intent.title
         if intent_id == "am_i_affected" and (region or europe):
             sources = []  # the per-region answer rests on the coverage sources alone
-            title, paragraphs, coverage = self._coverage_answer(region, europe, sources)
+            title, paragraphs, coverage = self._coverage_answer(kb, region, europe, sources)
         elif region and intent_id in REGIONAL_INTENTS:
-            paragraphs += self._regional_lines(intent_id, region, sources)
+            paragraphs += self._regional_lines(kb, intent_id, region, sources)
         variant = intent.answer.after_event
         if variant is not None:
-            paragraphs.append(self._time_text(variant, region, today))
+            paragraphs.append(self._time_text(kb, variant, region, today))
         return Reply(
             kind="answer",
             intent=intent_id,
@@ -242,105 +321,125 @@ class QuestionAnswerer:
             steps=intent.answer.steps if not coverage else (),
             links=tuple(LinkButton(link.label, link.url) for link in intent.answer.links),
             sources=_dedupe(sources),
-            follow_ups=tuple(self.topic(i) for i in intent.follow_ups),
+            follow_ups=tuple(self.topic(i, kb.language) for i in intent.follow_ups),
             coverage=coverage,
+            language=kb.language,
+            labels=labels(kb),
         )
 
-    def _coverage_answer(self, region, europe, sources):
-        rule = self.kb.coverage_for(region or "EEA")
-        place = region_display_name(region, self.kb) if region else rule.label
-        title = f"Am I affected? {place[0].upper()}{place[1:]}"
-        paragraphs = [f"For {place}:"]
+    def _coverage_answer(self, kb: KnowledgeBase, region, europe, sources):
+        rule = kb.coverage_for(region or "EEA")
+        place = region_display_name(region, kb) if region else rule.label
+        title = kb.say("answers.affected_title", place=f"{place[0].upper()}{place[1:]}")
+        paragraphs = [kb.say("answers.for_place", place=place)]
         coverage = {}
         for policy, cover in rule.policies.items():
-            paragraphs.append(f"{POLICY_TITLES[policy]}: {self._coverage_line(cover)} {cover.note}")
+            line = self._coverage_line(kb, cover)
+            paragraphs.append(f"{kb.say('answers.policy_' + policy)}: {line} {cover.note}")
             sources += [_cited(s) for s in cover.sources]
             if region:
                 coverage[policy] = cover.value
         if europe and not region:
-            paragraphs.append(
-                "Europe is not one region for this: tell me your country if it is outside the EU, the EEA, Switzerland and the UK."
-            )
+            paragraphs.append(kb.say("answers.europe_not_one_region"))
         ai = rule.policies["ai_training"]
         if ai.value == "yes":
-            paragraphs.append(
-                'You can turn the AI-training setting off at any time: ask me "how do I opt out?".'
-            )
+            paragraphs.append(kb.say("answers.can_turn_off"))
         return title, paragraphs, coverage
 
-    def _coverage_line(self, cover: PolicyCoverage) -> str:
-        text = VALUE_WORDS[cover.value]
+    def _coverage_line(self, kb: KnowledgeBase, cover: PolicyCoverage) -> str:
+        text = kb.say("answers.value_" + cover.value)
         if cover.since and cover.value == "yes":
-            text += f", since {cover.since_text}"
+            text += ", " + kb.say("answers.since", date=since_text(cover, kb.language))
         if cover.status == "reported" and cover.value != "unclear":
-            text += " (reported by the press, not confirmed by an official page)."
+            text += " " + kb.say("answers.status_reported")
         elif cover.value == "unclear":
             text += "."
         else:
-            text += " (confirmed)."
+            text += " " + kb.say("answers.status_confirmed")
         return text
 
-    def _regional_lines(self, intent_id: str, region: str, sources: list[CitedSource]) -> list[str]:
-        place = region_display_name(region, self.kb)
-        rule = self.kb.coverage_for(region)
+    def _regional_lines(
+        self, kb: KnowledgeBase, intent_id: str, region: str, sources: list[CitedSource]
+    ) -> list[str]:
+        place = region_display_name(region, kb)
+        rule = kb.coverage_for(region)
         if intent_id == "complain":
-            regulator = self.kb.regulator_for(region)
-            line = f"In {place}, the authority to contact is {regulator.name}."
+            regulator = kb.regulator_for(region)
+            line = kb.say("answers.regulator", place=place, regulator=regulator.name)
             if regulator.url and regulator.source:
                 sources.append(CitedSource(regulator.url, regulator.source.title, "confirmed"))
-                line += f" Their statement on LinkedIn: {regulator.url}"
+                line += " " + kb.say("answers.regulator_statement", url=regulator.url)
             return [line]
         if intent_id == "microsoft_sharing":
             cover = rule.policies["microsoft_ads"]
             sources += [_cited(s) for s in cover.sources]
-            return [f"In {place}: {self._coverage_line(cover)} {cover.note}"]
+            text = f"{self._coverage_line(kb, cover)} {cover.note}"
+            return [kb.say("answers.place_line", place=place, text=text)]
         if intent_id == "deadline":
             cover = rule.policies["ai_training"]
             if cover.since and cover.since.year < 2025:
                 sources += [_cited(s) for s in cover.sources]
-                return [
-                    f"In {place} the 3 November 2025 date does not apply: the setting has been on by default since {format_date(cover.since)} (reported), and you can turn it off at any time."
-                ]
+                date = since_text(cover, kb.language)  # a month where no source gives the day
+                return [kb.say("answers.deadline_not_here", place=place, date=date)]
         return []
 
-    def _time_text(self, variant: TimeVariant, region: str | None, today: dt.date) -> str:
+    def _time_text(
+        self, kb: KnowledgeBase, variant: TimeVariant, region: str | None, today: dt.date
+    ) -> str:
         """The before/after text of an event; for a region the event does not concern, what
         applies there instead (the US has had the setting since 2024)."""
-        event = self.kb.event_index[variant.event_id]
-        concerned = self.kb.events_for(region) if region is not None else [event]
+        event = kb.event_index[variant.event_id]
+        concerned = kb.events_for(region) if region is not None else [event]
         # The same day may be its own event for some regions (Canada and Hong Kong are reported).
         if event not in concerned and any(e.date == event.date for e in concerned):
             event = next(e for e in concerned if e.date == event.date)
         if event not in concerned:
-            cover = self.kb.coverage_for(region).policies["ai_training"]
-            place = region_display_name(region, self.kb)
-            since = f" since {cover.since_text}" if cover.since else ""
-            status = " (reported)" if cover.status == "reported" else ""
-            return (
-                f"In {place} the setting has been on by default{since}{status}. You can turn it off "
-                "at any time; it stops future use only."
-            )
+            cover = kb.coverage_for(region).policies["ai_training"]
+            place = region_display_name(region, kb)
+            if not cover.since:
+                head = kb.say("answers.on_by_default", place=place)
+            else:
+                key = "since_reported" if cover.status == "reported" else "since"
+                head = kb.say(
+                    "answers.on_by_default_" + key, place=place, date=since_text(cover, kb.language)
+                )
+            return f"{head} {kb.say('answers.turn_off_any_time')}"
         days = (event.date - today).days
+        date = format_date(event.date, kb.language)
         if days > 0:
-            return variant.before.format(date=format_date(event.date), days_left=_days(days))
-        since = "today" if days == 0 else f"{_days(-days)} ago"
-        return variant.after.format(date=format_date(event.date), days_since=since)
+            return variant.before.format(date=date, days_left=format_days(days, kb.language))
+        since = (
+            kb.say("answers.today") if days == 0 else format_days(days, kb.language, direction=True)
+        )
+        return variant.after.format(date=date, days_since=since)
 
     # --- replies that are not answers --------------------------------------------------------
 
-    def _ask_region(self, intent: Intent, confidence: float) -> Reply:
+    def ask_region(self, intent_id: str, language: str | None = None) -> Reply:
+        """Which country? (an answer that depends on it, asked without one)."""
+        return self._ask_region(self.kb.in_language(language).intents[intent_id], 1.0, language)
+
+    def _ask_region(self, intent: Intent, confidence: float, language: str | None = None) -> Reply:
+        kb = self.kb.in_language(language)
         return Reply(
             kind="ask_region",
             intent=intent.id,
             confidence=confidence,
             region=None,
             title=intent.title,
-            paragraphs=(
-                "It depends on where you are. Which country do you live in? (For example: Canada, Germany, the UK, the US.)",
-            ),
+            paragraphs=(kb.say("answers.ask_region"),),
+            language=kb.language,
+            labels=labels(kb),
         )
 
-    def _did_you_mean(self, ranked: list[Scored], confidence: float, region: str | None) -> Reply:
+    def _did_you_mean(
+        self,
+        ranked: list[Scored],
+        confidence: float,
+        region: str | None,
+        language: str | None = None,
+    ) -> Reply:
+        kb = self.kb.in_language(language)
         topics = [s.intent for s in ranked if self.kb.intents[s.intent].kind == "topic"][
             :SUGGESTIONS
         ]
@@ -349,43 +448,54 @@ class QuestionAnswerer:
             intent=None,
             confidence=confidence,
             region=region,
-            title="I am not sure what you are asking.",
-            paragraphs=("Did you mean one of these?",),
-            suggestions=tuple(self.topic(i) for i in topics),
+            title=kb.say("answers.not_sure_title"),
+            paragraphs=(kb.say("answers.did_you_mean"),),
+            suggestions=tuple(self.topic(i, kb.language) for i in topics),
+            language=kb.language,
+            labels=labels(kb),
         )
 
-    def _fallback(self, confidence: float, region: str | None, note: str | None = None) -> Reply:
+    def _fallback(
+        self,
+        confidence: float,
+        region: str | None,
+        note: str | None = None,
+        language: str | None = None,
+    ) -> Reply:
+        kb = self.kb.in_language(language)
         menu = ("am_i_affected", "opt_out_steps", "deadline", "data_used", "microsoft_sharing")
         return Reply(
             kind="fallback",
             intent=None,
             confidence=confidence,
             region=region,
-            title="I can't answer that.",
-            paragraphs=(
-                note
-                or "I only answer questions about LinkedIn using member data for AI training and sharing data with Microsoft for ads.",
-            ),
-            suggestions=tuple(self.topic(i) for i in menu if i in self.kb.intents),
+            title=kb.say("answers.cannot_answer_title"),
+            paragraphs=(note or kb.say("answers.only_topic"),),
+            suggestions=tuple(self.topic(i, kb.language) for i in menu if i in kb.intents),
+            language=kb.language,
+            labels=labels(kb),
         )
 
     # --- menus -------------------------------------------------------------------------------
 
-    def topic(self, intent_id: str) -> Topic:
-        return Topic(intent_id, self.kb.intents[intent_id].title)
+    def topic(self, intent_id: str, language: str | None = None) -> Topic:
+        return Topic(intent_id, self.kb.in_language(language).intents[intent_id].title)
 
-    def topics(self) -> list[Topic]:
-        return [self.topic(i) for i in self._topic_ids]
+    def topics(self, language: str | None = None) -> list[Topic]:
+        return [self.topic(i, language) for i in self._topic_ids]
 
-    def topics_reply(self) -> Reply:
+    def topics_reply(self, language: str | None = None) -> Reply:
+        kb = self.kb.in_language(language)
         return Reply(
             kind="answer",
             intent=None,
             confidence=1.0,
             region=None,
-            title="Topics I can answer",
-            paragraphs=("Ask in your own words, or pick one:",),
-            follow_ups=tuple(self.topics()),
+            title=kb.say("answers.topics_title"),
+            paragraphs=(kb.say("answers.topics_intro"),),
+            follow_ups=tuple(self.topics(kb.language)),
+            language=kb.language,
+            labels=labels(kb),
         )
 
     def region_from_argument(self, text: str) -> str | None:
@@ -398,21 +508,23 @@ class QuestionAnswerer:
         match = self.regions.find(text)
         return match.region if match else None
 
-    def unknown_region_reply(self, text: str) -> Reply:
+    def unknown_region_reply(self, text: str, language: str | None = None) -> Reply:
         del text  # never echoed: it is user text
+        kb = self.kb.in_language(language)
         return Reply(
             kind="fallback",
             intent=None,
             confidence=0.0,
             region=None,
-            title="I don't know that place.",
-            paragraphs=(
-                "Try a country name or its two-letter code, for example: Canada, DE, the UK.",
-            ),
+            title=kb.say("answers.unknown_place_title"),
+            paragraphs=(kb.say("answers.unknown_place"),),
+            language=kb.language,
+            labels=labels(kb),
         )
 
-    def sources_reply(self) -> Reply:
+    def sources_reply(self, language: str | None = None) -> Reply:
         """Every source the knowledge base cites, with what it supports and its status."""
+        kb = self.kb.in_language(language)
         cited: list[CitedSource] = []
         for intent in self.kb.intents.values():
             for ref in intent.sources:
@@ -425,9 +537,37 @@ class QuestionAnswerer:
             intent=None,
             confidence=1.0,
             region=None,
-            title=f"Sources (last checked {format_date(self.kb.last_verified)})",
-            paragraphs=tuple(f"{s.title} ({s.status}): {s.url}" for s in unique),
+            title=kb.say("answers.sources_title", date=format_date(kb.last_verified, kb.language)),
+            paragraphs=tuple(
+                kb.say(
+                    "answers.source_line",
+                    title=s.title,
+                    status=kb.say("labels." + s.status),
+                    url=s.url,
+                )
+                for s in unique
+            ),
+            language=kb.language,
+            labels=labels(kb),
         )
+
+
+def labels(kb: KnowledgeBase) -> dict[str, str]:
+    """The words a door puts around a reply (the "labels" messages), in the reply's language."""
+    return {
+        key.removeprefix("labels."): text
+        for key, text in kb.messages.items()
+        if key.startswith("labels.")
+    }
+
+
+def since_text(cover: PolicyCoverage, language: str) -> str:
+    """Since when a policy applies: a day, or a month where no source gives the day."""
+    if cover.since is None:
+        return ""
+    if cover.since_month_only:
+        return format_month(cover.since, language)
+    return format_date(cover.since, language)
 
 
 def _cited(source: Source) -> CitedSource:
@@ -443,11 +583,3 @@ def _dedupe(sources: list[CitedSource]) -> tuple[CitedSource, ...]:
     for source in sources:
         seen.setdefault(source.url, source)
     return tuple(seen.values())
-
-
-def _days(count: int) -> str:
-    return f"{count} day" if count == 1 else f"{count} days"
-
-
-def format_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"

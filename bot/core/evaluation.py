@@ -27,6 +27,7 @@ class EvalReport:
     region_correct: int = 0
     out_of_scope_total: int = 0
     out_of_scope_answered: int = 0  # out-of-scope questions given an on-topic answer
+    language_correct: int = 0  # replies in the language the set is written in
     per_intent: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     confusion: Counter = field(default_factory=Counter)
     misses: list[tuple[Example, str, str | None]] = field(default_factory=list)
@@ -40,6 +41,10 @@ class EvalReport:
         return self.region_correct / self.total if self.total else 0.0
 
     @property
+    def language_accuracy(self) -> float:
+        return self.language_correct / self.total if self.total else 0.0
+
+    @property
     def out_of_scope_rate(self) -> float:
         return (
             self.out_of_scope_answered / self.out_of_scope_total if self.out_of_scope_total else 0.0
@@ -50,6 +55,7 @@ class EvalReport:
             f"questions: {self.total}",
             f"intent accuracy: {self.intent_accuracy:.3f}",
             f"region accuracy: {self.region_accuracy:.3f}",
+            f"answered in the set's language: {self.language_accuracy:.3f}",
             f"out-of-scope answered on-topic: {self.out_of_scope_answered}/{self.out_of_scope_total}"
             f" ({self.out_of_scope_rate:.1%})",
             "",
@@ -73,18 +79,22 @@ def load_examples(path: Path | str) -> list[Example]:
     return [Example(str(item["q"]), item["intent"], item.get("region")) for item in raw]
 
 
-def outcome(answerer: QuestionAnswerer, question: str) -> tuple[str, str | None]:
+def outcome(answerer: QuestionAnswerer, question: str) -> tuple[str, str | None, str]:
     """What a fresh session makes of one question: the intent answered (or the kind of non-answer:
-    did_you_mean, fallback), and the region."""
+    did_you_mean, fallback), the region, and the language of the reply."""
     reply, _ = answerer.respond(question)
-    return (reply.intent if reply.intent else reply.kind), reply.region
+    return (reply.intent if reply.intent else reply.kind), reply.region, reply.language
 
 
-def evaluate(answerer: QuestionAnswerer, examples: list[Example]) -> EvalReport:
+def evaluate(
+    answerer: QuestionAnswerer, examples: list[Example], language: str = "en"
+) -> EvalReport:
+    """How a fresh session answers each question of a set written in `language`."""
     report = EvalReport()
     for example in examples:
-        got, region = outcome(answerer, example.question)
+        got, region, replied_in = outcome(answerer, example.question)
         report.total += 1
+        report.language_correct += replied_in == language
         if example.intent == OUT_OF_SCOPE:
             report.out_of_scope_total += 1
             on_topic = got in answerer.kb.intents and answerer.kb.intents[got].kind == "topic"

@@ -109,14 +109,6 @@ class PolicyCoverage:
     since: dt.date | None = None
     since_month_only: bool = False  # written YYYY-MM: no source gives the day
 
-    @property
-    def since_text(self) -> str:
-        if self.since is None:
-            return ""
-        if self.since_month_only:
-            return f"{self.since:%B %Y}"
-        return f"{self.since.day} {self.since:%B %Y}"
-
 
 @dataclass(frozen=True)
 class CoverageRule:
@@ -150,6 +142,24 @@ class KnowledgeBase:
     event_index: dict[str, Event] = field(default_factory=dict)
     platform_names: tuple[str, ...] = ()
     other_platforms: tuple[str, ...] = ()
+    language: str = "en"
+    messages: dict[str, str] = field(default_factory=dict)
+    # Every language's KnowledgeBase by code, this one included (filled on the English one).
+    translations: dict[str, KnowledgeBase] = field(default_factory=dict, repr=False, compare=False)
+
+    def in_language(self, language: str | None) -> KnowledgeBase:
+        """The same facts in another language's words; this one when it has no such language."""
+        if language is None or language == self.language:
+            return self
+        return self.translations.get(language, self)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.translations) or (self.language,)
+
+    def say(self, key: str, **values: object) -> str:
+        """One of the bot's own messages (knowledge/messages.yaml) in this language."""
+        return self.messages[key].format(**values)
 
     def _expand(self, region: str) -> set[str]:
         """A region and the groups it belongs to, so rules written for groups match members
@@ -359,6 +369,21 @@ def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
+def load_messages(reader: _Reader, path: Path) -> dict[str, str]:
+    from bot.core.translations import flatten_messages
+
+    doc = reader.read_file(path)
+    if doc is None:
+        return {}
+    return {k: v for k, (v, _line) in flatten_messages(reader, doc, 1).items()}
+
+
+def load_translations(root: Path, reader: _Reader, english: KnowledgeBase):
+    from bot.core.translations import load_translations as load
+
+    return load(root, reader, english)
+
+
 def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
     """Load and validate every file; raise KnowledgeError listing every problem found."""
     root = Path(directory) if directory is not None else default_knowledge_dir()
@@ -375,10 +400,9 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
     coverage, regulators = _load_coverage(reader, region_file, sources, valid_regions, groups)
     events = _load_events(reader, root / "events.yaml", sources, valid_regions, groups)
     intents = _load_intents(reader, root / "intents", sources, {event.id for event in events})
+    messages = load_messages(reader, root / "messages.yaml")
 
-    if reader.issues:
-        raise KnowledgeError(reader.issues)
-    return KnowledgeBase(
+    english = KnowledgeBase(
         platform=meta["platform"],
         topic=meta["topic"],
         last_verified=meta["last_verified"],
@@ -394,7 +418,12 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
         event_index={event.id: event for event in events},
         platform_names=meta["platform_names"],
         other_platforms=meta["other_platforms"],
+        messages=messages,
     )
+    english.translations.update(load_translations(root, reader, english))
+    if reader.issues:
+        raise KnowledgeError(reader.issues)
+    return english
 
 
 def _load_meta(reader: _Reader, path: Path) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from rapidfuzz.distance import OSA
 from wordfreq import zipf_frequency
 
 from bot.core.knowledge import KnowledgeBase
+from bot.core.languages import SNOWBALL_STEMMERS
 
 # How much each signal counts towards confidence; tuned on tests/data/eval.yaml (a weighted
 # geometric mean did no better).
@@ -26,6 +27,10 @@ LONG_WORD_TYPO_EDITS = 2
 TYPO_MAX_ZIPF = 3.0
 # How many of the best intents by the cheap score get the full (costlier) similarity.
 CONTENDERS = 3
+# Without a Snowball stemmer (Polish), words are cut to this many letters: a crude stem that
+# still joins most inflections of a Slavic word ("usunąć", "usunięcia" stay apart, but
+# "ustawienia", "ustawieniach" meet).
+PREFIX_STEM = 6
 
 
 @dataclass(frozen=True)
@@ -41,9 +46,11 @@ class IntentMatcher:
 
     def __init__(self, kb: KnowledgeBase, strip_words: frozenset[str] = frozenset()):
         self.kb = kb
+        self.language = kb.language
         self._phrasings: list[str] = []
         self._owners: list[str] = []
-        self._stemmer = snowballstemmer.stemmer("english")
+        algorithm = SNOWBALL_STEMMERS.get(kb.language)
+        self._stemmer = snowballstemmer.stemmer(algorithm) if algorithm else _PrefixStemmer()
         self._stems: dict[str, str] = {}
         documents: dict[str, Counter[str]] = {}
         surface: set[str] = set()
@@ -99,7 +106,7 @@ class IntentMatcher:
     def _unknown_weight(self, stem: str) -> float:
         weight = self._unknown.get(stem)
         if weight is None:
-            zipf = zipf_frequency(stem, "en")
+            zipf = zipf_frequency(stem, self.language)
             share = 0.15 if zipf >= 6 else 0.5 if zipf >= 5 else 1.0
             weight = self._max_idf * share
             if len(self._unknown) < 50_000:
@@ -107,7 +114,7 @@ class IntentMatcher:
         return weight
 
     def stem(self, words: list[str]) -> list[str]:
-        """English stems ("deleting" -> "delet"), so word evidence ignores inflection."""
+        """Stems ("deleting" -> "delet"), so word evidence ignores inflection."""
         result = []
         for word in words:
             stem = self._stems.get(word)
@@ -129,7 +136,7 @@ class IntentMatcher:
         if cached is not None:
             return cached
         result = word
-        if zipf_frequency(word, "en") < TYPO_MAX_ZIPF:
+        if zipf_frequency(word, self.language) < TYPO_MAX_ZIPF:
             limit = MAX_TYPO_EDITS.get(len(word), LONG_WORD_TYPO_EDITS)
             best = process.extractOne(
                 word, self._vocabulary, scorer=OSA.distance, score_cutoff=limit
@@ -202,3 +209,8 @@ def _clean(text: str) -> str:
     from bot.core.text import normalise
 
     return normalise(text)
+
+
+class _PrefixStemmer:
+    def stemWord(self, word: str) -> str:
+        return word[:PREFIX_STEM]

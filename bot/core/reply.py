@@ -11,6 +11,20 @@ from urllib.parse import urlparse
 MAX_REPLY_CHARS = 4000
 
 ReplyKind = Literal["answer", "ask_region", "did_you_mean", "fallback"]
+# The words around an answer when a reply carries none of its own (knowledge/messages.yaml).
+ENGLISH_LABELS = {
+    "none_of_these": "None of these",
+    "more_topics": "More topics",
+    "old_button": "This button is from an older version of the bot. Please ask again.",
+    "feedback_thanks": "Thanks for the feedback!",
+    "sources": "Sources:",
+    "did_you_mean": "Did you mean:",
+    "can_answer": "I can answer:",
+    "see_also": "See also:",
+    "send_command": 'send "{command}"',
+    "confirmed": "confirmed",
+    "reported": "reported",
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,12 @@ class Reply:
     follow_ups: tuple[Topic, ...] = ()
     coverage: dict[str, str] = field(default_factory=dict)
     commands: tuple[CommandButton, ...] = ()
+    language: str = "en"
+    labels: dict[str, str] = field(default_factory=lambda: dict(ENGLISH_LABELS))
+
+    def label(self, key: str, **values: str) -> str:
+        text = self.labels.get(key) or ENGLISH_LABELS[key]
+        return text.format(**values) if values else text
 
     def as_json(self, text: str) -> dict:
         """The stable `optout-bot ask --json` contract (README: "JSON contract")."""
@@ -73,6 +93,7 @@ class Reply:
             "sources": [s.url for s in self.sources],
             "suggestions": [t.id for t in self.suggestions] if self.kind == "did_you_mean" else [],
             "follow_ups": [t.id for t in self.follow_ups],
+            "language": self.language,
         }
 
 
@@ -85,9 +106,13 @@ def cited_sites(sources: tuple[CitedSource, ...]) -> list[tuple[str, str, str]]:
     return [(site, status, url) for (site, status), url in seen.items()]
 
 
-def compact_sources(sources: tuple[CitedSource, ...]) -> str:
-    """One line: each site once with its status ("linkedin.com (confirmed); gulfnews.com (reported)")."""
-    return "; ".join(f"{site} ({status})" for site, status, _url in cited_sites(sources))
+def compact_sources(sources: tuple[CitedSource, ...], words: dict[str, str] | None = None) -> str:
+    """One line: each site once with its status ("linkedin.com (confirmed); gulfnews.com (reported)"),
+    the status in the reply's language when `words` (Reply.labels) are given."""
+    words = words or ENGLISH_LABELS
+    return "; ".join(
+        f"{site} ({words.get(status, status)})" for site, status, _url in cited_sites(sources)
+    )
 
 
 def render_plain(reply: Reply) -> str:
@@ -99,12 +124,19 @@ def render_plain(reply: Reply) -> str:
     if reply.links:
         parts.append("\n".join(f"- {link.label}: {link.url}" for link in reply.links))
     if reply.suggestions:
-        heading = "Did you mean:" if reply.kind == "did_you_mean" else "I can answer:"
+        heading = reply.label("did_you_mean" if reply.kind == "did_you_mean" else "can_answer")
         parts.append(heading + "\n" + "\n".join(f"- {t.title}" for t in reply.suggestions))
     if reply.follow_ups:
-        parts.append("See also:\n" + "\n".join(f"- {t.title}" for t in reply.follow_ups))
+        parts.append(
+            reply.label("see_also") + "\n" + "\n".join(f"- {t.title}" for t in reply.follow_ups)
+        )
     if reply.commands:
-        parts.append("\n".join(f'- {c.label}: send "{c.command}"' for c in reply.commands))
+        parts.append(
+            "\n".join(
+                f"- {c.label}: {reply.label('send_command', command=c.command)}"
+                for c in reply.commands
+            )
+        )
     if reply.sources:
-        parts.append("Sources: " + compact_sources(reply.sources))
+        parts.append(reply.label("sources") + " " + compact_sources(reply.sources, reply.labels))
     return "\n\n".join(parts)

@@ -1,4 +1,4 @@
-"""Conversation context per chat: the last region and intent, never the text of a message."""
+"""Conversation context per chat: the last region, intent and language, never a message's text."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ class Session:
     intent: str | None = None
     awaiting_region_for: str | None = None  # the intent whose answer waits for a country
     updated_at: dt.datetime | None = None
+    language: str | None = None  # the language the conversation is in
+    chosen_language: str | None = None  # set by "language <code>"; wins over detection
 
     def current(self, now: dt.datetime) -> Session:
         """This session, or an empty one if it has been idle longer than SESSION_TTL."""
@@ -22,7 +24,13 @@ class Session:
         return self
 
     def after(
-        self, now: dt.datetime, *, intent: str | None, region: str | None, awaiting: str | None
+        self,
+        now: dt.datetime,
+        *,
+        intent: str | None,
+        region: str | None,
+        awaiting: str | None,
+        language: str | None = None,
     ) -> Session:
         return replace(
             self,
@@ -30,4 +38,5 @@ class Session:
             region=region or self.region,
             awaiting_region_for=awaiting,
             updated_at=now,
+            language=language or self.language,
         )

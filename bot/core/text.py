@@ -13,6 +13,19 @@ _REPEATS = re.compile(r"(\w)\1{2,}")  # "sooooo" -> "soo"; keeps real double let
 _NON_WORD = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+# French and Italian elide articles and prepositions into the next word ("l'Allemagne",
+# "nell'UE", "qu'en"): these split off as words of their own. Every other apostrophe joins
+# ("don't" -> "dont").
+_ELISION = re.compile(
+    r"\b(l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|un|dell|nell|all|dall|sull|coll|quest|quell|"
+    r"tutt|po)'(?=\w)",
+    re.IGNORECASE,
+)
+
+
+def split_elisions(text: str) -> str:
+    """ "l'Allemagne" -> "l Allemagne": an elided article or preposition is a word of its own."""
+    return _ELISION.sub(r"\1 ", text.translate(_APOSTROPHES))
 
 
 def clip(text: str) -> str:
@@ -34,7 +47,7 @@ def fold_accents(text: str) -> str:
 def normalise(text: str) -> str:
     """Lower case, accents folded, punctuation to spaces, letter runs shortened, spaces collapsed."""
     text = clip(text).translate(_APOSTROPHES)
-    text = fold_accents(text.casefold())
+    text = split_elisions(fold_accents(text.casefold()))
     text = text.replace("'", "")  # "don't" -> "dont", "what's" -> "whats"
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     text = _REPEATS.sub(r"\1\1", text)

@@ -19,7 +19,7 @@ from bot.bootstrap import Services
 from bot.core.reminders import CADENCES
 from bot.discord.autocomplete import STOP_VALUE, RegionChoices
 from bot.discord.chats import channel_chat, user_chat
-from bot.discord.views import LANGUAGE, SORRY, answer, private_here, send_text
+from bot.discord.views import SORRY, answer, locale, private_here, send_text
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,17 @@ DM_NOTE = (
     "Reminders come as direct messages from this bot: keep direct messages from server members "
     "allowed in this server's privacy settings."
 )
+# Each language named in itself, as language pickers do; "auto" follows what the user writes in.
+LANGUAGE_CHOICES = {
+    "auto": "Automatic",
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "nl": "Nederlands",
+    "it": "Italiano",
+    "es": "Español",
+    "pl": "Polski",
+}
 STOP_CHOICE = app_commands.Choice(name="Stop reminders in this channel", value=STOP_VALUE)
 CANNOT_POST = (
     "I can't post in this channel. Give me the View Channel and Send Messages permissions here, "
@@ -84,7 +95,7 @@ class OptOutCog(
         chat = user_chat(interaction.user.id)
         await answer(
             interaction,
-            lambda: self._services.conversations.ask(chat, question),
+            lambda: self._services.conversations.ask(chat, question, locale(interaction)),
             ephemeral=private_here(interaction) and not share,
         )
 
@@ -100,7 +111,7 @@ class OptOutCog(
         # The value is whatever the user sent, suggestion or not: the core resolves it again.
         await answer(
             interaction,
-            lambda: self._services.conversations.affected(chat, country),
+            lambda: self._services.conversations.affected(chat, country, locale(interaction)),
             ephemeral=private_here(interaction) and not share,
         )
 
@@ -130,7 +141,7 @@ class OptOutCog(
         chat = user_chat(interaction.user.id)
         await answer(
             interaction,
-            lambda: self._services.conversations.command(chat, name),
+            lambda: self._services.conversations.command(chat, name, "", locale(interaction)),
             ephemeral=private_here(interaction) and not share,
         )
 
@@ -169,13 +180,23 @@ class OptOutCog(
     ) -> None:
         await self._reminder_command(interaction, "timezone", zone or "")
 
+    @app_commands.command(description="The language I answer and remind you in")
+    @app_commands.describe(language="Leave empty to see the choices")
+    @app_commands.choices(
+        language=[
+            app_commands.Choice(name=name, value=code) for code, name in LANGUAGE_CHOICES.items()
+        ]
+    )
+    async def language(self, interaction: discord.Interaction, language: str | None = None) -> None:
+        await self._reminder_command(interaction, "language", language or "")
+
     @app_commands.command(description="What the bot keeps about you")
     @app_commands.describe(share=SHARE)
     async def privacy(self, interaction: discord.Interaction, share: bool = False) -> None:
         await answer(
             interaction,
             lambda: self._services.subscriptions.handle(
-                user_chat(interaction.user.id), "privacy", "", LANGUAGE
+                user_chat(interaction.user.id), "privacy", "", locale(interaction)
             ),
             ephemeral=private_here(interaction) and not share,
         )
@@ -196,7 +217,7 @@ class OptOutCog(
         chat = user_chat(interaction.user.id)
         await answer(
             interaction,
-            lambda: self._services.subscriptions.handle(chat, name, argument, LANGUAGE),
+            lambda: self._services.subscriptions.handle(chat, name, argument, locale(interaction)),
             ephemeral=private_here(interaction),
             slow=True,
             note=note,
@@ -231,7 +252,8 @@ class OptOutCog(
             return
 
         async def subscribe_channel():
-            reply = await subscriptions.subscribe(chat, region, LANGUAGE)
+            words = await subscriptions.words(user_chat(interaction.user.id), locale(interaction))
+            reply = await subscriptions.subscribe(chat, region, words)
             # Its buttons would act on the presser's own reminders, not the channel's.
             return dataclasses.replace(reply, commands=())
 

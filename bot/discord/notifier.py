@@ -91,7 +91,7 @@ class DiscordNotifier:
         """How many 429s the client has seen (and discord.py has waited out)."""
         return self._rate_limits.count if self._rate_limits is not None else 0
 
-    async def send(self, chat: ChatRef, text: str) -> None:
+    async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
         try:
             if chat.platform != PLATFORM:
                 raise ValueError("not a Discord chat")

@@ -43,8 +43,6 @@ COMMAND_TEMPLATE = "optout:" + _COMMAND
 OLD_TEMPLATE = "optout:(?!(?:{}|{})$).*".format(
     _TOPIC.replace("?P<intent>", ""), _COMMAND.replace("?P<command>", "")
 )
-NONE_OF_THESE = "None of these"
-MORE_TOPICS = "More topics"
 ANSWER_COLOUR = discord.Colour.blurple()
 OTHER_COLOUR = discord.Colour.light_grey()
 
@@ -141,8 +139,9 @@ def _embeds(
     ]
     if embeds[0].title is None and embeds[0].description is None:
         embeds[0].description = "…"
-    fields = _fields("Sources", _source_items(reply.sources), "; ")
-    fields += _fields(MORE_TOPICS, [safe(t.title) for t in overflow], "\n")
+    sources = reply.label("sources").rstrip(": ")  # a field name, not a line's start
+    fields = _fields(sources, _source_items(reply.sources, reply.labels), "; ")
+    fields += _fields(reply.label("more_topics"), [safe(t.title) for t in overflow], "\n")
     for name, value in fields:
         last = embeds[-1]
         grown = embed_length(last) + discord_len(name) + discord_len(value)
@@ -175,10 +174,14 @@ def _fields(name: str, items: list[str], separator: str) -> list[tuple[str, str]
     return [(name if n == 0 else f"{name} (continued)", value) for n, value in enumerate(values)]
 
 
-def _source_items(sources: tuple[CitedSource, ...]) -> list[str]:
-    """Each site once with its status, linked to its first source: "[linkedin.com](…) (confirmed)"."""
+def _source_items(
+    sources: tuple[CitedSource, ...], words: dict[str, str] | None = None
+) -> list[str]:
+    """Each site once with its status, linked to its first source: "[linkedin.com](…) (confirmed)",
+    the status in the reply's language."""
     items = []
-    for site, status, url in cited_sites(sources):
+    for site, status_id, url in cited_sites(sources):
+        status = (words or {}).get(status_id, status_id)
         label = f"{safe(site)} ({safe(status)})"
         linked = f"[{safe(site)}]({url}) ({safe(status)})"
         fits = _WEB_URL.match(url) and discord_len(linked) < MAX_FIELD_VALUE
@@ -210,7 +213,8 @@ def reply_buttons(reply: Reply) -> tuple[list[ButtonSpec], tuple[Topic, ...]]:
             actions.append((ButtonSpec(_label(topic.title), style, custom_id=custom_id), topic))
     if reply.kind == "did_you_mean":
         none_id = command_custom_id("topics")
-        actions.append((ButtonSpec(NONE_OF_THESE, "secondary", custom_id=none_id), None))
+        none_label = reply.label("none_of_these")
+        actions.append((ButtonSpec(none_label, "secondary", custom_id=none_id), None))
     for command in reply.commands:
         custom_id = command_custom_id(command.command)
         if custom_id:

@@ -30,14 +30,26 @@ from bot.service.subscriptions import SUBSCRIPTION_COMMANDS
 
 log = logging.getLogger(__name__)
 
-LANGUAGE = "en"  # the only language the knowledge base answers in
-OLD_BUTTON = "This button is from an older version of the bot. Please ask again."
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 _STYLES = {
     "primary": discord.ButtonStyle.primary,
     "secondary": discord.ButtonStyle.secondary,
     "danger": discord.ButtonStyle.danger,
 }
+
+
+def locale(interaction: discord.Interaction) -> str | None:
+    """Discord's hint at the user's language: their client's locale ("de", "es-ES")."""
+    value = getattr(interaction, "locale", None)
+    return str(value) if value is not None else None
+
+
+async def old_button_text(interaction: discord.Interaction) -> str:
+    """The older-button notice in the presser's language."""
+    services = services_of(interaction)
+    chat = user_chat(interaction.user.id)
+    language = await services.conversations.language_of(chat, locale(interaction))
+    return services.answerer.kb.in_language(language).say("labels.old_button")
 
 
 def services_of(interaction: discord.Interaction) -> Services:
@@ -170,12 +182,12 @@ class TopicButton(discord.ui.DynamicItem[discord.ui.Button], template=TOPIC_TEMP
     async def _press(self, interaction: discord.Interaction) -> None:
         services = services_of(interaction)
         if self.intent not in services.answerer.kb.intents:
-            await send_text(interaction, OLD_BUTTON)
+            await send_text(interaction, await old_button_text(interaction))
             return
         chat = user_chat(interaction.user.id)
         await answer(
             interaction,
-            lambda: services.conversations.topic(chat, self.intent),
+            lambda: services.conversations.topic(chat, self.intent, hint=locale(interaction)),
             ephemeral=private_here(interaction),
         )
 
@@ -211,14 +223,14 @@ class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=COMMAND_
         if name in SUBSCRIPTION_COMMANDS:
             await answer(
                 interaction,
-                lambda: services.subscriptions.handle(chat, name, argument, LANGUAGE),
+                lambda: services.subscriptions.handle(chat, name, argument, locale(interaction)),
                 ephemeral=private_here(interaction),
                 slow=True,
             )
         else:
             await answer(
                 interaction,
-                lambda: services.conversations.command(chat, name, argument),
+                lambda: services.conversations.command(chat, name, argument, locale(interaction)),
                 ephemeral=private_here(interaction),
             )
 
@@ -237,7 +249,7 @@ class OldButton(discord.ui.DynamicItem[discord.ui.Button], template=OLD_TEMPLATE
 
     async def callback(self, interaction: discord.Interaction) -> None:
         log.info("discord old button user=%s", interaction.user.id)
-        await send_text(interaction, OLD_BUTTON)
+        await send_text(interaction, await old_button_text(interaction))
 
 
 PERSISTENT_BUTTONS = (TopicButton, CommandButton, OldButton)

@@ -12,9 +12,11 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from bot.core.engine import QuestionAnswerer
+from bot.core.languages import choose_language
 from bot.core.reply import Reply
 from bot.core.session import Session
 from bot.service.sessions import MAX_SESSIONS, ChatKey, InMemorySessions, SessionStore
@@ -57,6 +59,9 @@ class ConversationService:
         self.metrics = metrics
         self.unanswered = unanswered  # None unless the operator opted in
         self.sessions: SessionStore = sessions or InMemorySessions(max_sessions)
+        # The language a subscriber keeps between conversations: (language, chosen) or None.
+        # Set by the subscription service, which owns the store.
+        self.stored_language: Callable[[ChatKey], tuple[str, bool] | None] = lambda _chat: None
 
     # --- sessions ----------------------------------------------------------------------------
 
@@ -66,7 +71,36 @@ class ConversationService:
         return call(*args)
 
     async def _session(self, chat: ChatKey) -> Session:
-        return await self._io(self.sessions.get, chat) or Session()
+        """The chat's current session; a new one starts in the subscriber's stored language."""
+        session = (await self._io(self.sessions.get, chat) or Session()).current(
+            self.answerer.clock.now()
+        )
+        if session.language is None:
+            stored = await asyncio.to_thread(self.stored_language, chat)
+            if stored is not None:
+                language, chosen = stored
+                session = replace(
+                    session, language=language, chosen_language=language if chosen else None
+                )
+        return session
+
+    async def language_of(self, chat: ChatKey, hint: str | None = None) -> str:
+        """The language to reply to a command in: chosen, then the conversation's, then the
+        platform's hint, then English."""
+        session = await self._session(chat)
+        return choose_language(
+            chosen=session.chosen_language, detected=None, hint=hint, current=session.language
+        )
+
+    async def chosen_language(self, chat: ChatKey) -> str | None:
+        return (await self._session(chat)).chosen_language
+
+    async def choose_language(self, chat: ChatKey, language: str | None) -> None:
+        """Remember an explicit choice ("language de"); None goes back to detection."""
+        session = await self._session(chat)
+        now = self.answerer.clock.now()
+        session = replace(session, chosen_language=language, language=language, updated_at=now)
+        await self._keep(chat, session)
 
     async def _keep(self, chat: ChatKey, session: Session) -> None:
         await self._io(self._put_and_expire, chat, session, self.answerer.clock.now())
@@ -85,10 +119,10 @@ class ConversationService:
 
     # --- inbound -----------------------------------------------------------------------------
 
-    async def ask(self, chat: ChatKey, text: str) -> Reply:
-        """A free-text question in a conversation."""
+    async def ask(self, chat: ChatKey, text: str, hint: str | None = None) -> Reply:
+        """A free-text question in a conversation; `hint` is the platform's language hint."""
         started = time.perf_counter()
-        reply, session = self.answerer.respond(text, await self._session(chat))
+        reply, session = self.answerer.respond(text, await self._session(chat), hint=hint)
         await self._keep(chat, session)
         self._observe(reply, started)
         if reply.kind == "fallback" and self.unanswered is not None:
@@ -105,49 +139,67 @@ class ConversationService:
         if self.metrics is not None:
             self.metrics.observe_reply(reply, time.perf_counter() - started)
 
-    async def command(self, chat: ChatKey, name: str, argument: str = "") -> Reply:
+    async def command(
+        self, chat: ChatKey, name: str, argument: str = "", hint: str | None = None
+    ) -> Reply:
         """A question command (/help, /optout, /object, /deadline, /affected [country], /sources,
         /topics, /start [region]). Unknown names get the help answer."""
         name = name.lower().lstrip("/")
         argument = argument.strip()
+        language = await self.language_of(chat, hint)
         if name == "sources":
-            return self.answerer.sources_reply()
+            return self.answerer.sources_reply(language)
         if name == "topics":
-            return self.answerer.topics_reply()
-        if name == "start":
-            if argument:
-                return await self.affected(chat, argument)
-            return self.answerer.answer_intent("greeting")
-        if name == "affected":
-            if argument:
-                return await self.affected(chat, argument)
-            return await self.ask(chat, "am I affected?")
+            return self.answerer.topics_reply(language)
+        if name == "start" and not argument:
+            return await self.topic(chat, "greeting", hint=hint)
+        if name in ("start", "affected") and argument:
+            return await self.affected(chat, argument, hint)
         intent_id = COMMAND_INTENTS.get(name, "help")
-        return await self.topic(chat, intent_id)
+        return await self.topic(chat, intent_id, hint=hint)
 
-    async def affected(self, chat: ChatKey, place: str) -> Reply:
+    async def affected(self, chat: ChatKey, place: str, hint: str | None = None) -> Reply:
         """Whether a place is affected: a region id ("CA", "EU") or any name the core knows."""
         region = self.answerer.region_from_argument(place)
         if region is None:
-            return self.answerer.unknown_region_reply(place)
-        return await self.topic(chat, "am_i_affected", region)
+            language = await self.language_of(chat, hint)
+            return self.answerer.unknown_region_reply(place, language)
+        return await self.topic(chat, "am_i_affected", region, hint=hint)
 
-    async def topic(self, chat: ChatKey, intent_id: str, region: str | None = None) -> Reply:
+    async def topic(
+        self,
+        chat: ChatKey,
+        intent_id: str,
+        region: str | None = None,
+        *,
+        hint: str | None = None,
+    ) -> Reply:
         """The answer for a known topic: a command or a follow-up button."""
         started = time.perf_counter()
-        session = (await self._session(chat)).current(self.answerer.clock.now())
+        session = await self._session(chat)
+        language = choose_language(
+            chosen=session.chosen_language, detected=None, hint=hint, current=session.language
+        )
+        now = self.answerer.clock.now()
         if intent_id not in self.answerer.kb.intents:
-            return self.answerer.answer_intent("help")
+            intent_id = "help"
         if intent_id == "am_i_affected" and region is None:
             region = session.region
         if intent_id == "am_i_affected" and region is None:
-            reply, session = self.answerer.respond("am I affected?", session)
-            await self._keep(chat, session)
+            reply = self.answerer.ask_region(intent_id, language)
+            await self._keep(
+                chat,
+                session.after(
+                    now, intent=intent_id, region=None, awaiting=intent_id, language=language
+                ),
+            )
             self._observe(reply, started)
             return reply
-        reply = self.answerer.answer_intent(intent_id, region)
-        now = self.answerer.clock.now()
-        await self._keep(chat, session.after(now, intent=intent_id, region=region, awaiting=None))
+        reply = self.answerer.answer_intent(intent_id, region, language=language)
+        await self._keep(
+            chat,
+            session.after(now, intent=intent_id, region=region, awaiting=None, language=language),
+        )
         self._observe(reply, started)
         return reply
 

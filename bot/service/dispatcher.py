@@ -55,7 +55,10 @@ class PassObserver(Protocol):
 class Notifier(Protocol):
     """The port each platform implements; raises PermanentRefusal or TransientFailure."""
 
-    async def send(self, chat: ChatRef, text: str) -> None: ...
+    async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
+        """Deliver `text`; a door that offers a stop button labels it `stop_label` (the
+        subscriber's language)."""
+        ...
 
 
 @dataclass
@@ -317,9 +320,10 @@ class Dispatcher:
 
     async def _deliver(self, claim: Claim, text: str, report: PassReport) -> Attempt:
         chat = claim.subscription.chat
+        stop_label = self.kb.in_language(claim.subscription.language).say("reminders.stop_button")
         for attempt in range(1, self.max_attempts + 1):
             try:
-                await self.notifier.send(chat, text)
+                await self.notifier.send(chat, text, stop_label)
                 return "sent"
             except PermanentRefusal:
                 return "refused"

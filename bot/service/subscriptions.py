@@ -1,13 +1,20 @@
 """Reminder commands every door offers: subscribe, unsubscribe, reminders, checkup, timezone,
-privacy, forget. Platform-free; each returns a Reply the door renders."""
+language, privacy, forget. Platform-free; each returns a Reply, in the user's language, that the
+door renders."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 from collections.abc import Callable
+from functools import lru_cache
 
-from bot.core.engine import QuestionAnswerer, format_date
+import babel
+
+from bot.core.engine import QuestionAnswerer, labels
+from bot.core.formats import format_date, format_days
+from bot.core.knowledge import KnowledgeBase
+from bot.core.languages import LANGUAGES, normalise_language
 from bot.core.regions import region_display_name
 from bot.core.reminders import (
     CADENCES,
@@ -18,6 +25,7 @@ from bot.core.reminders import (
     reminders_between,
 )
 from bot.core.reply import CommandButton, Reply
+from bot.core.text import normalise
 from bot.core.timezones import zone_for
 from bot.service.conversations import ChatKey, ConversationService
 from bot.storage.base import Store
@@ -30,34 +38,24 @@ SUBSCRIPTION_COMMANDS = (
     "reminders",
     "checkup",
     "timezone",
+    "language",
     "privacy",
     "forget",
 )
-PRIVACY_TEXT = (
-    "Without a subscription I keep nothing about you: questions are answered and forgotten. "
-    "Your last country and topic are held in memory for 30 minutes so that follow-ups work; "
-    "never the text of your messages.",
-    "With a subscription I store only: the platform and your chat id, your region, language, "
-    "time zone and check-up choice, when you subscribed, and for each reminder when it was due "
-    "and whether it was sent. No names, no message text.",
-    'It is kept while you are subscribed. "unsubscribe" deletes your subscription and its '
-    'reminder records; "forget" deletes everything about you at once. If you block the bot, '
-    "nothing more is sent to you.",
-)
-# Added only when the operator turned on OPTOUT_COLLECT_UNANSWERED.
-UNANSWERED_PRIVACY_TEXT = (
-    "This bot's operator collects the questions I could not answer, to improve my answers: "
-    "only the wording (lower-cased, punctuation removed), with a count and never who asked, "
-    "kept for at most 30 days. Questions I can answer are not kept."
-)
+AUTO = "auto"
 
 
-def privacy_text(collect_unanswered: bool = False) -> tuple[str, ...]:
+def privacy_paragraphs(kb: KnowledgeBase, collect_unanswered: bool = False) -> tuple[str, ...]:
     """What the bot keeps, as the privacy reply says it."""
-    return PRIVACY_TEXT + ((UNANSWERED_PRIVACY_TEXT,) if collect_unanswered else ())
+    keys = ["privacy_without", "privacy_with", "privacy_keep"]
+    if collect_unanswered:
+        keys.append("privacy_unanswered")
+    return tuple(kb.say("subscriptions." + key) for key in keys)
 
 
-def _reply(title: str, *paragraphs: str, commands: tuple[CommandButton, ...] = ()) -> Reply:
+def _reply(
+    kb: KnowledgeBase, title: str, *paragraphs: str, commands: tuple[CommandButton, ...] = ()
+) -> Reply:
     return Reply(
         kind="answer",
         intent=None,
@@ -66,6 +64,28 @@ def _reply(title: str, *paragraphs: str, commands: tuple[CommandButton, ...] = (
         title=title,
         paragraphs=paragraphs,
         commands=commands,
+        language=kb.language,
+        labels=labels(kb),
+    )
+
+
+@lru_cache(maxsize=1)
+def _language_names() -> dict[str, str]:
+    """Every name of our languages in each of them ("deutsch", "german", "allemand") -> code."""
+    names = {}
+    for display in LANGUAGES:
+        locale = babel.Locale.parse(display)
+        for code in LANGUAGES:
+            names[normalise(locale.languages[code])] = code
+    return names
+
+
+def language_from_argument(text: str) -> str | None:
+    """A language from "language <x>": a code ("de", "de-CH") or a name in any of our languages
+    ("Deutsch", "French", "polski")."""
+    text = text.strip()
+    return (normalise_language(text) if len(text) <= 5 else None) or _language_names().get(
+        normalise(text)
     )
 
 
@@ -85,6 +105,7 @@ class SubscriptionService:
         self.answerer: QuestionAnswerer = conversations.answerer
         self.offsets = offsets
         self._on_change = on_change or (lambda _sub: None)
+        conversations.stored_language = self._stored_language
 
     def on_change(self, callback: Callable[[Subscription], None]) -> None:
         """Called with a subscription that was made or changed, so the dispatcher wakes and
@@ -92,40 +113,43 @@ class SubscriptionService:
         self._on_change = callback
 
     async def handle(
-        self, chat: ChatKey, name: str, argument: str = "", language: str = "en"
+        self, chat: ChatKey, name: str, argument: str = "", hint: str | None = None
     ) -> Reply:
-        """One reminder command by name (without the slash)."""
+        """One reminder command by name (without the slash); `hint` is the platform's language
+        hint (Telegram language_code, Discord locale)."""
         name = name.lower().lstrip("/")
         argument = argument.strip()
+        kb = await self.words(chat, hint)
         if name == "subscribe":
-            return await self.subscribe(chat, argument, language)
+            return await self.subscribe(chat, argument, kb)
         if name == "unsubscribe":
-            return await self.unsubscribe(chat)
+            return await self.unsubscribe(chat, kb)
         if name == "reminders":
-            return await self.upcoming(chat)
+            return await self.upcoming(chat, kb)
         if name == "checkup":
-            return await self.checkup(chat, argument)
+            return await self.checkup(chat, argument, kb)
         if name == "timezone":
-            return await self.timezone(chat, argument)
+            return await self.timezone(chat, argument, kb)
+        if name == "language":
+            return await self.language(chat, argument, kb)
         if name == "privacy":
-            return self.privacy()
+            return self.privacy(kb)
         if name == "forget":
-            return await self.forget(chat, confirmed=argument.lower() in ("confirm", "yes"))
+            return await self.forget(chat, kb, confirmed=argument.lower() in ("confirm", "yes"))
         raise ValueError(name)
 
     # --- commands ----------------------------------------------------------------------------
 
-    async def subscribe(self, chat: ChatKey, place: str, language: str = "en") -> Reply:
+    async def subscribe(self, chat: ChatKey, place: str, kb: KnowledgeBase | None = None) -> Reply:
+        kb = kb or await self.words(chat)
         region = self.answerer.region_from_argument(place) if place else None
         if region is None and not place:
             region = await self.conversations.remembered_region(chat)
         if region is None:
-            examples = ("subscribe CA", "subscribe Germany", "subscribe UK")
             return _reply(
-                "Which region should the reminders be for?",
-                "Tell me with the command, for example: "
-                + ", ".join(f'"{e}"' for e in examples)
-                + ".",
+                kb,
+                kb.say("subscriptions.which_region_title"),
+                kb.say("subscriptions.which_region"),
             )
         existing = await self._subscription(chat)
         zone = (
@@ -138,138 +162,225 @@ class SubscriptionService:
             chat.platform,
             chat.chat_id,
             region=region,
-            language=language,
+            language=kb.language,
             timezone=zone,
             checkup=existing.checkup if existing else "off",
             created_at=self.answerer.clock.now(),
             known_events=event_ids(self.answerer.kb),
         )
+        chosen = await self.conversations.chosen_language(chat)
+        if chosen == kb.language:
+            sub = await asyncio.to_thread(
+                self.store.update_subscription, sub.id, language_chosen=True
+            )
         self._on_change(sub)
-        place_name = region_display_name(region, self.answerer.kb)
-        lines = [f"You will get reminders for {place_name}, at 10:00 your time ({zone})."]
-        lines.append(self._schedule_text(sub))
-        lines.append(
-            'Change the time zone with "timezone <zone or city>", add a monthly or quarterly '
-            'settings check-up with "checkup monthly", see what is stored with "privacy", and stop '
-            'with "unsubscribe".'
-        )
+        place_name = region_display_name(region, kb)
         return _reply(
-            "Subscribed",
-            *lines,
+            kb,
+            kb.say("subscriptions.subscribed_title"),
+            kb.say("subscriptions.subscribed", place=place_name, zone=zone),
+            self._schedule_text(sub, kb),
+            kb.say("subscriptions.subscribed_how"),
             commands=(
-                CommandButton("Monthly check-up", "checkup monthly"),
-                CommandButton("Unsubscribe", "unsubscribe"),
+                CommandButton(kb.say("subscriptions.button_monthly"), "checkup monthly"),
+                CommandButton(kb.say("subscriptions.button_unsubscribe"), "unsubscribe"),
             ),
         )
 
-    async def unsubscribe(self, chat: ChatKey) -> Reply:
+    async def unsubscribe(self, chat: ChatKey, kb: KnowledgeBase | None = None) -> Reply:
+        kb = kb or await self.words(chat)
         removed = await asyncio.to_thread(self.store.forget, chat.platform, chat.chat_id)
         if not removed:
             return _reply(
-                "You were not subscribed.", 'Send "subscribe <country>" to get reminders.'
+                kb,
+                kb.say("subscriptions.not_subscribed"),
+                kb.say("subscriptions.how_to_subscribe"),
             )
         return _reply(
-            "Unsubscribed",
-            "You will get no more reminders. Your subscription and its reminder records are deleted.",
+            kb, kb.say("subscriptions.unsubscribed_title"), kb.say("subscriptions.unsubscribed")
         )
 
-    async def upcoming(self, chat: ChatKey) -> Reply:
+    async def upcoming(self, chat: ChatKey, kb: KnowledgeBase | None = None) -> Reply:
+        kb = kb or await self.words(chat)
         sub = await self._subscription(chat)
         if sub is None:
             return _reply(
-                "You have no reminders.",
-                'Send "subscribe <country>" (for example "subscribe CA") to get reminders before '
-                "dates that concern your region, and optional settings check-ups.",
+                kb,
+                kb.say("subscriptions.no_reminders_title"),
+                kb.say("subscriptions.no_reminders"),
             )
-        return _reply("Your next reminders", self._schedule_text(sub))
+        return _reply(kb, kb.say("subscriptions.next_title"), self._schedule_text(sub, kb))
 
-    async def checkup(self, chat: ChatKey, cadence: str) -> Reply:
+    async def checkup(self, chat: ChatKey, cadence: str, kb: KnowledgeBase | None = None) -> Reply:
+        kb = kb or await self.words(chat)
         cadence = cadence.lower()
         sub = await self._subscription(chat)
         if cadence not in CADENCES:
-            current = f" Now: {sub.checkup}." if sub else ""
+            text = kb.say("subscriptions.checkups")
+            if sub:
+                name = kb.say("subscriptions.cadence_" + sub.checkup)
+                text += " " + kb.say("subscriptions.checkups_now", cadence=name)
             return _reply(
-                "Settings check-ups",
-                "A monthly or quarterly reminder to check that LinkedIn's data settings are still "
-                'off. Send "checkup monthly", "checkup quarterly" or "checkup off".' + current,
-                commands=tuple(CommandButton(c.capitalize(), f"checkup {c}") for c in CADENCES),
+                kb,
+                kb.say("subscriptions.checkups_title"),
+                text,
+                commands=tuple(
+                    CommandButton(kb.say("subscriptions.cadence_" + c), f"checkup {c}")
+                    for c in CADENCES
+                ),
             )
         if sub is None:
-            return _reply("Subscribe first.", 'Send "subscribe <country>", then choose a check-up.')
+            return _reply(
+                kb,
+                kb.say("subscriptions.subscribe_first_title"),
+                kb.say("subscriptions.subscribe_first_checkup"),
+            )
         sub = await asyncio.to_thread(self.store.update_subscription, sub.id, checkup=cadence)
         self._on_change(sub)
         if cadence == "off":
-            return _reply("Check-ups off", "You will get no more settings check-ups.")
-        return _reply(f"Check-ups: {cadence}", self._schedule_text(sub))
+            return _reply(
+                kb, kb.say("subscriptions.checkups_off_title"), kb.say("subscriptions.checkups_off")
+            )
+        name = kb.say("subscriptions.cadence_" + cadence)
+        return _reply(
+            kb,
+            kb.say("subscriptions.checkups_set_title", cadence=name),
+            self._schedule_text(sub, kb),
+        )
 
-    async def timezone(self, chat: ChatKey, text: str) -> Reply:
+    async def timezone(self, chat: ChatKey, text: str, kb: KnowledgeBase | None = None) -> Reply:
+        kb = kb or await self.words(chat)
         sub = await self._subscription(chat)
         if sub is None:
             return _reply(
-                "Subscribe first.", 'Send "subscribe <country>"; then you can set a time zone.'
+                kb,
+                kb.say("subscriptions.subscribe_first_title"),
+                kb.say("subscriptions.subscribe_first_timezone"),
             )
         if not text:
             return _reply(
-                f"Your time zone: {sub.timezone}",
-                'Change it with "timezone <zone or city>", for example "timezone Europe/Berlin" or '
-                '"timezone Toronto".',
+                kb,
+                kb.say("subscriptions.timezone_title", zone=sub.timezone),
+                kb.say("subscriptions.timezone_how"),
             )
         zone = zone_for(text)
         if zone is None:
             return _reply(
-                "I don't know that time zone.",
-                'Use a zone name such as "Europe/Berlin" or a city such as "Toronto".',
+                kb,
+                kb.say("subscriptions.timezone_unknown_title"),
+                kb.say("subscriptions.timezone_unknown"),
             )
         sub = await asyncio.to_thread(self.store.update_subscription, sub.id, timezone=zone)
         self._on_change(sub)
-        return _reply(f"Time zone: {zone}", self._schedule_text(sub))
+        return _reply(
+            kb, kb.say("subscriptions.timezone_set_title", zone=zone), self._schedule_text(sub, kb)
+        )
 
-    def privacy(self) -> Reply:
-        return _reply("What I keep about you", *privacy_text(self.collect_unanswered))
+    async def language(self, chat: ChatKey, text: str, kb: KnowledgeBase | None = None) -> Reply:
+        """Show or set the language: "language de", "language Deutsch", "language auto". The
+        choice holds for the conversation and, for a subscriber, for reminders and later
+        conversations."""
+        kb = kb or await self.words(chat)
+        buttons = tuple(
+            CommandButton(
+                self.answerer.kb.in_language(code).say("language.name"), f"language {code}"
+            )
+            for code in self.answerer.kb.languages
+        )
+        if not text:
+            return _reply(
+                kb,
+                kb.say("language.choose_title"),
+                kb.say("language.choose"),
+                kb.say("language.current", language=kb.say("language.name")),
+                commands=buttons,
+            )
+        sub = await self._subscription(chat)
+        if text.lower() == AUTO:
+            await self.conversations.choose_language(chat, None)
+            if sub is not None:
+                await asyncio.to_thread(
+                    self.store.update_subscription, sub.id, language_chosen=False
+                )
+            return _reply(kb, kb.say("language.choose_title"), kb.say("language.auto"))
+        code = language_from_argument(text)
+        if code is None or code not in self.answerer.kb.languages:
+            return _reply(
+                kb, kb.say("language.choose_title"), kb.say("language.unknown"), commands=buttons
+            )
+        await self.conversations.choose_language(chat, code)
+        if sub is not None:
+            sub = await asyncio.to_thread(
+                self.store.update_subscription, sub.id, language=code, language_chosen=True
+            )
+            self._on_change(sub)
+        chosen = self.answerer.kb.in_language(code)
+        return _reply(chosen, chosen.say("language.choose_title"), chosen.say("language.chosen"))
 
-    async def forget(self, chat: ChatKey, *, confirmed: bool) -> Reply:
+    def privacy(self, kb: KnowledgeBase | None = None) -> Reply:
+        kb = kb or self.answerer.kb
+        return _reply(
+            kb,
+            kb.say("subscriptions.privacy_title"),
+            *privacy_paragraphs(kb, self.collect_unanswered),
+        )
+
+    async def forget(
+        self, chat: ChatKey, kb: KnowledgeBase | None = None, *, confirmed: bool
+    ) -> Reply:
+        kb = kb or await self.words(chat)
         if not confirmed:
             return _reply(
-                "Delete everything about you?",
-                "This deletes your subscription, your reminder records and our conversation "
-                'context. Send "forget confirm" to go ahead.',
-                commands=(CommandButton("Yes, delete everything", "forget confirm"),),
+                kb,
+                kb.say("subscriptions.forget_title"),
+                kb.say("subscriptions.forget"),
+                commands=(CommandButton(kb.say("subscriptions.forget_button"), "forget confirm"),),
             )
         await asyncio.to_thread(self.store.forget, chat.platform, chat.chat_id)
         await self.conversations.forget(chat)
-        return _reply("Done: I hold nothing about you any more.")
+        return _reply(kb, kb.say("subscriptions.forgotten"))
 
     # --- helpers -----------------------------------------------------------------------------
+
+    async def words(self, chat: ChatKey, hint: str | None = None) -> KnowledgeBase:
+        """The knowledge base in the language this chat is answered in."""
+        return self.answerer.kb.in_language(await self.conversations.language_of(chat, hint))
 
     async def _subscription(self, chat: ChatKey) -> Subscription | None:
         sub = await asyncio.to_thread(self.store.subscription_for, chat.platform, chat.chat_id)
         return sub if sub is not None and sub.active else None
 
-    def _schedule_text(self, sub: Subscription) -> str:
+    def _stored_language(self, chat: ChatKey) -> tuple[str, bool] | None:
+        """A subscriber's language for a new conversation (runs in a thread)."""
+        sub = self.store.subscription_for(chat.platform, chat.chat_id)
+        if sub is None or not sub.active:
+            return None
+        return sub.language, sub.language_chosen
+
+    def _schedule_text(self, sub: Subscription, kb: KnowledgeBase) -> str:
         now = self.answerer.clock.now()
-        coming = reminders_between(sub, self.answerer.kb, now, now + LOOKAHEAD, self.offsets)
+        coming = reminders_between(sub, kb, now, now + LOOKAHEAD, self.offsets)
         if not coming:
-            return (
-                "No dated reminder is coming for your region right now: every known date has "
-                "passed. You will be told once if a new date that concerns your region is added."
-                + (
-                    ""
-                    if sub.checkup != "off"
-                    else ' Settings check-ups are off ("checkup monthly" turns them on).'
-                )
-            )
+            text = kb.say("subscriptions.nothing_coming")
+            if sub.checkup == "off":
+                text += " " + kb.say("subscriptions.checkups_are_off")
+            return text
         lines = []
         for reminder in coming[:LISTED_REMINDERS]:
             local = reminder.due_at.astimezone(sub.zone)
-            when = f"{format_date(local.date())} {local:%H:%M}"
+            when = f"{format_date(local.date(), kb.language)} {local:%H:%M}"
             if reminder.kind == "checkup":
-                what = "settings check-up"
+                what = kb.say("subscriptions.checkup_item")
             else:
-                event = self.answerer.kb.event_index[reminder.subject]
+                event = kb.event_index[reminder.subject]
                 what = (
                     event.title
                     if reminder.offset_days == 0
-                    else f"{reminder.offset_days} day{'s' if reminder.offset_days != 1 else ''} before: {event.title}"
+                    else kb.say(
+                        "subscriptions.before_item",
+                        days=format_days(reminder.offset_days, kb.language),
+                        title=event.title,
+                    )
                 )
             lines.append(f"- {when}: {what}")
-        return "Coming up (your time):\n" + "\n".join(lines)
+        return kb.say("subscriptions.coming_up") + "\n" + "\n".join(lines)

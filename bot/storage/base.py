@@ -83,6 +83,7 @@ class Store(Protocol):
         language: str | None = None,
         timezone: str | None = None,
         checkup: Cadence | None = None,
+        language_chosen: bool | None = None,
     ) -> Subscription:
         """Change settings; reminders not yet sent are dropped, to be scheduled anew. A new
         region also drops the known events, as if subscribing anew."""

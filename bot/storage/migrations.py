@@ -73,6 +73,11 @@ SQLITE_MIGRATIONS: list[str] = [
     );
     CREATE INDEX unanswered_first_seen ON unanswered (first_seen);
     """,
+    """
+    ALTER TABLE sessions ADD COLUMN language TEXT;
+    ALTER TABLE sessions ADD COLUMN chosen_language TEXT;
+    ALTER TABLE subscriptions ADD COLUMN language_chosen INTEGER NOT NULL DEFAULT 0
+    """,
 ]
 
 POSTGRES_MIGRATIONS: list[str] = [
@@ -138,6 +143,11 @@ POSTGRES_MIGRATIONS: list[str] = [
         last_seen TIMESTAMPTZ NOT NULL
     );
     CREATE INDEX unanswered_first_seen ON unanswered (first_seen);
+    """,
+    """
+    ALTER TABLE sessions ADD COLUMN language TEXT;
+    ALTER TABLE sessions ADD COLUMN chosen_language TEXT;
+    ALTER TABLE subscriptions ADD COLUMN language_chosen BOOLEAN NOT NULL DEFAULT FALSE
     """,
 ]
 

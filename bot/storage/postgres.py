@@ -80,10 +80,12 @@ class PostgresStore(SqlReads):
         language: str | None = None,
         timezone: str | None = None,
         checkup: Cadence | None = None,
+        language_chosen: bool | None = None,
     ) -> Subscription:
         changes = {
             "region": region,
             "language": language,
+            "language_chosen": language_chosen,
             "timezone": timezone,
             "checkup": checkup,
         }
@@ -250,7 +252,8 @@ class PostgresStore(SqlReads):
     def load_session(self, platform: str, chat_id: str) -> Session | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT region, intent, awaiting_region_for, updated_at FROM sessions"
+                "SELECT region, intent, awaiting_region_for, updated_at, language,"
+                " chosen_language FROM sessions"
                 " WHERE platform = %s AND chat_id = %s",
                 (platform, chat_id),
             ).fetchone()
@@ -261,6 +264,8 @@ class PostgresStore(SqlReads):
             intent=row[1],
             awaiting_region_for=row[2],
             updated_at=row[3].astimezone(dt.UTC),
+            language=row[4],
+            chosen_language=row[5],
         )
 
     def save_session(self, platform: str, chat_id: str, session: Session) -> None:
@@ -269,10 +274,12 @@ class PostgresStore(SqlReads):
         with self._lock:
             self._conn.execute(
                 "INSERT INTO sessions (platform, chat_id, region, intent, awaiting_region_for,"
-                " updated_at) VALUES (%s, %s, %s, %s, %s, %s)"
+                " updated_at, language, chosen_language)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (platform, chat_id) DO UPDATE SET region = excluded.region,"
                 " intent = excluded.intent, awaiting_region_for = excluded.awaiting_region_for,"
-                " updated_at = excluded.updated_at",
+                " updated_at = excluded.updated_at, language = excluded.language,"
+                " chosen_language = excluded.chosen_language",
                 (
                     platform,
                     chat_id,
@@ -280,6 +287,8 @@ class PostgresStore(SqlReads):
                     session.intent,
                     session.awaiting_region_for,
                     session.updated_at,
+                    session.language,
+                    session.chosen_language,
                 ),
             )
 
@@ -335,6 +344,7 @@ def _subscription(row: tuple) -> Subscription:
         created_at=row[7].astimezone(dt.UTC),
         active=bool(row[8]),
         known_events=None if row[9] is None else _known_set(tuple(row[9])),
+        language_chosen=bool(row[10]),
     )
 
 

@@ -11,7 +11,8 @@ from bot.core.reminders import Reminder, Subscription
 from bot.storage.base import empty_stats
 
 SUBSCRIPTION_COLUMNS = (
-    "id, platform, chat_id, region, language, timezone, checkup, created_at, active, known_events"
+    "id, platform, chat_id, region, language, timezone, checkup, created_at, active, known_events,"
+    " language_chosen"
 )
 REMINDER_COLUMNS = "id, subscription_id, kind, subject, offset_days, due_at, expires_at, attempts"
 

@@ -93,10 +93,12 @@ class SqliteStore(SqlReads):
         language: str | None = None,
         timezone: str | None = None,
         checkup: Cadence | None = None,
+        language_chosen: bool | None = None,
     ) -> Subscription:
         changes = {
             "region": region,
             "language": language,
+            "language_chosen": language_chosen,
             "timezone": timezone,
             "checkup": checkup,
         }
@@ -242,14 +244,20 @@ class SqliteStore(SqlReads):
     def load_session(self, platform: str, chat_id: str) -> Session | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT region, intent, awaiting_region_for, updated_at FROM sessions"
+                "SELECT region, intent, awaiting_region_for, updated_at, language,"
+                " chosen_language FROM sessions"
                 " WHERE platform = ? AND chat_id = ?",
                 (platform, chat_id),
             ).fetchone()
         if row is None:
             return None
         return Session(
-            region=row[0], intent=row[1], awaiting_region_for=row[2], updated_at=_moment(row[3])
+            region=row[0],
+            intent=row[1],
+            awaiting_region_for=row[2],
+            updated_at=_moment(row[3]),
+            language=row[4],
+            chosen_language=row[5],
         )
 
     def save_session(self, platform: str, chat_id: str, session: Session) -> None:
@@ -258,10 +266,12 @@ class SqliteStore(SqlReads):
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO sessions (platform, chat_id, region, intent, awaiting_region_for,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " updated_at, language, chosen_language)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (platform, chat_id) DO UPDATE SET region = excluded.region,"
                 " intent = excluded.intent, awaiting_region_for = excluded.awaiting_region_for,"
-                " updated_at = excluded.updated_at",
+                " updated_at = excluded.updated_at, language = excluded.language,"
+                " chosen_language = excluded.chosen_language",
                 (
                     platform,
                     chat_id,
@@ -269,6 +279,8 @@ class SqliteStore(SqlReads):
                     session.intent,
                     session.awaiting_region_for,
                     _micros(session.updated_at),
+                    session.language,
+                    session.chosen_language,
                 ),
             )
 
@@ -370,6 +382,7 @@ def _subscription(row: tuple) -> Subscription:
         created_at=_moment(row[7]),
         active=bool(row[8]),
         known_events=_known_set(row[9]),
+        language_chosen=bool(row[10]),
     )
 
 

@@ -23,6 +23,7 @@ from telegram import (
     MaybeInaccessibleMessage,
     Message,
     Update,
+    User,
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
@@ -62,8 +63,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-OLD_BUTTON = "This button is from an older version of the bot. Please ask again."
-FEEDBACK_THANKS = "Thanks for the feedback!"
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 INLINE_CACHE = dt.timedelta(seconds=30)
 # Replies that are not answers; a group only hears the bot when it has something to say.
@@ -213,7 +212,9 @@ async def on_command(update: Update, context: TelegramContext) -> None:
         return
     name = command_name(message.text)
     argument = " ".join(context.args or [])
-    reply = await context.service.command(chat_key(message), name, argument)
+    reply = await context.service.command(
+        chat_key(message), name, argument, language_hint(update.effective_user)
+    )
     await send_reply(context, message, reply, quote=True)
 
 
@@ -221,7 +222,9 @@ async def on_private_text(update: Update, context: TelegramContext) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    reply = await context.service.ask(chat_key(message), message.text)
+    reply = await context.service.ask(
+        chat_key(message), message.text, language_hint(update.effective_user)
+    )
     await send_reply(context, message, reply, quote=True)
 
 
@@ -232,7 +235,9 @@ async def on_group_reply(update: Update, context: TelegramContext) -> None:
         return
     if replied.from_user is None or replied.from_user.id != context.bot.id:
         return  # a reply to someone else
-    reply = await context.service.ask(chat_key(message), message.text)
+    reply = await context.service.ask(
+        chat_key(message), message.text, language_hint(update.effective_user)
+    )
     if reply.kind in QUIET_IN_GROUPS:
         log.info("telegram group reply not sent chat=%s kind=%s", message.chat_id, reply.kind)
         return
@@ -267,21 +272,21 @@ async def on_button(update: Update, context: TelegramContext) -> None:
     )
     if press.action in ("pick", "none"):
         await edit_keyboard(query, None)  # the choice is made: the menu goes
+    hint = language_hint(query.from_user)
     if press.action == "none":
-        reply = await context.service.command(chat, "topics")
+        reply = await context.service.command(chat, "topics", hint=hint)
     else:
-        reply = await context.service.topic(chat, press.intent or "help")
+        reply = await context.service.topic(chat, press.intent or "help", hint=hint)
     await send_reply(context, message, reply, quote=False)
 
 
 async def on_old_button(update: Update, context: TelegramContext) -> None:
     """A button this version cannot read: older callback data, or a lost callback cache."""
-    del context
     query = update.callback_query
     if query is None:
         return
     log.info("telegram old button chat=%s", query.message.chat.id if query.message else None)
-    await query.answer(OLD_BUTTON)
+    await query.answer(await _label(context, query, "old_button"))
 
 
 async def _count_feedback(
@@ -292,9 +297,22 @@ async def _count_feedback(
 ) -> None:
     context.feedback.record(press.intent or "", press.vote or "")
     log.info("telegram feedback intent=%s vote=%s", press.intent, press.vote)
-    await query.answer(FEEDBACK_THANKS)
+    await query.answer(await _label(context, query, "feedback_thanks"))
     if isinstance(message, Message):  # one vote per message: the 👍/👎 row goes
         await edit_keyboard(query, without_feedback(message.reply_markup))
+
+
+def language_hint(user: User | None) -> str | None:
+    """Telegram's guess at the user's language (the app's interface language), if it sent one."""
+    return user.language_code if user else None
+
+
+async def _label(context: TelegramContext, query: CallbackQuery, key: str) -> str:
+    """A short text (a button's toast) in the language of the chat the button is in."""
+    chat = chat_key(query.message) if query.message else None
+    hint = language_hint(query.from_user)
+    language = await context.service.language_of(chat, hint) if chat else hint
+    return context.service.answerer.kb.in_language(language).say("labels." + key)
 
 
 async def edit_keyboard(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
@@ -317,7 +335,7 @@ async def on_inline_query(update: Update, context: TelegramContext) -> None:
         await query.answer([], cache_time=INLINE_CACHE, is_personal=True)
         return
     chat = ChatKey(PLATFORM, f"inline:{query.from_user.id}")
-    reply = await context.service.ask(chat, text)
+    reply = await context.service.ask(chat, text, language_hint(query.from_user))
     if reply.kind != "answer" or reply.intent is None:
         await query.answer([], cache_time=INLINE_CACHE, is_personal=True)
         log.info("telegram inline user=%s kind=%s results=0", query.from_user.id, reply.kind)

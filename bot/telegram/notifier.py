@@ -143,14 +143,13 @@ class TelegramNotifier:
         self.private_interval = private_interval
         self.group_interval = group_interval
         self.pacer = Pacer(1 / per_second, clock=clock, sleep=sleep)
-        self._stop = _stop_keyboard()
 
     async def aclose(self) -> None:
         """Close the bot's connections; for a notifier that owns its bot (from
         notifier_from_environment), once its last reminder is sent."""
         await self.bot.shutdown()
 
-    async def send(self, chat: ChatRef, text: str) -> None:
+    async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
         try:
             chat_id = int(chat.chat_id)
         except ValueError:
@@ -158,7 +157,7 @@ class TelegramNotifier:
         messages = plain_messages(text)
         for n, message in enumerate(messages):
             last = n == len(messages) - 1
-            await self._send_one(chat_id, message, self._stop if last else None)
+            await self._send_one(chat_id, message, _stop_keyboard(stop_label) if last else None)
 
     async def _send_one(
         self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
@@ -219,9 +218,9 @@ def retry_after_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-def _stop_keyboard() -> InlineKeyboardMarkup:
+def _stop_keyboard(label: str = STOP_BUTTON) -> InlineKeyboardMarkup:
     data = ButtonPress("command", command="unsubscribe").encode()
-    return InlineKeyboardMarkup([[InlineKeyboardButton(STOP_BUTTON, callback_data=data)]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
 
 
 def reminder_bot(settings: TelegramSettings) -> ExtBot:

@@ -60,6 +60,7 @@ REMINDER_COMMANDS = (
     ("reminders", "Your next reminders"),
     ("checkup", "Monthly or quarterly settings check-ups"),
     ("timezone", "The time zone your reminders follow"),
+    ("language", "Answer and remind in English, Deutsch, Français, …"),
     ("privacy", "What I keep about you"),
     ("forget", "Delete everything I hold about you"),
 )
@@ -214,5 +215,6 @@ def _key(chat: Chat) -> ChatKey:
     return ChatKey(PLATFORM, str(chat.id))
 
 
-def _language(user: User | None) -> str:
-    return (user.language_code if user else None) or "en"
+def _language(user: User | None) -> str | None:
+    """Telegram's hint at the user's language; the service decides what to answer in."""
+    return user.language_code if user else None

@@ -21,7 +21,6 @@ INLINE_DESCRIPTION_CHARS = 120
 # Buttons carry "<version>|<action>[|...]"; a message's buttons outlive a deploy, so a change to
 # this format takes a new version and old buttons are answered politely instead of misread.
 CALLBACK_VERSION = "v1"
-NONE_OF_THESE = "None of these"
 THUMBS = {"up": "👍", "down": "👎"}
 
 Action = Literal["topic", "pick", "none", "feedback", "command"]
@@ -131,7 +130,8 @@ def _body_blocks(reply: Reply, limit: int) -> list[str]:
 def _sources_blocks(reply: Reply, limit: int) -> list[str]:
     if not reply.sources:
         return []
-    return _pack(["Sources:", *_source_items(reply.sources, limit)], " ", limit)
+    items = _source_items(reply.sources, limit, reply.labels)
+    return _pack([escape(reply.label("sources")), *items], " ", limit)
 
 
 def plain_messages(text: str, limit: int = MAX_MESSAGE) -> list[str]:
@@ -163,10 +163,14 @@ def short_description(reply: Reply) -> str:
     return text[: INLINE_DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _source_items(sources: tuple[CitedSource, ...], limit: int) -> list[str]:
-    """Each site once with its status, linked to its first source: "linkedin.com (confirmed)"."""
+def _source_items(
+    sources: tuple[CitedSource, ...], limit: int, words: dict[str, str] | None = None
+) -> list[str]:
+    """Each site once with its status, linked to its first source: "linkedin.com (confirmed)",
+    the status in the reply's language."""
     items = []
-    for site, status, url in cited_sites(sources):
+    for site, status_id, url in cited_sites(sources):
+        status = (words or {}).get(status_id, status_id)
         label = f"{escape(site)} ({escape(status)})"
         linked = f'<a href="{escape(url, quote=True)}">{escape(site)}</a> ({escape(status)})'
         item = linked if _is_web_url(url) and tg_len(linked) < limit else label
@@ -215,7 +219,7 @@ def reply_keyboard(reply: Reply, *, feedback: bool = False) -> InlineKeyboardMar
     rows: list[list[InlineKeyboardButton | None]] = [*link_rows(reply)]
     if reply.kind == "did_you_mean":
         rows += _topic_rows(reply.suggestions, "pick")
-        rows.append([_callback_button(NONE_OF_THESE, ButtonPress("none"))])
+        rows.append([_callback_button(reply.label("none_of_these"), ButtonPress("none"))])
     elif reply.suggestions:
         rows += _topic_rows(reply.suggestions, "topic")
     rows += _topic_rows(reply.follow_ups, "topic")

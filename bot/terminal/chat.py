@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import os
 import re
 import sys
 from typing import TextIO
@@ -32,11 +33,11 @@ QUESTION_COMMANDS = (
     "affected",
     "start",
 )
-HELP = """Ask me about LinkedIn using your data for AI training and sharing it with Microsoft for ads.
-Examples: "am I affected in Canada?", "how do I opt out?", "is it too late?"
-Questions: /help, /topics, /sources, /affected COUNTRY, /optout, /object, /deadline
+# The command reference: command names are the same in every language.
+COMMANDS = """Questions: /help, /topics, /sources, /affected COUNTRY, /optout, /object, /deadline
 Reminders: /subscribe COUNTRY, /unsubscribe, /reminders, /checkup monthly|quarterly|off,
            /timezone ZONE-OR-CITY, /privacy, /forget
+Language:  /language en|de|fr|nl|it|es|pl|auto
 Terminal only: /advance 4d (move the bot's clock ahead: 30m, 6h, 4d), /quit"""
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -50,7 +51,7 @@ class TerminalNotifier:
     def __init__(self, stdout: TextIO):
         self.stdout = stdout
 
-    async def send(self, chat: ChatRef, text: str) -> None:
+    async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
         print(f"\n[reminder]\n{text}\n", file=self.stdout, flush=True)
 
 
@@ -67,20 +68,31 @@ async def handle_line(services: Services, text: str) -> str | None:
     if command in ("quit", "exit") and word.startswith("/"):
         return None
     if is_command and command == "help":
-        return HELP
+        reply = await services.conversations.command(CHAT, "help", hint=terminal_language())
+        return f"{render_plain(reply)}\n\n{COMMANDS}"
     if is_command and command == "advance":
         match = _DURATION.match(argument.strip().lower())
         if not match or not hasattr(services.clock, "advance"):
             return "Usage: /advance 30m, /advance 6h or /advance 4d"
         services.clock.advance(dt.timedelta(**{_UNITS[match[2]]: int(match[1])}))
         return f"The bot's clock now reads {services.clock.now():%Y-%m-%d %H:%M %Z}."
+    hint = terminal_language()
     if is_command and command in SUBSCRIPTION_COMMANDS:
-        reply = await services.subscriptions.handle(CHAT, command, argument)
+        reply = await services.subscriptions.handle(CHAT, command, argument, hint)
     elif word.startswith("/") and command in QUESTION_COMMANDS:
-        reply = await services.conversations.command(CHAT, command, argument)
+        reply = await services.conversations.command(CHAT, command, argument, hint)
     else:
-        reply = await services.conversations.ask(CHAT, stripped)
+        reply = await services.conversations.ask(CHAT, stripped, hint)
     return render_plain(reply)
+
+
+def terminal_language() -> str | None:
+    """The terminal's hint, as Telegram's language_code is: the locale's language (LANG=de_DE)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return value.split(".")[0]
+    return None
 
 
 async def chat(services: Services, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:

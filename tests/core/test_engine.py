@@ -64,7 +64,14 @@ def test_awaiting_country_expires_too(answerer):
 
 def test_session_holds_no_text(answerer):
     _, session = answerer.respond("am I affected in Canada? my name is Alice")
-    assert set(vars(session)) == {"region", "intent", "awaiting_region_for", "updated_at"}
+    assert set(vars(session)) == {
+        "region",
+        "intent",
+        "awaiting_region_for",
+        "updated_at",
+        "language",
+        "chosen_language",
+    }
     assert "Alice" not in repr(session)
 
 
@@ -122,8 +129,10 @@ def test_json_contract(answerer):
         "sources",
         "suggestions",
         "follow_ups",
+        "language",
     }
     assert data["region"] == "CA" and 0 <= data["confidence"] <= 1
+    assert data["language"] == "en"
     assert all(url.startswith("https://") or url.startswith("http://") for url in data["sources"])
     assert data["suggestions"] == [] and data["follow_ups"]
 

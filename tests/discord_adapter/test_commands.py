@@ -12,9 +12,10 @@ import discord
 import pytest
 
 from bot.bootstrap import build_services
+from bot.core.reply import ENGLISH_LABELS
 from bot.discord.bot import OptOutBot
 from bot.discord.cog import CANNOT_POST, COMMANDS_CHANGED, NEED_MANAGE_SERVER, SERVER_ONLY
-from bot.discord.views import OLD_BUTTON, SORRY
+from bot.discord.views import SORRY
 from tests.conftest import KNOWLEDGE_DIR
 from tests.discord_adapter.harness import (
     CHANNEL_ID,
@@ -306,7 +307,7 @@ async def test_a_command_button_after_a_restart_uses_the_stored_subscription(
         assert "optout:v1:c:checkup monthly" in custom_ids(answer)
         await dispatch(bot, button_press(answer, "optout:v1:c:checkup monthly", IN_DM))
         assert adapter.sent[0].payload == {"type": 5}  # the store: deferred first
-        assert title(adapter.messages()[0]) == "Check-ups: monthly"
+        assert title(adapter.messages()[0]) == "Check-ups: Monthly"
         assert again.store.subscription_for("discord", f"user:{USER_ID}").checkup == "monthly"
 
 
@@ -326,7 +327,7 @@ async def test_an_old_button_is_answered_politely(bot, adapter, custom_id):
     message = {"components": [{"type": 1, "components": [_button(custom_id)]}]}
     await dispatch(bot, button_press(message, custom_id, IN_DM))
     (sent,) = adapter.sent
-    assert sent.message["content"] == OLD_BUTTON and flags(sent) & EPHEMERAL
+    assert sent.message["content"] == ENGLISH_LABELS["old_button"] and flags(sent) & EPHEMERAL
 
 
 def _button(custom_id: str) -> dict:
@@ -352,7 +353,7 @@ async def test_an_unknown_command_is_answered_politely(bot, adapter):
 async def test_a_failure_is_apologised_for_and_logged_without_user_text(
     bot, adapter, services, caplog, monkeypatch
 ):
-    async def broken(chat, text):
+    async def broken(chat, text, hint=None):
         raise RuntimeError(f"could not handle {text}")
 
     monkeypatch.setattr(services.conversations, "ask", broken)

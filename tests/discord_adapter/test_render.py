@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.core.reply import CitedSource, CommandButton, LinkButton, Reply, Topic
+from bot.core.reply import ENGLISH_LABELS, CitedSource, CommandButton, LinkButton, Reply, Topic
 from bot.discord.render import (
     COMMAND_TEMPLATE,
     MAX_BUTTONS,
@@ -15,7 +15,6 @@ from bot.discord.render import (
     MAX_EMBED_TOTAL,
     MAX_EMBEDS,
     MAX_LABEL,
-    MORE_TOPICS,
     OLD_TEMPLATE,
     TOPIC_TEMPLATE,
     OutgoingMessage,
@@ -91,7 +90,7 @@ def test_an_oversized_reply_is_split_within_every_limit():
     buttons = messages[-1].buttons
     assert len(buttons) == MAX_BUTTONS and buttons[0].url == "https://www.linkedin.com/settings"
     fields = [f.name for m in messages for e in m.embeds for f in e.fields]
-    assert MORE_TOPICS in fields  # the topics without a button are listed
+    assert ENGLISH_LABELS["more_topics"] in fields  # the topics without a button are listed
     assert "A note" in all_text(messages)
     descriptions = "".join(e.description or "" for m in messages for e in m.embeds)
     assert descriptions.count("x") >= 9000

@@ -21,6 +21,7 @@ from tests.discord_adapter.harness import GUILD_ID, point_http_at
 GLOBAL = f"/api/v10/applications/{APP_ID}/commands"
 IN_GUILD = f"/api/v10/applications/{APP_ID}/guilds/{GUILD_ID}/commands"
 SUBCOMMANDS = {
+    "language",
     "ask",
     "affected",
     "steps",
@@ -131,7 +132,7 @@ def test_discord_sync_always_syncs(monkeypatch, settings, capsys):
         assert sync_commands(settings) == 0
     assert [r.path for r in server.synced()] == [GLOBAL, GLOBAL]
     out = capsys.readouterr().out
-    assert "synced globally: /optout with 14 subcommands" in out
+    assert "synced globally: /optout with 15 subcommands" in out
     assert (settings.data_dir / SYNC_FILE).exists()
 
 

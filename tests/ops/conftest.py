@@ -19,7 +19,7 @@ class RecordingNotifier:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
 
-    async def send(self, chat, text: str) -> None:
+    async def send(self, chat, text: str, stop_label: str = "Stop reminders") -> None:
         self.sent.append((chat.chat_id, text))
 
 

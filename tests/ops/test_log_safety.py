@@ -26,7 +26,7 @@ class LeakyFailingNotifier:
 
     platforms = frozenset({"terminal"})
 
-    async def send(self, chat, text: str) -> None:
+    async def send(self, chat, text: str, stop_label: str = "Stop reminders") -> None:
         raise RuntimeError(f"cannot send {text!r} {MESSAGE} with {TOKEN}")
 
 

@@ -32,7 +32,7 @@ class FileNotifier:
         self.out = out
         self.pause = pause  # a little time per send, so that a kill lands inside a batch
 
-    async def send(self, chat: ChatRef, text: str) -> None:
+    async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
         await asyncio.sleep(self.pause)
         self.out.write(chat.chat_id + "\n")
         self.out.flush()

@@ -46,7 +46,7 @@ class FakeNotifier:
         self.failures: list[Exception] = []  # raised one per call before anything is sent
         self.delivered = asyncio.Event()
 
-    async def send(self, chat: ChatRef, text: str) -> None:
+    async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
         if chat.chat_id in self.refuse:
             raise PermanentRefusal("blocked")
         if self.failures:
@@ -312,7 +312,7 @@ async def test_stop_mid_batch_records_the_sent_and_releases_the_rest(
     dispatcher.concurrency = 1
     send = notifier.send
 
-    async def send_then_stop(chat: ChatRef, text: str) -> None:
+    async def send_then_stop(chat: ChatRef, text: str, stop_label: str = "") -> None:
         await send(chat, text)
         if len(notifier.sent) == 3:
             dispatcher.stop()  # as SIGTERM would, while the batch is being sent

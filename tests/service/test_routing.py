@@ -15,7 +15,7 @@ class Recorder:
     def __init__(self):
         self.sent = []
 
-    async def send(self, chat, text):
+    async def send(self, chat, text, stop_label="Stop reminders"):
         self.sent.append(chat)
 
 

@@ -12,7 +12,6 @@ from bot.bootstrap import Services, build_services
 from bot.core.clock import FixedClock
 from bot.core.reply import render_plain
 from bot.service.conversations import ChatKey
-from bot.service.subscriptions import UNANSWERED_PRIVACY_TEXT
 from bot.settings import load_settings
 from tests.conftest import AFTER_DEADLINE, KNOWLEDGE_DIR
 from tests.storage.test_store_contract import Database
@@ -84,8 +83,9 @@ async def test_on_keeps_normalised_text_without_ids_and_counts_repeats(
 
 async def test_privacy_says_so_when_collection_is_on(collecting: Services):
     reply = await collecting.subscriptions.handle(ALICE, "privacy")
-    assert UNANSWERED_PRIVACY_TEXT in reply.paragraphs
-    assert "30 days" in UNANSWERED_PRIVACY_TEXT
+    collection = collecting.answerer.kb.say("subscriptions.privacy_unanswered")
+    assert collection in reply.paragraphs
+    assert "30 days" in collection
 
 
 async def test_texts_older_than_thirty_days_are_purged(collecting: Services, clock):

@@ -160,7 +160,11 @@ def test_subscribing_again_renews_the_same_subscription(store: Store):
 def test_update_changes_settings_and_drops_unsent_reminders(store: Store):
     sub = subscribe(store)
     store.schedule([reminder(sub.id, offset=14), reminder(sub.id, offset=7)])
+    assert not sub.language_chosen
+    chosen = store.update_subscription(sub.id, language="pl", language_chosen=True)
+    assert (chosen.language, chosen.language_chosen) == ("pl", True)
     updated = store.update_subscription(sub.id, timezone="America/Toronto", checkup="quarterly")
+    assert updated.language_chosen
     assert (updated.timezone, updated.checkup, updated.region) == (
         "America/Toronto",
         "quarterly",
@@ -322,9 +326,13 @@ def test_forget_leaves_no_row_about_the_user(database: Database, store: Store):
 # --- conversation context ----------------------------------------------------------------------
 
 
-def test_a_session_keeps_region_intent_and_time_and_nothing_else(database: Database, store: Store):
+def test_a_session_keeps_region_intent_language_and_time_and_nothing_else(
+    database: Database, store: Store
+):
     assert store.load_session("telegram", "7") is None
-    first = Session(region="CA", intent="am_i_affected", updated_at=T0)
+    first = Session(
+        region="CA", intent="am_i_affected", updated_at=T0, language="fr", chosen_language="fr"
+    )
     store.save_session("telegram", "7", first)
     assert store.load_session("telegram", "7") == first
     later = Session(awaiting_region_for="am_i_affected", updated_at=T0 + dt.timedelta(minutes=1))
@@ -332,7 +340,8 @@ def test_a_session_keeps_region_intent_and_time_and_nothing_else(database: Datab
     assert store.load_session("telegram", "7") == later
     assert store.load_session("discord", "7") is None
     (row,) = database.table_rows()["sessions"]
-    assert len(row) == 6  # platform, chat id, region, intent, awaiting_region_for, updated_at
+    # platform, chat id, region, intent, awaiting_region_for, updated_at, language, chosen language
+    assert len(row) == 8
     store.delete_session("telegram", "7")
     assert store.load_session("telegram", "7") is None
 

@@ -18,12 +18,10 @@ import aiohttp
 import pytest
 from telegram import Update
 
-from bot.core.reply import CitedSource, LinkButton, Reply, Topic, render_plain
+from bot.core.reply import ENGLISH_LABELS, CitedSource, LinkButton, Reply, Topic, render_plain
 from bot.service.conversations import ChatKey, ConversationService
 from bot.storage import open_store
 from bot.telegram.app import (
-    FEEDBACK_THANKS,
-    OLD_BUTTON,
     TOKEN_BEARING_LOGGERS,
     build_application,
 )
@@ -185,7 +183,7 @@ async def test_feedback_is_counted_per_intent_and_the_row_removed(api, bot):
     (ack,) = await sent_after(
         api, lambda: api.callback("v1|f|up|opt_out_steps", on=answer), method="answerCallbackQuery"
     )
-    assert ack["text"] == FEEDBACK_THANKS
+    assert ack["text"] == ENGLISH_LABELS["feedback_thanks"]
     await sent_after(
         api, lambda: api.callback("v1|f|down|deadline", on=answer), method="answerCallbackQuery"
     )
@@ -204,7 +202,7 @@ async def test_old_or_unknown_button_is_answered_politely(api, bot, data):
     await sent_after(api, lambda: api.message("/deadline"))
     on = api.messages[-1]
     (ack,) = await sent_after(api, lambda: api.callback(data, on=on), method="answerCallbackQuery")
-    assert ack["text"] == OLD_BUTTON
+    assert ack["text"] == ENGLISH_LABELS["old_button"]
     assert len(api.sent) == 1
 
 

@@ -15,16 +15,15 @@ import pytest
 from bot.bootstrap import Services
 from bot.core.clock import FixedClock
 from bot.core.reminders import ChatRef
-from bot.core.reply import CommandButton, Reply
+from bot.core.reply import ENGLISH_LABELS, CommandButton, Reply
 from bot.service.conversations import ConversationService
 from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
 from bot.service.subscriptions import SUBSCRIPTION_COMMANDS, SubscriptionService
 from bot.storage import open_store
-from bot.telegram.app import OLD_BUTTON, QUESTION_COMMANDS
+from bot.telegram.app import QUESTION_COMMANDS
 from bot.telegram.notifier import (
     OVERALL_PER_SECOND,
     PACE,
-    STOP_BUTTON,
     TelegramNotifier,
     notifier_from_environment,
     reminder_bot,
@@ -146,8 +145,9 @@ async def test_reminder_commands_join_the_published_menu(api, bot):
 
 
 async def test_subscribe_then_the_reminder_arrives_once(api, bot, services, clock, dispatcher):
+    # A German Telegram app: the reply and the reminder come in German.
     reply = await subscribe(api, language="de")
-    assert reply["text"].startswith("<b>Subscribed</b>") and "America/Toronto" in reply["text"]
+    assert reply["text"].startswith("<b>Abonniert</b>") and "America/Toronto" in reply["text"]
     assert callback_data(reply) == ["v1|c|checkup monthly", "v1|c|unsubscribe"]
     sub = subscription(services, 1001)
     assert (sub.region, sub.language, sub.active) == ("CA", "de", True)
@@ -159,13 +159,13 @@ async def test_subscribe_then_the_reminder_arrives_once(api, bot, services, cloc
     assert report.sent == 1 and report.refused == report.failed == 0
     reminder = to(api, 1001)[-1]
     assert reminder["parse_mode"] == "HTML"
-    assert reminder["text"].startswith("Reminder. In 14 days, on 2 November 2025")
-    assert [b["text"] for b in buttons(reminder)] == [STOP_BUTTON]
+    assert reminder["text"].startswith("Erinnerung. In 14 Tagen, am 2. November 2025")
+    assert [b["text"] for b in buttons(reminder)] == ["Erinnerungen beenden"]
     assert callback_data(reminder) == ["v1|c|unsubscribe"]
 
     clock.set(FIRST_DUE + dt.timedelta(minutes=5))
     assert (await dispatcher.run_once()).claimed == 0
-    assert len(to(api, 1001)) == 2  # the "Subscribed" reply and one reminder
+    assert len(to(api, 1001)) == 2  # the "Abonniert" reply and one reminder
 
 
 async def test_the_stop_button_under_a_reminder_unsubscribes(api, bot, services, clock, dispatcher):
@@ -274,12 +274,12 @@ async def test_checkup_buttons_and_typed_commands(api, bot, services):
 
     press = lambda: api.callback("v1|c|checkup monthly", on=api.messages[-1])  # noqa: E731
     (monthly,) = await sent_after(api, press)
-    assert monthly["text"].startswith("<b>Check-ups: monthly</b>")
+    assert monthly["text"].startswith("<b>Check-ups: Monthly</b>")
     assert subscription(services, 1001).checkup == "monthly"
 
     # The replies say 'send "checkup quarterly"': typed without the slash, it works too.
     (typed,) = await sent_after(api, lambda: api.message("checkup quarterly"))
-    assert typed["text"].startswith("<b>Check-ups: quarterly</b>")
+    assert typed["text"].startswith("<b>Check-ups: Quarterly</b>")
     (zone,) = await sent_after(api, lambda: api.message("/timezone Europe/Berlin"))
     assert zone["text"].startswith("<b>Time zone: Europe/Berlin</b>")
     assert subscription(services, 1001).timezone == "Europe/Berlin"
@@ -291,7 +291,7 @@ async def test_an_unknown_command_button_is_answered_politely(api, bot):
     await subscribe(api)
     press = lambda: api.callback("v1|c|frobnicate now", on=api.messages[-1])  # noqa: E731
     (answer,) = await sent_after(api, press, method="answerCallbackQuery")
-    assert answer["text"] == OLD_BUTTON
+    assert answer["text"] == ENGLISH_LABELS["old_button"]
     assert len(api.sent) == 1
 
 

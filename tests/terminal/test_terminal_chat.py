@@ -33,7 +33,7 @@ async def test_subscribe_list_checkup_forget(services):
     out = await handle_line(services, "/subscribe CA")
     assert "Subscribed" in out and "America/Toronto" in out
     assert "Coming up" in await handle_line(services, "reminders")
-    assert "Check-ups: monthly" in await handle_line(services, "/checkup monthly")
+    assert "Check-ups: Monthly" in await handle_line(services, "/checkup monthly")
     assert "Delete everything" in await handle_line(services, "/forget")
     assert "nothing about you" in await handle_line(services, "/forget confirm")
     assert services.store.subscription_for("terminal", "local") is None

@@ -1,0 +1,102 @@
+"""The languages the bot speaks, and which one to answer in.
+
+Detection uses lingua, whose models ship inside its wheel (nothing is downloaded), restricted to
+our seven languages so that short questions are not read as some eighth one.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+# English is the source language of the knowledge base; the others are translations of it.
+SOURCE_LANGUAGE = "en"
+LANGUAGES = ("en", "de", "fr", "nl", "it", "es", "pl")
+# Snowball has no Polish stemmer; Polish words are cut to a prefix instead (see matching.py).
+SNOWBALL_STEMMERS = {
+    "en": "english",
+    "de": "german",
+    "fr": "french",
+    "nl": "dutch",
+    "it": "italian",
+    "es": "spanish",
+}
+# A question is taken to be in a language only when lingua is this sure and the next language
+# is this far behind; below that the message is too short or mixed, and the user's current
+# language stands ("ok", "Toronto", "opt out").
+MIN_CONFIDENCE = 0.6
+MIN_LEAD = 0.3
+# Letters a text needs before detection is tried at all.
+MIN_LETTERS = 4
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Languages a text may be in, most likely first; `language` is set only when sure."""
+
+    language: str | None
+    candidates: tuple[str, ...]
+
+
+def normalise_language(code: str | None) -> str | None:
+    """One of LANGUAGES from a code as platforms send it ("de-CH", "pt_BR", "EN"), else None."""
+    if not code:
+        return None
+    base = code.replace("_", "-").split("-")[0].strip().lower()
+    return base if base in LANGUAGES else None
+
+
+class LanguageDetector:
+    """Built lazily on first use (lingua's models take about a second to load)."""
+
+    def __init__(self) -> None:
+        self._detector = None
+        self._lock = threading.Lock()
+
+    def _build(self):
+        from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+        codes = [getattr(IsoCode639_1, code.upper()) for code in LANGUAGES]
+        return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+
+    def warm(self) -> None:
+        with self._lock:
+            if self._detector is None:
+                self._detector = self._build()
+
+    def detect(self, text: str) -> Detection:
+        if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
+            return Detection(None, ())
+        self.warm()
+        values = self._detector.compute_language_confidence_values(text)
+        ranked = [
+            (v.language.iso_code_639_1.name.lower(), v.value) for v in values if v.value > 0.05
+        ]
+        if not ranked:
+            return Detection(None, ())
+        top, confidence = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        sure = confidence >= MIN_CONFIDENCE and confidence - runner_up >= MIN_LEAD
+        return Detection(top if sure else None, tuple(code for code, _ in ranked[:2]))
+
+
+@lru_cache(maxsize=1)
+def shared_detector() -> LanguageDetector:
+    return LanguageDetector()
+
+
+def choose_language(
+    *,
+    chosen: str | None,
+    detected: str | None,
+    hint: str | None,
+    current: str | None,
+) -> str:
+    """The language to answer in: the user's explicit choice; then the language the question is
+    written in; then the one the conversation already uses; then the platform's hint (Telegram's
+    language_code, Discord's locale); then English."""
+    for code in (chosen, detected, current, normalise_language(hint)):
+        if code in LANGUAGES:
+            return code
+    return SOURCE_LANGUAGE

@@ -1,0 +1,336 @@
+"""Loading the translations in knowledge/i18n/<lang>/ and checking them against English.
+
+A translation holds text only; facts (dates, sources, links, coverage values) come from English.
+Each language becomes a KnowledgeBase of its own words over the same facts. The check refuses a
+translation that lacks an entry English has, or whose numbers, placeholders or URLs differ.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from bot.core.knowledge import (
+    Answer,
+    CoverageRule,
+    Intent,
+    KnowledgeBase,
+    Link,
+    TimeVariant,
+    _placeholders,
+    _Reader,
+)
+from bot.core.languages import LANGUAGES, SOURCE_LANGUAGE
+from bot.core.text import normalise
+from bot.core.yaml_lines import LineDict, LineList
+
+I18N_DIR = "i18n"
+MIN_PHRASINGS = {"topic": 15, "smalltalk": 5, "out_of_scope": 30}
+_NUMBER = re.compile(r"\d+")
+_URL_IN_TEXT = re.compile(r"https?://[^\s)\]]+")
+
+
+def flatten_messages(reader: _Reader, node: object, line: int, prefix: str = "") -> dict:
+    """Nested message groups as dotted keys: {"answers.empty": ("Please ...", line)}."""
+    found: dict[str, tuple[str, int]] = {}
+    if not isinstance(node, LineDict):
+        reader.issue(line, prefix.rstrip(".") or "messages", "must be a mapping")
+        return found
+    for key, value in node.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, LineDict):
+            found |= flatten_messages(reader, value, node.line_of(key), name + ".")
+        elif isinstance(value, str) and value.strip():
+            found[name] = (value.strip(), node.line_of(key))
+        else:
+            reader.issue(node.line_of(key), name, "must be non-empty text")
+    return found
+
+
+class _Checker:
+    """Compares one translated text with its English original, recording issues on `reader`."""
+
+    def __init__(self, reader: _Reader):
+        self.reader = reader
+
+    def same_facts(self, english: str, text: str, line: int, name: str) -> None:
+        if sorted(_NUMBER.findall(english)) != sorted(_NUMBER.findall(text)):
+            self.reader.issue(
+                line,
+                name,
+                f"numbers differ from English: {sorted(_NUMBER.findall(text))} "
+                f"instead of {sorted(_NUMBER.findall(english))}",
+            )
+        if _placeholders(english) != _placeholders(text):
+            self.reader.issue(
+                line,
+                name,
+                f"placeholders differ from English: {sorted(_placeholders(text))} "
+                f"instead of {sorted(_placeholders(english))}",
+            )
+        urls = {u.rstrip(".,;:") for u in _URL_IN_TEXT.findall(english)}
+        if urls != {u.rstrip(".,;:") for u in _URL_IN_TEXT.findall(text)}:
+            self.reader.issue(line, name, "links differ from English")
+
+    def text(self, node: LineDict, key: str, english: str, prefix: str = "") -> str:
+        value = self.reader.text(node, key, prefix=prefix)
+        if value:
+            self.same_facts(english, value, node.line_of(key), prefix + key)
+        return value or english
+
+    def texts(
+        self, node: LineDict, key: str, english: tuple[str, ...], prefix: str = ""
+    ) -> tuple[str, ...]:
+        items = self.reader.text_list(node, key, required=bool(english), prefix=prefix)
+        if key in node and len(items) != len(english):
+            self.reader.issue(
+                node.line_of(key),
+                prefix + key,
+                f"{len(items)} item(s) where English has {len(english)}",
+            )
+            return english
+        for (value, line), original in zip(items, english, strict=False):
+            self.same_facts(original, value, line, prefix + key)
+        return tuple(v for v, _ in items) if items else english
+
+
+def load_translations(root: Path, reader: _Reader, english: KnowledgeBase) -> dict:
+    """Every language's KnowledgeBase, English included; issues go to `reader`. A knowledge
+    base without an i18n folder is English only; with one, every language must be complete."""
+    result = {SOURCE_LANGUAGE: english}
+    if not (root / I18N_DIR).is_dir():
+        return result
+    for language in LANGUAGES:
+        if language == SOURCE_LANGUAGE:
+            continue
+        folder = root / I18N_DIR / language
+        if not folder.is_dir():
+            reader.file = str(folder)
+            reader.issue(1, "language", f"no translation folder for {language!r}")
+            continue
+        result[language] = _load_language(folder, language, reader, english)
+    return result
+
+
+def _load_language(
+    folder: Path, language: str, reader: _Reader, english: KnowledgeBase
+) -> KnowledgeBase:
+    check = _Checker(reader)
+    doc = reader.read_file(folder / "messages.yaml")
+    found = flatten_messages(reader, doc, 1) if doc is not None else {}
+    for key, original in english.messages.items():
+        if key not in found:
+            reader.issue(1, key, "missing: English has this message")
+        else:
+            check.same_facts(original, found[key][0], found[key][1], key)
+    for key in found.keys() - english.messages.keys():
+        reader.issue(found[key][1], key, "unknown message: English has no such key")
+    messages = {**english.messages, **{k: v for k, (v, _line) in found.items()}}
+
+    intents = _load_intents(folder / "intents", reader, check, english)
+    events = _load_events(folder / "events.yaml", reader, check, english)
+    groups, coverage, regulators, names = _load_regions(
+        folder / "regions.yaml", reader, check, english
+    )
+    return replace(
+        english,
+        language=language,
+        intents=intents,
+        events=events,
+        event_index={e.id: e for e in events},
+        groups=groups,
+        coverage=coverage,
+        regulators=regulators,
+        aliases=names["aliases"],
+        demonyms=names["demonyms"],
+        europe_words=names["europe_words"],
+        messages=messages,
+        translations={},
+    )
+
+
+def _load_intents(directory: Path, reader: _Reader, check: _Checker, english: KnowledgeBase):
+    intents: dict[str, Intent] = {}
+    owners: dict[str, str] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        doc = reader.read_file(path)
+        if doc is None:
+            continue
+        node = reader.mapping(doc, 1, "intent")
+        intent_id = reader.text(node, "id")
+        original = english.intents.get(intent_id)
+        if original is None:
+            if intent_id:
+                reader.issue(node.line_of("id"), "id", f"English has no intent {intent_id!r}")
+            continue
+        phrasings = reader.text_list(node, "phrasings")
+        needed = MIN_PHRASINGS[original.kind]
+        if len(phrasings) < needed:
+            reader.issue(
+                node.line_of("phrasings"), "phrasings", f"needs at least {needed} phrasings"
+            )
+        for phrasing, line in phrasings:
+            owner = owners.setdefault(normalise(phrasing), intent_id)
+            if owner != intent_id:
+                reader.issue(line, "phrasings", f"{phrasing!r} also appears under {owner!r}")
+        keywords = reader.text_list(node, "keywords", required=original.kind == "topic")
+        intents[intent_id] = replace(
+            original,
+            title=check.text(node, "title", original.title),
+            phrasings=tuple(p for p, _ in phrasings),
+            keywords=tuple(normalise(k) for k, _ in keywords),
+            answer=_translate_answer(node, reader, check, original.answer),
+        )
+    for intent_id in english.intents.keys() - intents.keys():
+        reader.file = str(directory / f"{intent_id}.yaml")
+        reader.issue(1, "id", f"missing: English has intent {intent_id!r}")
+    # Keep English's order: menus list topics in it.
+    return {i: intents[i] for i in english.intents if i in intents}
+
+
+def _translate_answer(node: LineDict, reader: _Reader, check: _Checker, english: Answer) -> Answer:
+    raw = reader.mapping(node.get("answer"), node.line_of("answer"), "answer")
+    paragraphs = check.texts(raw, "paragraphs", english.paragraphs, "answer.")
+    steps = check.texts(raw, "steps", english.steps, "answer.")
+    links = english.links
+    raw_links = raw.get("links")
+    if english.links or raw_links is not None:
+        if not isinstance(raw_links, LineList) or len(raw_links) != len(english.links):
+            reader.issue(
+                raw.line_of("links"),
+                "answer.links",
+                f"needs {len(english.links)} link label(s), as English has",
+            )
+        else:
+            links = tuple(
+                Link(
+                    check.text(
+                        reader.mapping(item, raw_links.line_of(i), f"answer.links[{i}]"),
+                        "label",
+                        link.label,
+                        f"answer.links[{i}].",
+                    ),
+                    link.url,
+                )
+                for i, (item, link) in enumerate(zip(raw_links, english.links, strict=True))
+            )
+    variant = english.after_event
+    if variant is not None:
+        entry = reader.mapping(raw.get("after_event"), raw.line_of("after_event"), "after_event")
+        variant = TimeVariant(
+            variant.event_id,
+            check.text(entry, "before", variant.before, "answer.after_event."),
+            check.text(entry, "after", variant.after, "answer.after_event."),
+        )
+    elif "after_event" in raw:
+        reader.issue(raw.line_of("after_event"), "answer.after_event", "English has none")
+    return Answer(paragraphs, steps, links, variant)
+
+
+def _load_events(path: Path, reader: _Reader, check: _Checker, english: KnowledgeBase):
+    doc = reader.read_file(path)
+    node = reader.mapping(doc, 1, "events") if doc is not None else None
+    table = reader.mapping(node.get("events"), node.line_of("events"), "events") if node else None
+    events = []
+    for event in english.events:
+        entry = table.get(event.id) if table is not None else None
+        if not isinstance(entry, LineDict):
+            reader.issue(table.line if table is not None else 1, event.id, "missing event")
+            events.append(event)
+            continue
+        prefix = f"events.{event.id}."
+        events.append(
+            replace(
+                event,
+                title=check.text(entry, "title", event.title, prefix),
+                what_to_do=check.text(entry, "what_to_do", event.what_to_do, prefix),
+            )
+        )
+    for extra in (table or {}).keys() - {e.id for e in english.events}:
+        reader.issue(table.line_of(extra), f"events.{extra}", "English has no such event")
+    return tuple(events)
+
+
+def _load_regions(path: Path, reader: _Reader, check: _Checker, english: KnowledgeBase):
+    doc = reader.read_file(path)
+    node = reader.mapping(doc, 1, "regions")
+    raw_groups = reader.mapping(node.get("groups"), node.line_of("groups"), "groups")
+    groups = {
+        group_id: (check.text(raw_groups, group_id, name, "groups."), members)
+        for group_id, (name, members) in english.groups.items()
+    }
+    names = {
+        "aliases": _name_table(node, "aliases", reader, english),
+        "demonyms": _name_table(node, "demonyms", reader, english),
+        "europe_words": tuple(
+            normalise(w) for w, _ in reader.text_list(node, "europe_words", required=False)
+        ),
+    }
+    coverage = []
+    items = _paired_list(node, "coverage", reader, len(english.coverage))
+    for index, (rule, raw) in enumerate(zip(english.coverage, items, strict=False)):
+        prefix = f"coverage[{index}]."
+        entry = reader.mapping(raw, node.line_of("coverage"), prefix[:-1])
+        _same_regions(entry, rule.regions.codes, reader, prefix)
+        policies = {}
+        for policy, cover in rule.policies.items():
+            sub = reader.mapping(entry.get(policy), entry.line_of(policy), prefix + policy)
+            policies[policy] = replace(
+                cover, note=check.text(sub, "note", cover.note, f"{prefix}{policy}.")
+            )
+        coverage.append(
+            CoverageRule(rule.regions, check.text(entry, "label", rule.label, prefix), policies)
+        )
+    regulators = []
+    items = _paired_list(node, "regulators", reader, len(english.regulators))
+    for index, (regulator, raw) in enumerate(zip(english.regulators, items, strict=False)):
+        prefix = f"regulators[{index}]."
+        entry = reader.mapping(raw, node.line_of("regulators"), prefix[:-1])
+        _same_regions(entry, regulator.regions.codes, reader, prefix)
+        regulators.append(
+            replace(regulator, name=check.text(entry, "name", regulator.name, prefix))
+        )
+    if len(coverage) != len(english.coverage) or len(regulators) != len(english.regulators):
+        return english.groups, english.coverage, english.regulators, names
+    return groups, tuple(coverage), tuple(regulators), names
+
+
+def _paired_list(node: LineDict, key: str, reader: _Reader, expected: int) -> list:
+    items = node.get(key)
+    if not isinstance(items, LineList) or len(items) != expected:
+        reader.issue(node.line_of(key), key, f"needs {expected} entries in English's order")
+        return []
+    return list(items)
+
+
+def _same_regions(entry: LineDict, codes: frozenset[str], reader: _Reader, prefix: str) -> None:
+    """The entry names the same regions as English's (group members expanded on both sides)."""
+    raw = entry.get("regions")
+    if not isinstance(raw, LineList):
+        reader.issue(entry.line, prefix + "regions", "missing: copy English's regions")
+        return
+    named = set(str(code) for code in raw)
+    if not named <= codes or not named:
+        reader.issue(entry.line_of("regions"), prefix + "regions", "not English's regions here")
+
+
+def _name_table(node: LineDict, key: str, reader: _Reader, english: KnowledgeBase) -> dict:
+    table = node.get(key)
+    if table is None:
+        return {}
+    table = reader.mapping(table, node.line_of(key), key)
+    valid = set(english.groups) | _country_codes()
+    result = {}
+    for name, code in table.items():
+        if not isinstance(code, str) or code not in valid:
+            reader.issue(table.line_of(name), f"{key}.{name}", f"unknown region {code!r}")
+            continue
+        result[normalise(str(name))] = code
+    return result
+
+
+def _country_codes() -> frozenset[str]:
+    from bot.core.knowledge import COUNTRY_CODES
+
+    return COUNTRY_CODES
