@@ -37,6 +37,8 @@ MAIN_TOPICS = ("am_i_affected", "opt_out_steps", "data_used")
 # An answer needs some of the question's own words to point at the topic, not only a similar
 # shape ("what's the capital of Canada" looks like "what's the deadline").
 MIN_WORD_EVIDENCE = 0.1
+# A message this short never moves a conversation to another language.
+MIN_WORDS_TO_SWITCH = 3
 # How much better a question must match another language than the likeliest one to be read
 # in it (see understand()).
 LANGUAGE_MARGIN = 0.05
@@ -76,6 +78,9 @@ FOLLOW_UP_LEADS |= frozenset(
     | {"pour", "je", "suis", "vis", "habite", "le", "la", "les", "en", "dan", "wat", "met", "ik"}
     | {"woon", "ben", "voor", "e", "per", "sono", "vivo", "a", "y", "para", "el", "los", "soy"}
     | {"i", "w", "a", "co", "z", "jestem", "mieszkam", "dla", "we", "ze", "und", "ok", "oke"}
+    # "also", "too", "or not": "Brazilië ook?", "Norwegen auch?", "e la Svizzera?", "Islandia też?"
+    | {"too", "also", "ook", "auch", "aussi", "anche", "tambien", "tez", "rowniez", "wel", "niet"}
+    | {"of", "oder", "ou", "o", "lub", "nicht", "pas", "non", "no", "nie", "ja", "nee", "oui"}
 )
 
 
@@ -169,6 +174,9 @@ class QuestionAnswerer:
         """The language to answer in (None when only the matching can tell), and the languages
         to try the question in."""
         detection = self.detect(text)
+        if session.language and len(normalise(text).split()) < MIN_WORDS_TO_SWITCH:
+            # "ok", "Norway", "merci": too short to leave the conversation's language for.
+            detection = Detection(None, detection.candidates)
         decided = session.chosen_language or detection.language or session.language
         language = choose_language(
             chosen=session.chosen_language,

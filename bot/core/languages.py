@@ -25,8 +25,8 @@ SNOWBALL_STEMMERS = {
 # A question is taken to be in a language only when lingua is this sure and the next language
 # is this far behind; below that the message is too short or mixed, and the user's current
 # language stands ("ok", "Toronto", "opt out").
-MIN_CONFIDENCE = 0.6
-MIN_LEAD = 0.3
+MIN_CONFIDENCE = 0.5
+MIN_LEAD = 0.25
 # Letters a text needs before detection is tried at all.
 MIN_LETTERS = 4
 

@@ -266,9 +266,11 @@ class RegionResolver:
         real = [m for m in found if m.region is not None or m.europe]
         taken = {j for m in real for j in range(m.start, m.end)}
         rest = [token for j, token in enumerate(tokens) if j not in taken]
-        # The last place named wins; a country beats "Europe" ("Lagos, or is it only Europe?").
+        # The last place named wins; a country beats "Europe" ("Lagos, or is it only Europe?")
+        # and a group ("Switzerland is not in the EU, does it apply there?").
         specific = [m for m in real if m.region is not None]
-        return (specific or real or [None])[-1], rest
+        countries = [m for m in specific if m.region not in self.kb.groups]
+        return (countries or specific or real or [None])[-1], rest
 
     def _match_at(self, tokens, i, raw_words, shouting, languages=()) -> RegionMatch | None:
         for n in range(min(MAX_NGRAM, len(tokens) - i), 0, -1):

@@ -18,8 +18,9 @@ class Session:
     chosen_language: str | None = None  # set by "language <code>"; wins over detection
 
     def current(self, now: dt.datetime) -> Session:
-        """This session, or an empty one if it has been idle longer than SESSION_TTL."""
-        if self.updated_at is None or now - self.updated_at > SESSION_TTL:
+        """This session, or an empty one if it has been idle longer than SESSION_TTL. A session
+        not used yet is current (it may start in a subscriber's stored language)."""
+        if self.updated_at is not None and now - self.updated_at > SESSION_TTL:
             return Session()
         return self
 
