@@ -134,6 +134,7 @@ class Place:
     user_id: int = USER_ID
     permissions: discord.Permissions = MEMBER
     app_permissions: discord.Permissions = BOT_IN_CHANNEL
+    locale: str = "en-US"  # the user's Discord client language
 
 
 IN_SERVER = Place(guild=True)
@@ -157,7 +158,7 @@ def _interaction(kind: int, data: dict[str, Any], place: Place) -> dict[str, Any
         "token": "interaction-token",
         "version": 1,
         "attachment_size_limit": 8388608,
-        "locale": "en-US",
+        "locale": place.locale,
         "entitlements": [],
         "app_permissions": str(place.app_permissions.value),
         "data": data,
