@@ -19,16 +19,12 @@ from bot.bootstrap import Services
 from bot.core.reminders import CADENCES
 from bot.discord.autocomplete import STOP_VALUE, RegionChoices
 from bot.discord.chats import channel_chat, user_chat
-from bot.discord.views import SORRY, answer, locale, private_here, send_text
+from bot.discord.views import answer, door_text, locale, private_here, send_text
 
 log = logging.getLogger(__name__)
 
 SHARE = "Post the answer in this channel for everyone (otherwise only you see it)"
 REGION = "A country or group: start typing, for example Germany, UK, EU"
-DM_NOTE = (
-    "Reminders come as direct messages from this bot: keep direct messages from server members "
-    "allowed in this server's privacy settings."
-)
 # Each language named in itself, as language pickers do; "auto" follows what the user writes in.
 LANGUAGE_CHOICES = {
     "auto": "Automatic",
@@ -41,18 +37,6 @@ LANGUAGE_CHOICES = {
     "pl": "Polski",
 }
 STOP_CHOICE = app_commands.Choice(name="Stop reminders in this channel", value=STOP_VALUE)
-CANNOT_POST = (
-    "I can't post in this channel. Give me the View Channel and Send Messages permissions here, "
-    "then try again."
-)
-NEED_MANAGE_SERVER = "Only members with the Manage Server permission can set up channel reminders."
-SERVER_ONLY = (
-    "Channel reminders are for server channels. Here, use /optout subscribe to get reminders "
-    "as direct messages."
-)
-BAD_VALUE = "I couldn't read one of the values. Please pick a suggestion or try again."
-COMMANDS_CHANGED = "This command has just changed. Please wait a minute and try again."
-NOT_ALLOWED = "You can't use this command here."
 
 
 @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
@@ -152,7 +136,7 @@ class OptOutCog(
     async def subscribe(
         self, interaction: discord.Interaction, region: app_commands.Range[str, 1, 100]
     ) -> None:
-        note = DM_NOTE if interaction.guild_id is not None else None
+        note = door_text(interaction, "dm_note") if interaction.guild_id is not None else None
         await self._reminder_command(interaction, "subscribe", region, note=note)
 
     @app_commands.command(description="Stop your reminders and delete your subscription")
@@ -236,7 +220,7 @@ class OptOutCog(
     ) -> None:
         channel_id = interaction.channel_id
         if interaction.guild_id is None or channel_id is None:
-            await send_text(interaction, SERVER_ONLY)
+            await send_text(interaction, door_text(interaction, "server_only"))
             return
         chat = channel_chat(channel_id)
         subscriptions = self._services.subscriptions
@@ -248,7 +232,7 @@ class OptOutCog(
             return
         if not can_post(interaction):
             log.info("discord channel reminders refused channel=%s: cannot post", channel_id)
-            await send_text(interaction, CANNOT_POST)
+            await send_text(interaction, door_text(interaction, "cannot_post"))
             return
 
         async def subscribe_channel():
@@ -312,14 +296,19 @@ class OptOutTree(app_commands.CommandTree):
 
 
 def polite_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> str:
+    """What to tell the user, in their client's language."""
+    return door_text(interaction, _error_key(interaction, error))
+
+
+def _error_key(interaction: discord.Interaction, error: app_commands.AppCommandError) -> str:
     if isinstance(error, app_commands.MissingPermissions):
-        return SERVER_ONLY if interaction.guild_id is None else NEED_MANAGE_SERVER
+        return "server_only" if interaction.guild_id is None else "need_manage_server"
     if isinstance(error, app_commands.NoPrivateMessage):
-        return SERVER_ONLY
+        return "server_only"
     if isinstance(error, app_commands.TransformerError):
-        return BAD_VALUE
+        return "bad_value"
     if isinstance(error, app_commands.CommandSignatureMismatch | app_commands.CommandNotFound):
-        return COMMANDS_CHANGED
+        return "commands_changed"
     if isinstance(error, app_commands.CheckFailure):
-        return NOT_ALLOWED
-    return SORRY
+        return "not_allowed"
+    return "sorry"

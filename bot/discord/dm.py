@@ -14,7 +14,7 @@ import discord
 from bot.bootstrap import Services
 from bot.discord.chats import user_chat
 from bot.discord.render import render_reply
-from bot.discord.views import SORRY, view_for
+from bot.discord.views import view_for
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ async def answer_direct_message(services: Services, message: discord.Message) ->
         reply = await services.conversations.ask(user_chat(message.author.id), text)
     except Exception as error:  # logged by type: its message may hold the user's text
         log.error("discord dm failed user=%s error=%s", message.author.id, type(error).__name__)
-        await message.channel.send(SORRY)
+        await message.channel.send(services.answerer.kb.say("doors.sorry"))
         return
     messages = render_reply(reply)
     for out in messages:

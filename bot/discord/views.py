@@ -15,6 +15,7 @@ from typing import Any
 import discord
 
 from bot.bootstrap import Services
+from bot.core.languages import normalise_language
 from bot.core.reply import Reply
 from bot.discord.chats import user_chat
 from bot.discord.render import (
@@ -30,7 +31,6 @@ from bot.service.subscriptions import SUBSCRIPTION_COMMANDS
 
 log = logging.getLogger(__name__)
 
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 _STYLES = {
     "primary": discord.ButtonStyle.primary,
     "secondary": discord.ButtonStyle.secondary,
@@ -42,6 +42,12 @@ def locale(interaction: discord.Interaction) -> str | None:
     """Discord's hint at the user's language: their client's locale ("de", "es-ES")."""
     value = getattr(interaction, "locale", None)
     return str(value) if value is not None else None
+
+
+def door_text(interaction: discord.Interaction, key: str) -> str:
+    """One of the doors' own messages in the client's language (no storage: safe in errors)."""
+    kb = services_of(interaction).answerer.kb
+    return kb.in_language(normalise_language(locale(interaction))).say("doors." + key)
 
 
 async def old_button_text(interaction: discord.Interaction) -> str:
@@ -268,6 +274,6 @@ async def _guarded(
     except Exception as error:
         log.error("discord button failed action=%s error=%s", action, type(error).__name__)
         try:
-            await send_text(interaction, SORRY)
+            await send_text(interaction, door_text(interaction, "sorry"))
         except discord.HTTPException as exc:
             log.info("discord apology not sent error=%s", type(exc).__name__)

@@ -43,6 +43,7 @@ from telegram.ext import (
 )
 from telegram.helpers import create_deep_linked_url
 
+from bot.core.languages import normalise_language
 from bot.core.reply import Reply
 from bot.service.conversations import ChatKey, ConversationService
 from bot.telegram.render import (
@@ -63,7 +64,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 INLINE_CACHE = dt.timedelta(seconds=30)
 # Replies that are not answers; a group only hears the bot when it has something to say.
 UNKNOWN_COMMAND_GROUP = 1  # after every door's handlers in group 0
@@ -430,6 +430,8 @@ async def on_error(update: object, context: TelegramContext) -> None:
     chat = update.effective_chat if isinstance(update, Update) else None
     if chat is not None and chat.type == ChatType.PRIVATE:
         try:
-            await context.bot.send_message(chat.id, SORRY)
+            user = update.effective_user if isinstance(update, Update) else None
+            kb = context.service.answerer.kb.in_language(normalise_language(language_hint(user)))
+            await context.bot.send_message(chat.id, kb.say("doors.sorry"))
         except TelegramError as exc:
             log.info("telegram apology not sent error=%s", type(exc).__name__)

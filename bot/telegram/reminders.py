@@ -68,12 +68,6 @@ REMINDER_COMMANDS = (
 OPEN_IN_GROUPS = frozenset({"reminders", "privacy"})
 ADMINS = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR})
 GONE = frozenset({ChatMember.BANNED, ChatMember.LEFT})  # "kicked" is how a block looks, too
-ADMINS_ONLY = (
-    "Only this group's admins can change its reminders. "
-    "To get reminders yourself, message me privately."
-)
-ADMINS_ONLY_SHORT = "Only this group's admins can change its reminders."
-PRIVATE_CHAT_BUTTON = "Message me privately"
 # Commands handled before the question door's handlers (group 0), which would take the same
 # button presses and words; a handler here that answers stops the update.
 BEFORE_QUESTIONS = -1
@@ -124,9 +118,14 @@ async def _command(
 ) -> None:
     chat = message.chat
     if not await _may_use(context, chat, message.from_user, message, name):
+        kb = await _words(context, chat, message.from_user)
         link = create_deep_linked_url(context.bot.username)
-        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(PRIVATE_CHAT_BUTTON, url=link)]])
-        await message.reply_text(ADMINS_ONLY, reply_markup=keyboard, do_quote=True)
+        button = InlineKeyboardButton(kb.say("doors.private_chat_button"), url=link)
+        await message.reply_text(
+            kb.say("doors.admins_only"),
+            reply_markup=InlineKeyboardMarkup([[button]]),
+            do_quote=True,
+        )
         log.info("telegram reminder command refused chat=%s command=%s", chat.id, name)
         return
     reply = await context.services.subscriptions.handle(
@@ -151,7 +150,8 @@ async def on_command_button(update: Update, context: TelegramContext) -> None:
         await on_old_button(update, context)
         raise ApplicationHandlerStop
     if not await _may_use(context, message.chat, query.from_user, None, name):
-        await query.answer(ADMINS_ONLY_SHORT, show_alert=True)
+        kb = await _words(context, message.chat, query.from_user)
+        await query.answer(kb.say("doors.admins_only_short"), show_alert=True)
         raise ApplicationHandlerStop
     await query.answer()
     if isinstance(message, Message):  # the choice is made: its buttons go
@@ -213,6 +213,11 @@ async def _may_use(
 
 def _key(chat: Chat) -> ChatKey:
     return ChatKey(PLATFORM, str(chat.id))
+
+
+async def _words(context: TelegramContext, chat: Chat, user: User | None):
+    """The knowledge base in the language this chat is answered in."""
+    return await context.services.subscriptions.words(_key(chat), _language(user))
 
 
 def _language(user: User | None) -> str | None:

@@ -10,12 +10,11 @@ from dataclasses import replace
 
 import discord
 import pytest
+import yaml
 
 from bot.bootstrap import build_services
 from bot.core.reply import ENGLISH_LABELS
 from bot.discord.bot import OptOutBot
-from bot.discord.cog import CANNOT_POST, COMMANDS_CHANGED, NEED_MANAGE_SERVER, SERVER_ONLY
-from bot.discord.views import SORRY
 from tests.conftest import KNOWLEDGE_DIR
 from tests.discord_adapter.harness import (
     CHANNEL_ID,
@@ -35,6 +34,8 @@ from tests.discord_adapter.harness import (
 )
 
 MODERATOR_IN_SERVER = replace(IN_SERVER, permissions=MODERATOR)
+# The doors' own messages in English (the harness's client locale is en-US).
+DOORS = yaml.safe_load((KNOWLEDGE_DIR / "messages.yaml").read_text("utf-8"))["doors"]
 
 # (subcommand, options, title of the answer, whether it is deferred first)
 COMMANDS = [
@@ -123,7 +124,7 @@ async def test_channel_reminders_subscribes_the_channel_for_a_moderator(bot, ada
 async def test_channel_reminders_is_refused_without_manage_server(bot, adapter, services):
     await dispatch(bot, slash("channel-reminders", IN_SERVER, region="DE"))
     (sent,) = adapter.sent
-    assert sent.type == 4 and sent.message["content"] == NEED_MANAGE_SERVER
+    assert sent.type == 4 and sent.message["content"] == DOORS["need_manage_server"]
     assert flags(sent) & EPHEMERAL
     assert services.store.subscription_for("discord", f"channel:{CHANNEL_ID}") is None
 
@@ -131,7 +132,7 @@ async def test_channel_reminders_is_refused_without_manage_server(bot, adapter, 
 async def test_channel_reminders_is_refused_in_a_dm(bot, adapter, services):
     await dispatch(bot, slash("channel-reminders", IN_DM, region="DE"))
     (sent,) = adapter.sent
-    assert sent.message["content"] == SERVER_ONLY and flags(sent) & EPHEMERAL
+    assert sent.message["content"] == DOORS["server_only"] and flags(sent) & EPHEMERAL
     assert list(services.store.active_subscriptions()) == []
 
 
@@ -139,7 +140,7 @@ async def test_channel_reminders_checks_that_the_bot_can_post_there(bot, adapter
     mute = replace(MODERATOR_IN_SERVER, app_permissions=discord.Permissions(view_channel=True))
     await dispatch(bot, slash("channel-reminders", mute, region="DE"))
     (sent,) = adapter.sent
-    assert sent.message["content"] == CANNOT_POST and flags(sent) & EPHEMERAL
+    assert sent.message["content"] == DOORS["cannot_post"] and flags(sent) & EPHEMERAL
     assert services.store.subscription_for("discord", f"channel:{CHANNEL_ID}") is None
 
 
@@ -347,7 +348,7 @@ async def test_user_text_with_everyone_is_never_a_mention(bot, adapter):
 async def test_an_unknown_command_is_answered_politely(bot, adapter):
     await dispatch(bot, slash("retired", IN_SERVER))
     (sent,) = adapter.sent
-    assert sent.message["content"] == COMMANDS_CHANGED and flags(sent) & EPHEMERAL
+    assert sent.message["content"] == DOORS["commands_changed"] and flags(sent) & EPHEMERAL
 
 
 async def test_a_failure_is_apologised_for_and_logged_without_user_text(
@@ -360,6 +361,6 @@ async def test_a_failure_is_apologised_for_and_logged_without_user_text(
     with caplog.at_level(logging.DEBUG):
         await dispatch(bot, slash("ask", IN_SERVER, question="my secret question"))
     (sent,) = adapter.sent
-    assert sent.message["content"] == SORRY and flags(sent) & EPHEMERAL
+    assert sent.message["content"] == DOORS["sorry"] and flags(sent) & EPHEMERAL
     assert "RuntimeError" in caplog.text
     assert "my secret question" not in caplog.text

@@ -28,7 +28,7 @@ from bot.telegram.notifier import (
     notifier_from_environment,
     reminder_bot,
 )
-from bot.telegram.reminders import ADMINS_ONLY, ADMINS_ONLY_SHORT, REMINDER_COMMANDS
+from bot.telegram.reminders import REMINDER_COMMANDS
 from bot.telegram.render import MAX_CALLBACK_BYTES, ButtonPress, decode_press, render_reply
 from bot.telegram.runner import build_telegram, running, serve
 from bot.telegram.settings import TelegramSettings
@@ -304,7 +304,10 @@ async def test_in_a_group_only_admins_change_the_subscription(api, bot, services
     (refused,) = await sent_after(
         api, lambda: api.message("/subscribe CA", GROUP, user_id=MEMBER, **group)
     )
-    assert refused["text"] == ADMINS_ONLY and refused["reply_parameters"]["message_id"]
+    assert (
+        refused["text"] == services.answerer.kb.say("doors.admins_only")
+        and refused["reply_parameters"]["message_id"]
+    )
     assert buttons(refused)[0]["url"] == f"https://t.me/{BOT_USER['username']}"
     assert subscription(services, GROUP) is None
     (readable,) = await sent_after(
@@ -326,7 +329,9 @@ async def test_in_a_group_only_admins_change_the_subscription(api, bot, services
     on = api.messages[-1]
     press = lambda: api.callback("v1|c|unsubscribe", on=on, user_id=MEMBER)  # noqa: E731
     (alert,) = await sent_after(api, press, method="answerCallbackQuery")
-    assert alert["text"] == ADMINS_ONLY_SHORT and alert["show_alert"] in ("True", "true", True)
+    assert alert["text"] == services.answerer.kb.say("doors.admins_only_short") and alert[
+        "show_alert"
+    ] in ("True", "true", True)
     assert subscription(services, GROUP).active is True
 
     anonymous = api.message("/unsubscribe", GROUP, user_id=1087968824, **group)
