@@ -28,7 +28,8 @@ format: $(BIN)/optout-bot
 	$(BIN)/ruff check --fix bot tests bench
 
 eval: $(BIN)/optout-bot
-	$(BIN)/optout-bot eval tests/data/eval.yaml
+	for file in tests/data/eval.yaml tests/data/eval.*.yaml; do \
+		echo "== $$file"; $(BIN)/optout-bot eval $$file | sed -n 1,6p; done
 
 bench: $(BIN)/optout-bot
 	$(BIN)/python bench/bench_answer.py
