@@ -72,15 +72,8 @@ QUIET_IN_GROUPS = frozenset({"fallback", "did_you_mean"})
 TOKEN_BEARING_LOGGERS = ("httpx", "httpcore", "telegram")
 
 # (command, description) for the menu; /start is handled but, as usual, not listed.
-QUESTION_COMMANDS = (
-    ("help", "What this bot can do"),
-    ("affected", "Am I affected? Add your country: /affected Canada"),
-    ("optout", "How to turn off AI training"),
-    ("object", "The Data Processing Objection form"),
-    ("deadline", "The deadline, and whether it is too late"),
-    ("sources", "The sources behind my answers"),
-    ("topics", "Topics I can answer"),
-)
+# The menu's descriptions are the knowledge base's "commands" messages, in each language.
+QUESTION_COMMANDS = ("help", "affected", "optout", "object", "deadline", "sources", "topics")
 
 
 class FeedbackTally:
@@ -108,7 +101,7 @@ class BotData:
         self.service: ConversationService | None = None
         self.services: Services | None = None
         self.feedback = FeedbackTally()
-        self.commands: list[BotCommand] = [BotCommand(n, d) for n, d in QUESTION_COMMANDS]
+        self.commands: list[str] = list(QUESTION_COMMANDS)
 
 
 class TelegramContext(CallbackContext[ExtBot, dict, dict, BotData]):
@@ -169,7 +162,7 @@ def add_question_handlers(app: TelegramApplication) -> None:
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
     free_text = filters.TEXT & ~filters.COMMAND
-    commands = ["start", *(name for name, _ in QUESTION_COMMANDS)]
+    commands = ["start", *QUESTION_COMMANDS]
     app.add_handler(CommandHandler(commands, on_command, filters=new))
     app.add_handler(MessageHandler(new & private & free_text, on_private_text))
     # Groups (privacy mode on) only deliver commands and replies to the bot's own messages.
@@ -193,13 +186,19 @@ class _Unlisted(filters.MessageFilter):
         self._bot_data = bot_data
 
     def filter(self, message: Message) -> bool:
-        listed = {c.command for c in self._bot_data.commands} | {"start"}
+        listed = {*self._bot_data.commands, "start"}
         return command_name(message.text or "") not in listed
 
 
 async def publish_commands(app: TelegramApplication) -> None:
-    """post_init: the command menu, from bot_data so other doors' commands join it."""
-    await app.bot.set_my_commands(app.bot_data.commands)
+    """post_init: the command menu, from bot_data so other doors' commands join it; English for
+    everyone, and each other language for users whose app is set to it."""
+    kb = app.bot_data.service.answerer.kb
+    for language in kb.languages:
+        words = kb.in_language(language)
+        menu = [BotCommand(name, words.say("commands." + name)) for name in app.bot_data.commands]
+        code = None if language == kb.language else language
+        await app.bot.set_my_commands(menu, language_code=code)
     log.info("telegram ready bot_id=%s commands=%d", app.bot.id, len(app.bot_data.commands))
 
 

@@ -14,7 +14,6 @@ import re
 from typing import TYPE_CHECKING
 
 from telegram import (
-    BotCommand,
     Chat,
     ChatMember,
     InlineKeyboardButton,
@@ -54,16 +53,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REMINDER_COMMANDS = (
-    ("subscribe", "Reminders before the dates for your region: /subscribe CA"),
-    ("unsubscribe", "Stop reminders and delete your subscription"),
-    ("reminders", "Your next reminders"),
-    ("checkup", "Monthly or quarterly settings check-ups"),
-    ("timezone", "The time zone your reminders follow"),
-    ("language", "Answer and remind in English, Deutsch, Français, …"),
-    ("privacy", "What I keep about you"),
-    ("forget", "Delete everything I hold about you"),
-)
+REMINDER_COMMANDS = SUBSCRIPTION_COMMANDS  # described in the menu by "commands" messages
 # Anyone in a group may read these; the others change the group's subscription.
 OPEN_IN_GROUPS = frozenset({"reminders", "privacy"})
 ADMINS = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR})
@@ -82,7 +72,7 @@ def add_reminder_handlers(app: TelegramApplication, services: Services) -> None:
     """The reminder commands, their buttons and my_chat_member on an Application from
     build_application(); the commands join the published menu."""
     app.bot_data.services = services
-    app.bot_data.commands += [BotCommand(name, text) for name, text in REMINDER_COMMANDS]
+    app.bot_data.commands += list(REMINDER_COMMANDS)
     new = filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler(list(SUBSCRIPTION_COMMANDS), on_reminder_command, filters=new))
     bare = new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.Regex(_BARE)

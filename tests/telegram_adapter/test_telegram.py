@@ -91,10 +91,14 @@ async def test_start_publishes_commands_and_greets(api, bot):
     assert reply["parse_mode"] == "HTML" and reply["chat_id"] == "1001"
     assert reply["text"].startswith("<b>Greeting</b>") and "Hello!" in reply["text"]
     methods = [name for name, _ in api.calls]
-    assert methods[:3] == ["getMe", "setMyCommands", "deleteWebhook"]
-    (published,) = api.requests("setMyCommands")
-    names = [c["command"] for c in published["commands"]]
+    # The English menu for everyone, then one per other language (Telegram picks by the app's).
+    assert methods[:9] == ["getMe", *["setMyCommands"] * 7, "deleteWebhook"]
+    menus = {r.get("language_code"): r["commands"] for r in api.requests("setMyCommands")}
+    assert set(menus) == {None, "de", "fr", "nl", "it", "es", "pl"}
+    names = [c["command"] for c in menus[None]]
     assert names == ["help", "affected", "optout", "object", "deadline", "sources", "topics"]
+    assert [c["command"] for c in menus["pl"]] == names
+    assert menus["fr"][0]["description"] == "Ce que ce bot sait faire"
     assert api.requests("getUpdates")[0]["allowed_updates"] == list(Update.ALL_TYPES)
 
 

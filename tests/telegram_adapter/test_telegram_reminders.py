@@ -138,10 +138,16 @@ async def handled(api: FakeBotApi) -> None:
 
 async def test_reminder_commands_join_the_published_menu(api, bot):
     await handled(api)
-    (published,) = api.requests("setMyCommands")
+    (published,) = [r for r in api.requests("setMyCommands") if not r.get("language_code")]
     names = [c["command"] for c in published["commands"]]
-    assert names == [n for n, _ in QUESTION_COMMANDS] + [n for n, _ in REMINDER_COMMANDS]
-    assert {n for n, _ in REMINDER_COMMANDS} == set(SUBSCRIPTION_COMMANDS)
+    assert names == [*QUESTION_COMMANDS, *REMINDER_COMMANDS]
+    assert set(REMINDER_COMMANDS) == set(SUBSCRIPTION_COMMANDS)
+    german = [r for r in api.requests("setMyCommands") if r.get("language_code") == "de"]
+    (menu,) = [r["commands"] for r in german]
+    assert {
+        "command": "language",
+        "description": "Die Sprache meiner Antworten und Erinnerungen",
+    } in menu
 
 
 async def test_subscribe_then_the_reminder_arrives_once(api, bot, services, clock, dispatcher):
