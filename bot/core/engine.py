@@ -96,6 +96,16 @@ class Understanding:
     bare_region: bool = False  # a place and little else: "Canada", "what about Norway?"
 
 
+@dataclass(frozen=True)
+class LanguageChoice:
+    """The language to answer a message in, and how it was found."""
+
+    language: str
+    decided: bool  # chosen, detected or the conversation's: not merely a hint or the default
+    detection: Detection
+    tried: tuple[str, ...]  # languages whose phrasings the question is matched against
+
+
 class QuestionAnswerer:
     """The core's one entry point for questions. Build once; respond() is cheap."""
 
@@ -170,9 +180,8 @@ class QuestionAnswerer:
             region, ranked, language, other_platform=other, bare_region=bare, vague=vague
         )
 
-    def language_for(self, text: str, session: Session, hint: str | None = None):
-        """The language to answer in (None when only the matching can tell), and the languages
-        to try the question in."""
+    def language_for(self, text: str, session: Session, hint: str | None = None) -> LanguageChoice:
+        """The language to answer in, and the languages to try the question in."""
         detection = self.detect(text)
         if session.language and len(normalise(text).split()) < MIN_WORDS_TO_SWITCH:
             # "ok", "Norway", "merci": too short to leave the conversation's language for.
@@ -190,8 +199,12 @@ class QuestionAnswerer:
             else [*detection.candidates, language, session.language or language]
         )
         tried.append(SOURCE_LANGUAGE)  # English loanwords are everywhere: "opt out", "settings"
-        tried = tuple(dict.fromkeys(c for c in tried if c in self.matchers))
-        return (language if decided else None), language, detection, tried
+        return LanguageChoice(
+            language,
+            decided=bool(decided),
+            detection=detection,
+            tried=tuple(dict.fromkeys(c for c in tried if c in self.matchers)),
+        )
 
     def respond(
         self, text: str, session: Session | None = None, *, hint: str | None = None
@@ -206,11 +219,12 @@ class QuestionAnswerer:
             )
             words = self.kb.in_language(language)
             return self._fallback(0.0, None, words.say("answers.empty"), language), session
-        decided, language, detection, tried = self.language_for(text, session, hint)
-        understood = self.understand(text, tried, detection.language)
+        choice = self.language_for(text, session, hint)
+        language, detection = choice.language, choice.detection
+        understood = self.understand(text, choice.tried, detection.language)
         best_score = understood.ranked[0].confidence if understood.ranked else 0.0
         if (
-            decided is None
+            not choice.decided
             and understood.language in detection.candidates
             and detection.candidates[0] != SOURCE_LANGUAGE
             and best_score >= ANSWER_AT
