@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
+
+import pytest
 
 from bot.discord.chats import user_chat
 from tests.discord_adapter.harness import (
@@ -17,6 +20,7 @@ from tests.discord_adapter.harness import (
     receive,
     slash,
 )
+from tests.terminal.test_terminal_languages import SCRIPTS
 
 
 def title(message: dict) -> str:
@@ -83,3 +87,37 @@ async def test_a_dm_in_dutch_is_answered_in_dutch(rest, online_bot, services):
     assert message["embeds"][0]["title"] == words(services, "nl").intents["opt_out_steps"].title
     session = await services.conversations.language_of(user_chat(USER_ID))
     assert session == "nl"
+
+
+class RecordingNotifier:
+    """Stands in for DiscordNotifier (tested on its own against the fake REST API)."""
+
+    platforms = frozenset({"discord"})
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    async def send(self, chat, text: str, stop_label: str = "") -> None:
+        self.sent.append((chat.chat_id, text))
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.language)
+async def test_the_whole_conversation_in_each_language(bot, adapter, services, script):
+    kb = words(services, script.language)
+    where = IN_DM  # the client in English: the questions' language decides
+    await dispatch(bot, slash("ask", where, question=script.steps_question))
+    assert title(adapter.messages()[-1]) == kb.intents["opt_out_steps"].title
+    await dispatch(bot, slash("ask", where, question=script.affected_question))
+    assert title(adapter.messages()[-1]).startswith(kb.say("answers.affected_title", place="")[:5])
+    await dispatch(bot, slash("subscribe", where, region=script.subscribe_place))
+    assert title(adapter.messages()[-1]) == kb.say("subscriptions.subscribed_title")
+    sub = services.store.subscription_for("discord", f"user:{USER_ID}")
+    assert (sub.region, sub.language) == (script.region, script.language)
+    await dispatch(bot, slash("reminders", where))
+    assert title(adapter.messages()[-1]) == kb.say("subscriptions.next_title")
+
+    notifier = RecordingNotifier()
+    services.clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=sub.zone))
+    assert (await services.dispatcher(notifier).run_once()).sent == 1
+    ((chat_id, text),) = notifier.sent
+    assert chat_id == f"user:{USER_ID}" and kb.say("reminders.stop") in text

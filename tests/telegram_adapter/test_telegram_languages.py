@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+
+import pytest
 
 from tests.telegram_adapter.test_telegram import buttons, callback_data, sent_after
 from tests.telegram_adapter.test_telegram_reminders import FIRST_DUE, subscription, to
@@ -14,6 +17,7 @@ from tests.telegram_adapter.test_telegram_reminders import dispatcher as dispatc
 from tests.telegram_adapter.test_telegram_reminders import fake_time as fake_time
 from tests.telegram_adapter.test_telegram_reminders import services as services
 from tests.telegram_adapter.test_telegram_reminders import settings as settings
+from tests.terminal.test_terminal_languages import SCRIPTS
 
 
 def words(services, language: str):
@@ -87,3 +91,25 @@ async def test_a_chosen_language_is_kept_for_the_reminders(api, bot, services, c
     await dispatcher.run_once()
     reminder = to(api, 1001)[-1]
     assert words(services, "it").say("reminders.stop") in reminder["text"]
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.language)
+async def test_the_whole_conversation_in_each_language(
+    api, bot, services, clock, dispatcher, script
+):
+    kb = words(services, script.language)
+    (reply,) = await sent_after(api, lambda: api.message(script.steps_question))
+    assert reply["text"].startswith(f"<b>{kb.intents['opt_out_steps'].title}</b>")
+    (reply,) = await sent_after(api, lambda: api.message(script.affected_question))
+    assert reply["text"].startswith(f"<b>{kb.say('answers.affected_title', place='')[:5]}")
+    (reply,) = await sent_after(api, lambda: api.message(f"/subscribe {script.subscribe_place}"))
+    assert reply["text"].startswith(f"<b>{kb.say('subscriptions.subscribed_title')}</b>")
+    sub = subscription(services, 1001)
+    assert (sub.region, sub.language) == (script.region, script.language)
+    (reply,) = await sent_after(api, lambda: api.message("/reminders"))
+    assert reply["text"].startswith(f"<b>{kb.say('subscriptions.next_title')}</b>")
+    clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=sub.zone))  # 14 days before 2 Nov
+    assert (await dispatcher.run_once()).sent == 1
+    reminder = to(api, 1001)[-1]
+    assert kb.say("reminders.stop") in html.unescape(reminder["text"])
+    assert [b["text"] for b in buttons(reminder)] == [kb.say("reminders.stop_button")]
