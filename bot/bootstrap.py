@@ -99,6 +99,8 @@ def build_services(
         cache_dir = settings.cache_dir
     knowledge_path = Path(knowledge_dir) if knowledge_dir is not None else None
     answerer = QuestionAnswerer(load_knowledge(knowledge_path), clock, cache_dir)
+    if len(answerer.matchers) > 1:
+        answerer.detector.warm()  # at start-up, not at the first user's question
     url = database or database_url()
     store = open_store(url)
     collect = settings is not None and settings.collect_unanswered

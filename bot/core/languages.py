@@ -58,9 +58,14 @@ class LanguageDetector:
         from lingua import IsoCode639_1, LanguageDetectorBuilder
 
         codes = [getattr(IsoCode639_1, code.upper()) for code in LANGUAGES]
-        return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+        # Every model loaded now: lazily, each n-gram size would load at the first text that
+        # needs it, and some user would wait a second for it.
+        builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+        return builder.with_preloaded_language_models().build()
 
     def warm(self) -> None:
+        """Build the detector with its models now (about a second), so that the first question
+        does not wait for them."""
         with self._lock:
             if self._detector is None:
                 self._detector = self._build()
