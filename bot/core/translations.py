@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.core.knowledge import (
+    COUNTRY_CODES,
     Answer,
     CoverageRule,
     Intent,
@@ -320,7 +321,7 @@ def _name_table(node: LineDict, key: str, reader: _Reader, english: KnowledgeBas
     if table is None:
         return {}
     table = reader.mapping(table, node.line_of(key), key)
-    valid = set(english.groups) | _country_codes()
+    valid = set(english.groups) | COUNTRY_CODES
     result = {}
     for name, code in table.items():
         if not isinstance(code, str) or code not in valid:
@@ -328,9 +329,3 @@ def _name_table(node: LineDict, key: str, reader: _Reader, english: KnowledgeBas
             continue
         result[normalise(str(name))] = code
     return result
-
-
-def _country_codes() -> frozenset[str]:
-    from bot.core.knowledge import COUNTRY_CODES
-
-    return COUNTRY_CODES

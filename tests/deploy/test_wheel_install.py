@@ -42,7 +42,9 @@ def test_the_built_wheel_installs_and_runs_from_anywhere(tmp_path: Path):
             cwd=elsewhere, capture_output=True, text=True, env=env, timeout=120,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
-    assert "knowledge base ok" in subprocess.run(
+    checked = subprocess.run(
         [str(venv / "bin" / "optout-bot"), "kb", "check"],
         cwd=elsewhere, capture_output=True, text=True, env=env, timeout=120,
     ).stdout  # fmt: skip
+    assert "knowledge base ok" in checked
+    assert "languages en, de, fr, nl, it, es, pl" in checked  # the translations ship too
