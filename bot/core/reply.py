@@ -97,22 +97,22 @@ class Reply:
         }
 
 
-def cited_sites(sources: tuple[CitedSource, ...]) -> list[tuple[str, str, str]]:
+def cited_sites(
+    sources: tuple[CitedSource, ...], words: dict[str, str] | None = None
+) -> list[tuple[str, str, str]]:
     """Each (site, status) once, with the URL of its first source: the compact form every door
-    shows under an answer."""
+    shows under an answer. With `words` (Reply.labels) the status is in the reply's language."""
     seen: dict[tuple[str, str], str] = {}
     for source in sources:
         seen.setdefault((source.site, source.status), source.url)
-    return [(site, status, url) for (site, status), url in seen.items()]
+    words = words or {}
+    return [(site, words.get(status, status), url) for (site, status), url in seen.items()]
 
 
 def compact_sources(sources: tuple[CitedSource, ...], words: dict[str, str] | None = None) -> str:
     """One line: each site once with its status ("linkedin.com (confirmed); gulfnews.com (reported)"),
     the status in the reply's language when `words` (Reply.labels) are given."""
-    words = words or ENGLISH_LABELS
-    return "; ".join(
-        f"{site} ({words.get(status, status)})" for site, status, _url in cited_sites(sources)
-    )
+    return "; ".join(f"{site} ({status})" for site, status, _url in cited_sites(sources, words))
 
 
 def render_plain(reply: Reply) -> str:

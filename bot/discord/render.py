@@ -180,8 +180,7 @@ def _source_items(
     """Each site once with its status, linked to its first source: "[linkedin.com](…) (confirmed)",
     the status in the reply's language."""
     items = []
-    for site, status_id, url in cited_sites(sources):
-        status = (words or {}).get(status_id, status_id)
+    for site, status, url in cited_sites(sources, words):
         label = f"{safe(site)} ({safe(status)})"
         linked = f"[{safe(site)}]({url}) ({safe(status)})"
         fits = _WEB_URL.match(url) and discord_len(linked) < MAX_FIELD_VALUE

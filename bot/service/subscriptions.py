@@ -69,6 +69,11 @@ def _reply(
     )
 
 
+def _said(kb: KnowledgeBase, *keys: str) -> Reply:
+    """A reply whose title and paragraphs are the "subscriptions" messages with these keys."""
+    return _reply(kb, *(kb.say("subscriptions." + key) for key in keys))
+
+
 @lru_cache(maxsize=1)
 def _language_names() -> dict[str, str]:
     """Every name of our languages in each of them ("deutsch", "german", "allemand") -> code."""
@@ -146,11 +151,7 @@ class SubscriptionService:
         if region is None and not place:
             region = await self.conversations.remembered_region(chat)
         if region is None:
-            return _reply(
-                kb,
-                kb.say("subscriptions.which_region_title"),
-                kb.say("subscriptions.which_region"),
-            )
+            return _said(kb, "which_region_title", "which_region")
         existing = await self._subscription(chat)
         zone = (
             existing.timezone
@@ -191,24 +192,14 @@ class SubscriptionService:
         kb = kb or await self.words(chat)
         removed = await asyncio.to_thread(self.store.forget, chat.platform, chat.chat_id)
         if not removed:
-            return _reply(
-                kb,
-                kb.say("subscriptions.not_subscribed"),
-                kb.say("subscriptions.how_to_subscribe"),
-            )
-        return _reply(
-            kb, kb.say("subscriptions.unsubscribed_title"), kb.say("subscriptions.unsubscribed")
-        )
+            return _said(kb, "not_subscribed", "how_to_subscribe")
+        return _said(kb, "unsubscribed_title", "unsubscribed")
 
     async def upcoming(self, chat: ChatKey, kb: KnowledgeBase | None = None) -> Reply:
         kb = kb or await self.words(chat)
         sub = await self._subscription(chat)
         if sub is None:
-            return _reply(
-                kb,
-                kb.say("subscriptions.no_reminders_title"),
-                kb.say("subscriptions.no_reminders"),
-            )
+            return _said(kb, "no_reminders_title", "no_reminders")
         return _reply(kb, kb.say("subscriptions.next_title"), self._schedule_text(sub, kb))
 
     async def checkup(self, chat: ChatKey, cadence: str, kb: KnowledgeBase | None = None) -> Reply:
@@ -230,17 +221,11 @@ class SubscriptionService:
                 ),
             )
         if sub is None:
-            return _reply(
-                kb,
-                kb.say("subscriptions.subscribe_first_title"),
-                kb.say("subscriptions.subscribe_first_checkup"),
-            )
+            return _said(kb, "subscribe_first_title", "subscribe_first_checkup")
         sub = await asyncio.to_thread(self.store.update_subscription, sub.id, checkup=cadence)
         self._on_change(sub)
         if cadence == "off":
-            return _reply(
-                kb, kb.say("subscriptions.checkups_off_title"), kb.say("subscriptions.checkups_off")
-            )
+            return _said(kb, "checkups_off_title", "checkups_off")
         name = kb.say("subscriptions.cadence_" + cadence)
         return _reply(
             kb,
@@ -252,11 +237,7 @@ class SubscriptionService:
         kb = kb or await self.words(chat)
         sub = await self._subscription(chat)
         if sub is None:
-            return _reply(
-                kb,
-                kb.say("subscriptions.subscribe_first_title"),
-                kb.say("subscriptions.subscribe_first_timezone"),
-            )
+            return _said(kb, "subscribe_first_title", "subscribe_first_timezone")
         if not text:
             return _reply(
                 kb,
@@ -265,11 +246,7 @@ class SubscriptionService:
             )
         zone = zone_for(text)
         if zone is None:
-            return _reply(
-                kb,
-                kb.say("subscriptions.timezone_unknown_title"),
-                kb.say("subscriptions.timezone_unknown"),
-            )
+            return _said(kb, "timezone_unknown_title", "timezone_unknown")
         sub = await asyncio.to_thread(self.store.update_subscription, sub.id, timezone=zone)
         self._on_change(sub)
         return _reply(

@@ -169,8 +169,7 @@ def _source_items(
     """Each site once with its status, linked to its first source: "linkedin.com (confirmed)",
     the status in the reply's language."""
     items = []
-    for site, status_id, url in cited_sites(sources):
-        status = (words or {}).get(status_id, status_id)
+    for site, status, url in cited_sites(sources, words):
         label = f"{escape(site)} ({escape(status)})"
         linked = f'<a href="{escape(url, quote=True)}">{escape(site)}</a> ({escape(status)})'
         item = linked if _is_web_url(url) and tg_len(linked) < limit else label
