@@ -15,10 +15,12 @@ import discord
 from discord.ext import commands
 
 from bot.bootstrap import Services
+from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.discord.cog import OptOutCog, OptOutTree
 from bot.discord.dm import answer_direct_message
 from bot.discord.notifier import RateLimitCounter
 from bot.discord.settings import DiscordSettings
+from bot.discord.translator import CommandTranslator
 from bot.discord.views import PERSISTENT_BUTTONS
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ class OptOutBot(commands.Bot):
         """services is None only for `optout-bot discord sync`, which answers nothing."""
         self.services = services
         self.settings = settings
+        self._own_knowledge: KnowledgeBase | None = None
         self.sync_on_start = sync_on_start
         self.rate_limits = RateLimitCounter()
         self.command_sync = CommandSync(settings.data_dir / SYNC_FILE)
@@ -93,6 +96,7 @@ class OptOutBot(commands.Bot):
     async def setup_hook(self) -> None:
         self.cog = OptOutCog(self.services)
         await self.add_cog(self.cog)
+        await self.tree.set_translator(CommandTranslator(self._knowledge))
         if self.sync_guild is not None:
             self.tree.copy_global_to(guild=self.sync_guild)
         # Every button that asks the bot something, on any message sent before this start.
@@ -103,6 +107,14 @@ class OptOutBot(commands.Bot):
             except discord.HTTPException as exc:  # answering still works with the old commands
                 log.warning("discord command sync failed error=%s", type(exc).__name__)
 
+    def _knowledge(self) -> KnowledgeBase:
+        """The live knowledge base; `discord sync` runs without services and loads its own."""
+        if self.services is not None:
+            return self.services.answerer.kb
+        if self._own_knowledge is None:
+            self._own_knowledge = load_knowledge()
+        return self._own_knowledge
+
     # --- command sync ------------------------------------------------------------------------
 
     @property
@@ -111,13 +123,20 @@ class OptOutBot(commands.Bot):
         guild_id = self.settings.guild_id
         return discord.Object(id=guild_id) if guild_id is not None else None
 
-    def command_payload(self) -> list[dict[str, Any]]:
-        """What a sync would send: each command's JSON, in name order."""
+    async def command_payload(self) -> list[dict[str, Any]]:
+        """What a sync would send: each command's JSON with its translations, in name order."""
         commands_ = self.tree.get_commands(guild=self.sync_guild)
-        return sorted((c.to_dict(self.tree) for c in commands_), key=lambda c: c["name"])
+        translator = self.tree.translator
+        payload = [
+            await c.get_translated_payload(self.tree, translator)
+            if translator is not None
+            else c.to_dict(self.tree)
+            for c in commands_
+        ]
+        return sorted(payload, key=lambda c: c["name"])
 
-    def command_hash(self) -> str:
-        text = json.dumps(self.command_payload(), sort_keys=True, separators=(",", ":"))
+    async def command_hash(self) -> str:
+        text = json.dumps(await self.command_payload(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
     def sync_scope(self) -> str:
@@ -127,7 +146,7 @@ class OptOutBot(commands.Bot):
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Register the commands with Discord when they changed since the last sync (or when
         forced); True when they were sent."""
-        scope, digest = self.sync_scope(), self.command_hash()
+        scope, digest = self.sync_scope(), await self.command_hash()
         if not force and self.command_sync.last(scope) == digest:
             log.info("discord commands unchanged since the last sync: not synced")
             return False

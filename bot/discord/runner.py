@@ -101,7 +101,7 @@ def sync_commands(settings: DiscordSettings) -> int:
         async with bot:
             await login(bot, settings)
             await bot.sync_commands(force=True)
-            return sum(len(c.get("options", [])) for c in bot.command_payload())
+            return sum(len(c.get("options", [])) for c in await bot.command_payload())
 
     try:
         count = asyncio.run(main())

@@ -150,3 +150,23 @@ def test_discord_sync_with_a_rejected_token(monkeypatch, settings, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "DISCORD_BOT_TOKEN" in err
     assert TOKEN not in err
+
+
+async def test_descriptions_go_in_each_language_discord_shows(rest, services, settings):
+    await start(OptOutBot(services, settings))
+    (synced,) = rest.synced()
+    (group,) = synced.json
+    options = {option["name"]: option for option in group["options"]}
+    steps = options["steps"]["description_localizations"]
+    german = services.answerer.kb.in_language("de")
+    assert steps["de"] == german.say("commands.optout")
+    assert (
+        steps["es-ES"]
+        == steps["es-419"]
+        == services.answerer.kb.in_language("es").say("commands.optout")
+    )
+    assert "en-US" not in steps and "ja" not in steps  # English is the default; no Japanese
+    assert options["language"]["description_localizations"][
+        "pl"
+    ] == services.answerer.kb.in_language("pl").say("commands.language")
+    assert options["ask"]["description_localizations"] == {}  # no message for it: English
