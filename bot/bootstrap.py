@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import QuestionAnswerer
 from bot.core.knowledge import load_knowledge
-from bot.core.reminders import DEFAULT_OFFSETS
+from bot.core.reminders import DEFAULT_OFFSETS, Subscription
 from bot.ops.metrics import Metrics
+from bot.service.chat import ChatService, Words
 from bot.service.conversations import ConversationService
 from bot.service.dispatcher import Dispatcher, Notifier
 from bot.service.sessions import InMemorySessions, SessionStore, StoredSessions
-from bot.service.subscriptions import SubscriptionService
+from bot.service.subscriptions import SubscriptionService, stored_language
 from bot.service.unanswered import UnansweredQuestions
 from bot.settings import Settings
 from bot.storage import database_url, open_store
@@ -37,6 +39,11 @@ class Services:
     cache_dir: Path | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
 
+    @cached_property
+    def chat(self) -> ChatService:
+        """The one object every door talks to."""
+        return ChatService(self.conversations, self.subscriptions)
+
     @property
     def reminder_offsets(self) -> tuple[int, ...]:
         return self.settings.reminder_offsets if self.settings else DEFAULT_OFFSETS
@@ -45,7 +52,6 @@ class Services:
         options.setdefault("offsets", self.reminder_offsets)
         options.setdefault("metrics", self.metrics)
         dispatcher = Dispatcher(self.store, notifier, self.answerer.kb, self.clock, **options)
-        self.subscriptions.on_change(dispatcher.wake)
         self.dispatchers.append(dispatcher)
         return dispatcher
 
@@ -109,11 +115,17 @@ def build_services(
         metrics=metrics,
         sessions=session_store(url, store),
         unanswered=UnansweredQuestions(store, clock) if collect else None,
+        stored_language=stored_language(store),
     )
     metrics.watch_store(store)
     offsets = settings.reminder_offsets if settings else DEFAULT_OFFSETS
+    dispatchers: list[Dispatcher] = []  # filled as doors start them
     subscriptions = SubscriptionService(
-        store, conversations, offsets=offsets, collect_unanswered=collect
+        store,
+        conversations,
+        offsets=offsets,
+        collect_unanswered=collect,
+        on_change=lambda sub: wake_all(dispatchers, sub),
     )
     return Services(
         clock,
@@ -125,4 +137,17 @@ def build_services(
         metrics=metrics,
         knowledge_dir=knowledge_path,
         cache_dir=cache_dir,
+        dispatchers=dispatchers,
     )
+
+
+def wake_all(dispatchers: list[Dispatcher], sub: Subscription) -> None:
+    """Every dispatcher of this process schedules a made or changed subscription at once."""
+    for dispatcher in dispatchers:
+        dispatcher.wake(sub)
+
+
+def door_words(knowledge_dir: Path | str | None = None) -> Words:
+    """The bot's own words alone, for `discord sync`, which answers nothing and opens no store."""
+    kb = load_knowledge(Path(knowledge_dir) if knowledge_dir is not None else None)
+    return Words(lambda: kb)

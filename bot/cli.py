@@ -56,13 +56,13 @@ def _services(now: str | None, settings=None):
 def cmd_chat(args: argparse.Namespace, settings=None) -> int:
     import logging
 
-    from bot.terminal.chat import run_chat
+    from bot.doors import run_terminal
 
     services = _services(args.now, settings)
     if not os.environ.get("OPTOUT_LOG_LEVEL"):
         logging.getLogger().setLevel(logging.WARNING)  # the chat shares the terminal with logs
     try:
-        return run_chat(services)
+        return run_terminal(services)
     finally:
         services.close()
 
@@ -165,7 +165,9 @@ def cmd_discord_sync(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"optout-bot: {exc}", file=sys.stderr)
         return 2
-    return sync_commands(settings)
+    from bot.bootstrap import door_words
+
+    return sync_commands(settings, door_words())
 
 
 def cmd_reminders(args: argparse.Namespace) -> int:

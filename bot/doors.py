@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TextIO
 
 from bot.bootstrap import Services
 from bot.notifiers import NoPlatformConfigured, RoutingNotifier
@@ -47,7 +48,7 @@ def run_doors(build: Callable[[], Services], settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
         try:
             async with operations(services) as ops:
-                await _serve(services, settings.telegram, settings.discord, stop, ops)
+                await serve_doors(services, settings.telegram, settings.discord, stop, ops)
         finally:
             for sig in STOP_SIGNALS:
                 loop.remove_signal_handler(sig)
@@ -63,7 +64,7 @@ def run_doors(build: Callable[[], Services], settings: Settings) -> int:
     return 0
 
 
-async def _serve(
+async def serve_doors(
     services: Services,
     telegram,
     discord_settings,
@@ -73,22 +74,23 @@ async def _serve(
     from bot.discord.notifier import DiscordNotifier
     from bot.discord.runner import build_bot
     from bot.discord.runner import serve as serve_discord
+    from bot.telegram.app import build_application
     from bot.telegram.notifier import TelegramNotifier
-    from bot.telegram.runner import build_telegram, dispatching, running, stop_receiving
+    from bot.telegram.runner import dispatching, running, stop_receiving
 
     async with contextlib.AsyncExitStack() as stack:
         notifiers: dict[str, Notifier] = {}
         tasks = []
         app = None
         if telegram is not None:
-            app = build_telegram(telegram, services)
+            app = build_application(telegram, services.chat)
             if ops is not None:
                 ops.platforms["telegram"] = lambda: app.running
             await stack.enter_async_context(running(app, telegram))
             notifiers["telegram"] = TelegramNotifier(app.bot)
         bot = None
         if discord_settings is not None:
-            bot = build_bot(services, discord_settings)
+            bot = build_bot(services.chat, discord_settings)
             discord_bot = bot
             if ops is not None:
                 ops.platforms["discord"] = lambda: (
@@ -110,6 +112,19 @@ async def _serve(
                 if app is not None:
                     await stop_receiving(app)
         log.info("stopping: no more updates taken, reminder claims finished or released")
+
+
+def run_terminal(services: Services, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    """The terminal chat, with its reminders and the operations server, until the input ends."""
+    return asyncio.run(terminal_chat(services, stdin, stdout))
+
+
+async def terminal_chat(services: Services, stdin: TextIO, stdout: TextIO) -> int:
+    from bot.terminal.chat import TerminalNotifier, chat
+
+    async with operations(services, sighup=False):
+        dispatcher = services.dispatcher(TerminalNotifier(stdout), idle_sleep=5.0, min_sleep=0.2)
+        return await chat(services.chat, dispatcher, stdin, stdout)
 
 
 @contextlib.asynccontextmanager

@@ -8,6 +8,10 @@ import pytest
 from bot.core.clock import FixedClock
 from bot.core.engine import QuestionAnswerer
 from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.service.chat import ChatService
+from bot.service.conversations import ConversationService
+from bot.service.subscriptions import SubscriptionService, stored_language
+from bot.storage import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge"
@@ -31,3 +35,22 @@ def answerer(_shared_answerer: QuestionAnswerer) -> QuestionAnswerer:
     """The real knowledge base, with the clock reset to a moment after 3 Nov 2025 for each test."""
     _shared_answerer.clock = FixedClock(AFTER_DEADLINE)
     return _shared_answerer
+
+
+@pytest.fixture
+def chat_service(answerer: QuestionAnswerer, tmp_path: Path):
+    """The one service a door talks to, over the real answerer and a SQLite file of its own."""
+    store = open_store(f"sqlite:///{tmp_path / 'chat.db'}")
+    conversations = ConversationService(answerer, stored_language=stored_language(store))
+    yield ChatService(conversations, SubscriptionService(store, conversations))
+    store.close()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The blind sets' scores per language (never their questions), when they ran."""
+    from tests.core.test_blind import BLIND_SCORES, scores
+
+    if BLIND_SCORES:
+        terminalreporter.section("blind sets (tests/data/blind)")
+        for language, report in sorted(BLIND_SCORES.items()):
+            terminalreporter.write_line(f"{language}: {scores(report)}")

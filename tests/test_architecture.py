@@ -40,3 +40,28 @@ def test_core_imports_no_platform_storage_or_asyncio():
                 assert not (name == forbidden or name.startswith(forbidden + ".")), (
                     f"{path.name} imports {name}"
                 )
+
+
+BOT = CORE.parent
+DOORS = ("telegram", "discord", "terminal")
+# A door holds a ChatService: it reaches no composition root, store or operations server, and
+# no other door.
+FORBIDDEN_IN_DOORS = {
+    "bot.bootstrap",
+    "bot.doors",
+    "bot.cli",
+    "bot.settings",
+    "bot.storage",
+    "bot.ops",
+}
+
+
+def test_doors_talk_to_the_service_layer_only():
+    for door in DOORS:
+        forbidden = FORBIDDEN_IN_DOORS | {f"bot.{other}" for other in DOORS if other != door}
+        for path in (BOT / door).rglob("*.py"):
+            for name in imported_modules(path):
+                for module in forbidden:
+                    assert not (name == module or name.startswith(module + ".")), (
+                        f"{door}/{path.name} imports {name}"
+                    )

@@ -1,4 +1,4 @@
-"""OptOutBot: a discord.py Bot that has its services. setup_hook adds the /optout group and the
+"""OptOutBot: a discord.py Bot that holds the chat service. setup_hook adds the /optout group and the
 persistent buttons, and syncs the commands only when they changed since the last sync."""
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot.bootstrap import Services
-from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.discord.cog import OptOutCog, OptOutTree
 from bot.discord.dm import answer_direct_message
 from bot.discord.notifier import RateLimitCounter
 from bot.discord.settings import DiscordSettings
 from bot.discord.translator import CommandTranslator
 from bot.discord.views import PERSISTENT_BUTTONS
+from bot.service.chat import ChatService, Words
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +67,19 @@ class CommandSync:
 class OptOutBot(commands.Bot):
     def __init__(
         self,
-        services: Services | None,
+        service: ChatService | None,
         settings: DiscordSettings,
         *,
+        words: Words | None = None,
         sync_on_start: bool = True,
     ):
-        """services is None only for `optout-bot discord sync`, which answers nothing."""
-        self.services = services
+        """service is None only for `optout-bot discord sync`, which answers nothing and is
+        given the bot's words alone."""
+        if service is None and words is None:
+            raise ValueError("OptOutBot needs a chat service, or words for a command sync")
+        self.service = service
+        self.words: Words = service.words if service is not None else words  # type: ignore[assignment]
         self.settings = settings
-        self._own_knowledge: KnowledgeBase | None = None
         self.sync_on_start = sync_on_start
         self.rate_limits = RateLimitCounter()
         self.command_sync = CommandSync(settings.data_dir / SYNC_FILE)
@@ -94,9 +97,9 @@ class OptOutBot(commands.Bot):
         )
 
     async def setup_hook(self) -> None:
-        self.cog = OptOutCog(self.services)
+        self.cog = OptOutCog(self.service)
         await self.add_cog(self.cog)
-        await self.tree.set_translator(CommandTranslator(self._knowledge))
+        await self.tree.set_translator(CommandTranslator(self.words))
         if self.sync_guild is not None:
             self.tree.copy_global_to(guild=self.sync_guild)
         # Every button that asks the bot something, on any message sent before this start.
@@ -106,14 +109,6 @@ class OptOutBot(commands.Bot):
                 await self.sync_commands()
             except discord.HTTPException as exc:  # answering still works with the old commands
                 log.warning("discord command sync failed error=%s", type(exc).__name__)
-
-    def _knowledge(self) -> KnowledgeBase:
-        """The live knowledge base; `discord sync` runs without services and loads its own."""
-        if self.services is not None:
-            return self.services.answerer.kb
-        if self._own_knowledge is None:
-            self._own_knowledge = load_knowledge()
-        return self._own_knowledge
 
     # --- command sync ------------------------------------------------------------------------
 
@@ -166,8 +161,8 @@ class OptOutBot(commands.Bot):
 
     async def on_message(self, message: discord.Message) -> None:
         # Not process_commands: there are no prefix commands, only DMs in free text.
-        if self.services is not None:
-            await answer_direct_message(self.services, message)
+        if self.service is not None:
+            await answer_direct_message(self.service, message)
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         """The default logs the whole traceback, whose message may hold user text."""
@@ -176,5 +171,5 @@ class OptOutBot(commands.Bot):
 
     async def warm_up(self) -> None:
         """Build the region suggestions now rather than at the first keystroke."""
-        if self.cog is not None and self.services is not None:
-            await self.cog.region_choices()
+        if self.service is not None:
+            await self.service.suggest_regions("")

@@ -1,5 +1,7 @@
 """/optout: every slash command, in one group. Callbacks only translate an interaction into a
-ConversationService or SubscriptionService call and the Reply into embeds; they decide nothing.
+ChatService call and the Reply into embeds; they decide nothing. The subcommands are those of
+the command table (bot.service.commands) that name a Discord subcommand, plus /optout ask and
+/optout channel-reminders, which only Discord has; a test keeps the two in step.
 
 Answers are ephemeral in servers unless `share` is set; in a DM with the bot they are ordinary
 messages. Work that touches the store is deferred first (Discord's 3-second window).
@@ -7,19 +9,17 @@ messages. Work that touches the store is deferred first (Discord's 3-second wind
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import logging
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.bootstrap import Services
 from bot.core.reminders import CADENCES
-from bot.discord.autocomplete import STOP_VALUE, RegionChoices
 from bot.discord.chats import channel_chat, user_chat
 from bot.discord.views import answer, door_text, locale, private_here, send_text
+from bot.service.chat import ChatService
+from bot.service.region_choices import STOP_VALUE
 
 log = logging.getLogger(__name__)
 
@@ -46,25 +46,16 @@ class OptOutCog(
     group_name="optout",
     group_description="LinkedIn's AI training: am I affected, how to opt out, reminders",
 ):
-    def __init__(self, services: Services | None):
+    def __init__(self, service: ChatService | None):
         # None only for `optout-bot discord sync`, which publishes commands and answers nothing.
-        self.services = services
-        self._regions: RegionChoices | None = None
-        self._regions_lock = asyncio.Lock()
+        self.service = service
         super().__init__()
 
     @property
-    def _services(self) -> Services:
-        if self.services is None:
-            raise RuntimeError("built without services: command sync only")
-        return self.services
-
-    async def region_choices(self) -> RegionChoices:
-        """The suggestion index, built once (in a thread: it reads every name the core knows)."""
-        async with self._regions_lock:
-            if self._regions is None:
-                self._regions = await asyncio.to_thread(RegionChoices, self._services.answerer)
-        return self._regions
+    def _service(self) -> ChatService:
+        if self.service is None:
+            raise RuntimeError("built without a chat service: command sync only")
+        return self.service
 
     # --- questions -----------------------------------------------------------------------------
 
@@ -79,7 +70,7 @@ class OptOutCog(
         chat = user_chat(interaction.user.id)
         await answer(
             interaction,
-            lambda: self._services.conversations.ask(chat, question, locale(interaction)),
+            lambda: self._service.message(chat, question, locale(interaction), private=False),
             ephemeral=private_here(interaction) and not share,
         )
 
@@ -95,9 +86,19 @@ class OptOutCog(
         # The value is whatever the user sent, suggestion or not: the core resolves it again.
         await answer(
             interaction,
-            lambda: self._services.conversations.affected(chat, country, locale(interaction)),
+            lambda: self._service.command(chat, "affected", country, locale(interaction)),
             ephemeral=private_here(interaction) and not share,
         )
+
+    @app_commands.command(name="help", description="What this bot can do")
+    @app_commands.describe(share=SHARE)
+    async def help_(self, interaction: discord.Interaction, share: bool = False) -> None:
+        await self._question_command(interaction, "help", share)
+
+    @app_commands.command(description="The topics I can answer")
+    @app_commands.describe(share=SHARE)
+    async def topics(self, interaction: discord.Interaction, share: bool = False) -> None:
+        await self._question_command(interaction, "topics", share)
 
     @app_commands.command(description="How to turn off AI training on LinkedIn, step by step")
     @app_commands.describe(share=SHARE)
@@ -125,7 +126,7 @@ class OptOutCog(
         chat = user_chat(interaction.user.id)
         await answer(
             interaction,
-            lambda: self._services.conversations.command(chat, name, "", locale(interaction)),
+            lambda: self._service.command(chat, name, "", locale(interaction)),
             ephemeral=private_here(interaction) and not share,
         )
 
@@ -179,7 +180,7 @@ class OptOutCog(
     async def privacy(self, interaction: discord.Interaction, share: bool = False) -> None:
         await answer(
             interaction,
-            lambda: self._services.subscriptions.handle(
+            lambda: self._service.command(
                 user_chat(interaction.user.id), "privacy", "", locale(interaction)
             ),
             ephemeral=private_here(interaction) and not share,
@@ -201,7 +202,7 @@ class OptOutCog(
         chat = user_chat(interaction.user.id)
         await answer(
             interaction,
-            lambda: self._services.subscriptions.handle(chat, name, argument, locale(interaction)),
+            lambda: self._service.command(chat, name, argument, locale(interaction)),
             ephemeral=private_here(interaction),
             slow=True,
             note=note,
@@ -223,11 +224,15 @@ class OptOutCog(
             await send_text(interaction, door_text(interaction, "server_only"))
             return
         chat = channel_chat(channel_id)
-        subscriptions = self._services.subscriptions
+        service = self._service
+        hint = locale(interaction)
         if region.strip().lower() in (STOP_VALUE, "stop"):
             log.info("discord channel reminders stop channel=%s", channel_id)
             await answer(
-                interaction, lambda: subscriptions.unsubscribe(chat), ephemeral=True, slow=True
+                interaction,
+                lambda: service.command(chat, "unsubscribe", "", hint),
+                ephemeral=True,
+                slow=True,
             )
             return
         if not can_post(interaction):
@@ -235,14 +240,14 @@ class OptOutCog(
             await send_text(interaction, door_text(interaction, "cannot_post"))
             return
 
-        async def subscribe_channel():
-            words = await subscriptions.words(user_chat(interaction.user.id), locale(interaction))
-            reply = await subscriptions.subscribe(chat, region, words)
-            # Its buttons would act on the presser's own reminders, not the channel's.
-            return dataclasses.replace(reply, commands=())
-
+        asker = user_chat(interaction.user.id)
         log.info("discord channel reminders channel=%s guild=%s", channel_id, interaction.guild_id)
-        await answer(interaction, subscribe_channel, ephemeral=True, slow=True)
+        await answer(
+            interaction,
+            lambda: service.subscribe_for(chat, region, asker, hint),
+            ephemeral=True,
+            slow=True,
+        )
 
     # --- suggestions ---------------------------------------------------------------------------
 
@@ -251,15 +256,15 @@ class OptOutCog(
     async def region_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        regions = await self.region_choices()
-        return [app_commands.Choice(name=c.name, value=c.value) for c in regions.choices(current)]
+        found = await self._service.suggest_regions(current)
+        return [app_commands.Choice(name=c.name, value=c.value) for c in found]
 
     @channel_reminders.autocomplete("region")
     async def channel_region_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        regions = await self.region_choices()
-        found = [app_commands.Choice(name=c.name, value=c.value) for c in regions.choices(current)]
+        suggested = await self._service.suggest_regions(current)
+        found = [app_commands.Choice(name=c.name, value=c.value) for c in suggested]
         if not current.strip() or STOP_VALUE.startswith(current.strip().lower()):
             found = [STOP_CHOICE, *found]
         return found[:25]

@@ -1,4 +1,5 @@
-"""Direct messages to the bot: free text goes to the core, the reply comes back as embeds.
+"""Direct messages to the bot: free text goes to the chat service (a question, or a bare command
+such as "reminders"), the reply comes back as embeds.
 
 Without the message_content intent Discord still delivers the content of DMs to the bot; in
 servers the bot only answers slash commands, so guild messages are ignored here.
@@ -11,27 +12,27 @@ from typing import Any
 
 import discord
 
-from bot.bootstrap import Services
 from bot.discord.chats import user_chat
 from bot.discord.render import render_reply
 from bot.discord.views import view_for
+from bot.service.chat import ChatService
 
 log = logging.getLogger(__name__)
 
 _CHAT_MESSAGES = (discord.MessageType.default, discord.MessageType.reply)
 
 
-async def answer_direct_message(services: Services, message: discord.Message) -> None:
+async def answer_direct_message(service: ChatService, message: discord.Message) -> None:
     if message.guild is not None or message.author.bot or message.type not in _CHAT_MESSAGES:
         return
     text = message.content.strip()
     if not text:
         return  # a sticker or an attachment alone
     try:
-        reply = await services.conversations.ask(user_chat(message.author.id), text)
+        reply = await service.message(user_chat(message.author.id), text)
     except Exception as error:  # logged by type: its message may hold the user's text
         log.error("discord dm failed user=%s error=%s", message.author.id, type(error).__name__)
-        await message.channel.send(services.answerer.kb.say("doors.sorry"))
+        await message.channel.send(service.words.say("doors.sorry"))
         return
     messages = render_reply(reply)
     for out in messages:

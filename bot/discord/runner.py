@@ -17,10 +17,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 import discord
 
-from bot.bootstrap import Services
 from bot.discord.bot import MAX_RATELIMIT_WAIT, OptOutBot, bot_intents
 from bot.discord.notifier import DiscordNotifier, RateLimitCounter
 from bot.discord.settings import DiscordSettings
+from bot.service.chat import ChatService, Words
 from bot.service.dispatcher import Dispatcher, stop_dispatcher
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,8 @@ class DiscordStartError(RuntimeError):
     """The bot could not start or stopped on an error; one line, no secret."""
 
 
-def build_bot(services: Services, settings: DiscordSettings) -> OptOutBot:
-    return OptOutBot(services, settings)
+def build_bot(service: ChatService, settings: DiscordSettings) -> OptOutBot:
+    return OptOutBot(service, settings)
 
 
 async def login(client: discord.Client, settings: DiscordSettings) -> None:
@@ -91,13 +91,13 @@ async def serve(
             raise _start_error(gateway.exception())
 
 
-def sync_commands(settings: DiscordSettings) -> int:
+def sync_commands(settings: DiscordSettings, words: Words) -> int:
     """`optout-bot discord sync`: register /optout with Discord now, in DISCORD_GUILD_ID when
     set (instant, for development), globally otherwise; the exit status."""
     _default_logging()
 
     async def main() -> int:
-        bot = OptOutBot(None, settings, sync_on_start=False)
+        bot = OptOutBot(None, settings, words=words, sync_on_start=False)
         async with bot:
             await login(bot, settings)
             await bot.sync_commands(force=True)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.storage import DEFAULT_DATA_DIR
+from bot.paths import DEFAULT_DATA_DIR
 
 # A bot token is three base64url parts joined by dots; the check never echoes the value.
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")

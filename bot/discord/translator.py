@@ -4,22 +4,17 @@ they are what users type."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import discord
 from discord import app_commands
 
-from bot.core.knowledge import KnowledgeBase
-from bot.core.languages import SOURCE_LANGUAGE, normalise_language
-
-# Subcommands whose message key differs from their name ("steps" is Telegram's /optout).
-MESSAGE_KEYS = {"steps": "optout"}
+from bot.core.languages import normalise_language
+from bot.service.chat import Words
 
 
 class CommandTranslator(app_commands.Translator):
-    def __init__(self, knowledge: Callable[[], KnowledgeBase]):
+    def __init__(self, words: Words):
         super().__init__()
-        self._knowledge = knowledge
+        self._words = words
 
     async def translate(
         self,
@@ -30,9 +25,8 @@ class CommandTranslator(app_commands.Translator):
         if context.location is not app_commands.TranslationContextLocation.command_description:
             return None
         language = normalise_language(locale.value)
-        kb = self._knowledge()
-        if language in (None, SOURCE_LANGUAGE) or language not in kb.languages:
+        if language in (None, self._words.source_language) or language not in self._words.languages:
             return None
-        name = getattr(context.data, "name", "")
-        text = kb.in_language(language).messages.get("commands." + MESSAGE_KEYS.get(name, name))
+        # "steps" is the table's "optout": find_command knows the aliases.
+        text = self._words.describe(getattr(context.data, "name", ""), language)
         return text[:100] if text else None  # Discord's limit for a description

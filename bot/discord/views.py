@@ -14,8 +14,6 @@ from typing import Any
 
 import discord
 
-from bot.bootstrap import Services
-from bot.core.languages import normalise_language
 from bot.core.reply import Reply
 from bot.discord.chats import user_chat
 from bot.discord.render import (
@@ -27,7 +25,7 @@ from bot.discord.render import (
     render_reply,
     topic_custom_id,
 )
-from bot.service.subscriptions import SUBSCRIPTION_COMMANDS
+from bot.service.chat import ChatService
 
 log = logging.getLogger(__name__)
 
@@ -46,23 +44,20 @@ def locale(interaction: discord.Interaction) -> str | None:
 
 def door_text(interaction: discord.Interaction, key: str) -> str:
     """One of the doors' own messages in the client's language (no storage: safe in errors)."""
-    kb = services_of(interaction).answerer.kb
-    return kb.in_language(normalise_language(locale(interaction))).say("doors." + key)
+    return service_of(interaction).words.say("doors." + key, locale(interaction))
 
 
 async def old_button_text(interaction: discord.Interaction) -> str:
     """The older-button notice in the presser's language."""
-    services = services_of(interaction)
     chat = user_chat(interaction.user.id)
-    language = await services.conversations.language_of(chat, locale(interaction))
-    return services.answerer.kb.in_language(language).say("labels.old_button")
+    return await service_of(interaction).say(chat, "labels.old_button", locale(interaction))
 
 
-def services_of(interaction: discord.Interaction) -> Services:
-    services = getattr(interaction.client, "services", None)
-    if services is None:
-        raise RuntimeError("this client was built without services (command sync only)")
-    return services
+def service_of(interaction: discord.Interaction) -> ChatService:
+    service = getattr(interaction.client, "service", None)
+    if service is None:
+        raise RuntimeError("this client was built without a chat service (command sync only)")
+    return service
 
 
 def private_here(interaction: discord.Interaction) -> bool:
@@ -186,16 +181,17 @@ class TopicButton(discord.ui.DynamicItem[discord.ui.Button], template=TOPIC_TEMP
         await _guarded(interaction, "topic", self._press)
 
     async def _press(self, interaction: discord.Interaction) -> None:
-        services = services_of(interaction)
-        if self.intent not in services.answerer.kb.intents:
+        service = service_of(interaction)
+        if not service.knows_topic(self.intent):
             await send_text(interaction, await old_button_text(interaction))
             return
-        chat = user_chat(interaction.user.id)
-        await answer(
-            interaction,
-            lambda: services.conversations.topic(chat, self.intent, hint=locale(interaction)),
-            ephemeral=private_here(interaction),
+        reply = await service.topic(
+            user_chat(interaction.user.id), self.intent, locale(interaction)
         )
+        if reply is None:
+            await send_text(interaction, await old_button_text(interaction))
+            return
+        await send_reply(interaction, reply, ephemeral=private_here(interaction))
 
 
 class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=COMMAND_TEMPLATE):
@@ -223,22 +219,17 @@ class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=COMMAND_
         await _guarded(interaction, "command", self._press)
 
     async def _press(self, interaction: discord.Interaction) -> None:
-        services = services_of(interaction)
+        service = service_of(interaction)
         chat = user_chat(interaction.user.id)
         name, _, argument = self.command.partition(" ")
-        if name in SUBSCRIPTION_COMMANDS:
-            await answer(
-                interaction,
-                lambda: services.subscriptions.handle(chat, name, argument, locale(interaction)),
-                ephemeral=private_here(interaction),
-                slow=True,
-            )
-        else:
-            await answer(
-                interaction,
-                lambda: services.conversations.command(chat, name, argument, locale(interaction)),
-                ephemeral=private_here(interaction),
-            )
+        command = service.find_command(name)
+        await answer(
+            interaction,
+            lambda: service.command(chat, name, argument, locale(interaction)),
+            ephemeral=private_here(interaction),
+            # Commands that touch the store are deferred first (Discord's 3-second window).
+            slow=command is not None and command.owner == "subscription",
+        )
 
 
 class OldButton(discord.ui.DynamicItem[discord.ui.Button], template=OLD_TEMPLATE):

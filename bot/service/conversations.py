@@ -1,7 +1,5 @@
-"""The one inbound path every door uses: a message or a command from a chat, a reply out.
-
-Doors translate platform updates into these calls and render the Reply; they never decide an
-answer. Sessions (last region and intent, never text) are kept per chat in a SessionStore: in
+"""Questions in a conversation: a message or a question command from a chat, a reply out, in
+the conversation's language. Doors reach it through ChatService (bot.service.chat). Sessions (last region and intent, never text) are kept per chat in a SessionStore: in
 memory, or in the shared database when several replicas serve one bot.
 """
 
@@ -54,14 +52,15 @@ class ConversationService:
         metrics: ReplyObserver | None = None,
         sessions: SessionStore | None = None,
         unanswered: UnansweredQuestions | None = None,
+        stored_language: Callable[[ChatKey], tuple[str, bool] | None] | None = None,
     ):
         self.answerer = answerer
         self.metrics = metrics
         self.unanswered = unanswered  # None unless the operator opted in
         self.sessions: SessionStore = sessions or InMemorySessions(max_sessions)
-        # The language a subscriber keeps between conversations: (language, chosen) or None.
-        # Set by the subscription service, which owns the store.
-        self.stored_language: Callable[[ChatKey], tuple[str, bool] | None] = lambda _chat: None
+        # The language a subscriber keeps between conversations: (language, chosen) or None
+        # (bot.service.subscriptions.stored_language reads it from the store; blocking).
+        self.stored_language = stored_language or (lambda _chat: None)
 
     # --- sessions ----------------------------------------------------------------------------
 

@@ -32,16 +32,6 @@ from bot.storage.base import Store
 
 LISTED_REMINDERS = 5
 LOOKAHEAD = dt.timedelta(days=400)
-SUBSCRIPTION_COMMANDS = (
-    "subscribe",
-    "unsubscribe",
-    "reminders",
-    "checkup",
-    "timezone",
-    "language",
-    "privacy",
-    "forget",
-)
 AUTO = "auto"
 
 
@@ -94,6 +84,19 @@ def language_from_argument(text: str) -> str | None:
     )
 
 
+def stored_language(store: Store) -> Callable[[ChatKey], tuple[str, bool] | None]:
+    """A subscriber's language for a new conversation, (language, chosen), read from the store;
+    ConversationService calls it in a thread."""
+
+    def read(chat: ChatKey) -> tuple[str, bool] | None:
+        sub = store.subscription_for(chat.platform, chat.chat_id)
+        if sub is None or not sub.active:
+            return None
+        return sub.language, sub.language_chosen
+
+    return read
+
+
 class SubscriptionService:
     def __init__(
         self,
@@ -109,13 +112,9 @@ class SubscriptionService:
         self.conversations = conversations
         self.answerer: QuestionAnswerer = conversations.answerer
         self.offsets = offsets
+        # Called with a subscription that was made or changed, so the dispatchers wake and
+        # schedule its reminders at once. Removing one needs nothing: its rows are gone.
         self._on_change = on_change or (lambda _sub: None)
-        conversations.stored_language = self._stored_language
-
-    def on_change(self, callback: Callable[[Subscription], None]) -> None:
-        """Called with a subscription that was made or changed, so the dispatcher wakes and
-        schedules its reminders at once. Removing one needs nothing: its rows are gone."""
-        self._on_change = callback
 
     async def handle(
         self, chat: ChatKey, name: str, argument: str = "", hint: str | None = None
@@ -317,6 +316,15 @@ class SubscriptionService:
         await self.conversations.forget(chat)
         return _reply(kb, kb.say("subscriptions.forgotten"))
 
+    async def deactivate(self, chat: ChatKey) -> bool:
+        """The chat is gone (blocked the bot, removed it): its reminders stop for good. True when
+        an active subscription was stopped."""
+        sub = await asyncio.to_thread(self.store.subscription_for, chat.platform, chat.chat_id)
+        if sub is None or not sub.active:
+            return False
+        await asyncio.to_thread(self.store.deactivate, sub.id)
+        return True
+
     # --- helpers -----------------------------------------------------------------------------
 
     async def words(self, chat: ChatKey, hint: str | None = None) -> KnowledgeBase:
@@ -326,13 +334,6 @@ class SubscriptionService:
     async def _subscription(self, chat: ChatKey) -> Subscription | None:
         sub = await asyncio.to_thread(self.store.subscription_for, chat.platform, chat.chat_id)
         return sub if sub is not None and sub.active else None
-
-    def _stored_language(self, chat: ChatKey) -> tuple[str, bool] | None:
-        """A subscriber's language for a new conversation (runs in a thread)."""
-        sub = self.store.subscription_for(chat.platform, chat.chat_id)
-        if sub is None or not sub.active:
-            return None
-        return sub.language, sub.language_chosen
 
     def _schedule_text(self, sub: Subscription, kb: KnowledgeBase) -> str:
         now = self.answerer.clock.now()

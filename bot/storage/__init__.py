@@ -10,12 +10,13 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from bot.paths import DEFAULT_DATA_DIR
 from bot.storage.base import Claim, Outcome, ReminderState, Store
 
-DEFAULT_DATA_DIR = "./data"
 DEFAULT_DATABASE_FILE = "optout-bot.db"
 
 __all__ = [
+    "DEFAULT_DATA_DIR",
     "Claim",
     "Outcome",
     "ReminderState",

@@ -1,5 +1,5 @@
 """The Telegram door: a python-telegram-bot Application built from settings, whose handlers only
-translate updates into ConversationService calls and Replies into messages.
+translate updates into ChatService calls and Replies into messages.
 
 Logs carry chat ids, reply kinds, intents and counts; never a message's text, a name or the token.
 """
@@ -10,11 +10,12 @@ import datetime as dt
 import logging
 import traceback
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram import (
     BotCommand,
     CallbackQuery,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -33,19 +34,21 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackContext,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     ExtBot,
     InlineQueryHandler,
-    InvalidCallbackData,
     MessageHandler,
     filters,
 )
 from telegram.helpers import create_deep_linked_url
 
-from bot.core.languages import normalise_language
 from bot.core.reply import Reply
-from bot.service.conversations import ChatKey, ConversationService
+from bot.service.chat import ChatService
+from bot.service.commands import COMMANDS, Command
+from bot.service.sessions import ChatKey
+from bot.telegram.groups import GONE, may_use
 from bot.telegram.render import (
     ButtonPress,
     decode_press,
@@ -55,25 +58,20 @@ from bot.telegram.render import (
     short_answer,
     short_description,
     without_feedback,
+    without_presses,
 )
 from bot.telegram.settings import TelegramSettings
-
-if TYPE_CHECKING:
-    from bot.bootstrap import Services
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 INLINE_CACHE = dt.timedelta(seconds=30)
 # Replies that are not answers; a group only hears the bot when it has something to say.
-UNKNOWN_COMMAND_GROUP = 1  # after every door's handlers in group 0
 QUIET_IN_GROUPS = frozenset({"fallback", "did_you_mean"})
 # Loggers that would print request URLs, and so the token, at INFO or DEBUG.
 TOKEN_BEARING_LOGGERS = ("httpx", "httpcore", "telegram")
-
-# (command, description) for the menu; /start is handled but, as usual, not listed.
-# The menu's descriptions are the knowledge base's "commands" messages, in each language.
-QUESTION_COMMANDS = ("help", "affected", "optout", "object", "deadline", "sources", "topics")
+# Every command of the table; the menu lists those it lists (not /start, as usual).
+COMMAND_NAMES = tuple(command.name for command in COMMANDS)
 
 
 class FeedbackTally:
@@ -94,19 +92,16 @@ class FeedbackTally:
 
 class BotData:
     """context.bot_data: what handlers reach through the context. PTB creates it with no
-    arguments; build_application fills it in. The reminder door adds its commands here, and
-    the services (subscriptions, store) its handlers use."""
+    arguments; build_application fills it in."""
 
     def __init__(self) -> None:
-        self.service: ConversationService | None = None
-        self.services: Services | None = None
+        self.service: ChatService | None = None
         self.feedback = FeedbackTally()
-        self.commands: list[str] = list(QUESTION_COMMANDS)
 
 
 class TelegramContext(CallbackContext[ExtBot, dict, dict, BotData]):
     @property
-    def service(self) -> ConversationService:
+    def service(self) -> ChatService:
         service = self.bot_data.service
         if service is None:
             raise RuntimeError("the Application was not made by build_application()")
@@ -115,13 +110,6 @@ class TelegramContext(CallbackContext[ExtBot, dict, dict, BotData]):
     @property
     def feedback(self) -> FeedbackTally:
         return self.bot_data.feedback
-
-    @property
-    def services(self) -> Services:
-        services = self.bot_data.services
-        if services is None:
-            raise RuntimeError("the reminder handlers were not added (add_reminder_handlers)")
-        return services
 
 
 TelegramApplication = Application[ExtBot, TelegramContext, dict, dict, BotData, Any]
@@ -135,10 +123,8 @@ def quiet_token_bearing_loggers() -> None:
             logger.setLevel(logging.WARNING)
 
 
-def build_application(
-    settings: TelegramSettings, service: ConversationService
-) -> TelegramApplication:
-    """The Application for these settings, with the question handlers; not started."""
+def build_application(settings: TelegramSettings, service: ChatService) -> TelegramApplication:
+    """The Application for these settings, with every handler; not started."""
     quiet_token_bearing_loggers()
     app = (
         ApplicationBuilder()
@@ -152,54 +138,42 @@ def build_application(
         .build()
     )
     app.bot_data.service = service
-    add_question_handlers(app)
+    add_handlers(app)
     app.add_error_handler(on_error)
     return app
 
 
-def add_question_handlers(app: TelegramApplication) -> None:
+def add_handlers(app: TelegramApplication) -> None:
     # Edits are not questions asked again: only new messages.
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
     free_text = filters.TEXT & ~filters.COMMAND
-    commands = ["start", *QUESTION_COMMANDS]
-    app.add_handler(CommandHandler(commands, on_command, filters=new))
+    app.add_handler(CommandHandler(list(COMMAND_NAMES), on_command, filters=new))
+    # Any other command in a private chat gets the help answer (the handlers of one group are
+    # tried in order, so the command table's own commands never reach this one).
+    app.add_handler(MessageHandler(new & private & filters.COMMAND, on_command))
     app.add_handler(MessageHandler(new & private & free_text, on_private_text))
     # Groups (privacy mode on) only deliver commands and replies to the bot's own messages.
     app.add_handler(
         MessageHandler(new & filters.ChatType.GROUPS & filters.REPLY & free_text, on_group_reply)
     )
-    app.add_handler(CallbackQueryHandler(on_old_button, pattern=InvalidCallbackData))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(InlineQueryHandler(on_inline_query))
-    # Any other command in a private chat gets the help answer, unless it is in the menu
-    # (bot_data.commands): then another door's handler owns it, in whatever group it was added.
-    unknown = new & private & filters.COMMAND & _Unlisted(app.bot_data)
-    app.add_handler(MessageHandler(unknown, on_command), group=UNKNOWN_COMMAND_GROUP)
-
-
-class _Unlisted(filters.MessageFilter):
-    """Commands that are neither handled here nor in the published menu."""
-
-    def __init__(self, bot_data: BotData):
-        super().__init__(name="Unlisted")
-        self._bot_data = bot_data
-
-    def filter(self, message: Message) -> bool:
-        listed = {*self._bot_data.commands, "start"}
-        return command_name(message.text or "") not in listed
+    app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
 
 
 async def publish_commands(app: TelegramApplication) -> None:
-    """post_init: the command menu, from bot_data so other doors' commands join it; English for
-    everyone, and each other language for users whose app is set to it."""
-    kb = app.bot_data.service.answerer.kb
-    for language in kb.languages:
-        words = kb.in_language(language)
-        menu = [BotCommand(name, words.say("commands." + name)) for name in app.bot_data.commands]
-        code = None if language == kb.language else language
-        await app.bot.set_my_commands(menu, language_code=code)
-    log.info("telegram ready bot_id=%s commands=%d", app.bot.id, len(app.bot_data.commands))
+    """post_init: the command menu from the command table; English for everyone, and each other
+    language for users whose app is set to it."""
+    words = app.bot_data.service.words
+    menu: list[tuple[str, str]] = []
+    for language in words.languages:
+        menu = words.menu(language)
+        code = None if language == words.source_language else language
+        await app.bot.set_my_commands(
+            [BotCommand(name, text) for name, text in menu], language_code=code
+        )
+    log.info("telegram ready bot_id=%s commands=%d", app.bot.id, len(menu))
 
 
 # --- messages ----------------------------------------------------------------------------------
@@ -210,18 +184,40 @@ async def on_command(update: Update, context: TelegramContext) -> None:
     if message is None or not message.text:
         return
     name = command_name(message.text)
-    argument = " ".join(context.args or [])
-    reply = await context.service.command(
-        chat_key(message), name, argument, language_hint(update.effective_user)
-    )
+    argument = message.text.strip().partition(" ")[2].strip()
+    command = context.service.find_command(name)
+    hint = language_hint(update.effective_user)
+    if not await may_use(context.bot, message.chat, message.from_user, message, command):
+        await _refuse(context, message, hint)
+        log.info("telegram command refused chat=%s command=%s", message.chat.id, name)
+        return
+    reply = await context.service.command(chat_key(message), name, argument, hint)
+    log.info("telegram command chat=%s command=%s", message.chat.id, command_name_for_log(command))
     await send_reply(context, message, reply, quote=True)
+
+
+async def _refuse(context: TelegramContext, message: Message, hint: str | None) -> None:
+    """Only a group's admins change its reminders; anyone can get their own in private."""
+    words = context.service.words
+    link = create_deep_linked_url(context.bot.username)
+    button = InlineKeyboardButton(words.say("doors.private_chat_button", hint), url=link)
+    await message.reply_text(
+        words.say("doors.admins_only", hint),
+        reply_markup=InlineKeyboardMarkup([[button]]),
+        do_quote=True,
+    )
+
+
+def command_name_for_log(command: Command | None) -> str:
+    """A command's name for the log; never what an unknown command's user typed."""
+    return command.name if command is not None else "unknown"
 
 
 async def on_private_text(update: Update, context: TelegramContext) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    reply = await context.service.ask(
+    reply = await context.service.message(
         chat_key(message), message.text, language_hint(update.effective_user)
     )
     await send_reply(context, message, reply, quote=True)
@@ -234,8 +230,8 @@ async def on_group_reply(update: Update, context: TelegramContext) -> None:
         return
     if replied.from_user is None or replied.from_user.id != context.bot.id:
         return  # a reply to someone else
-    reply = await context.service.ask(
-        chat_key(message), message.text, language_hint(update.effective_user)
+    reply = await context.service.message(
+        chat_key(message), message.text, language_hint(update.effective_user), private=False
     )
     if reply.kind in QUIET_IN_GROUPS:
         log.info("telegram group reply not sent chat=%s kind=%s", message.chat_id, reply.kind)
@@ -252,17 +248,17 @@ async def on_button(update: Update, context: TelegramContext) -> None:
         return
     press = decode_press(query.data)
     message = query.message
-    # Command presses belong to the reminder door, which sees them first when it is there.
-    known = (
-        press is not None
-        and press.action != "command"
-        and (press.intent is None or press.intent in context.service.answerer.kb.intents)
+    known = press is not None and (
+        press.intent is None or context.service.knows_topic(press.intent)
     )
     if press is None or not known or message is None:
         await on_old_button(update, context)
         return
     if press.action == "feedback":
         await _count_feedback(query, press, message, context)
+        return
+    if press.action == "command":
+        await _command_button(query, press, message, context)
         return
     await query.answer()
     chat = chat_key(message)
@@ -276,6 +272,35 @@ async def on_button(update: Update, context: TelegramContext) -> None:
         reply = await context.service.command(chat, "topics", hint=hint)
     else:
         reply = await context.service.topic(chat, press.intent or "help", hint=hint)
+    if reply is None:
+        await on_old_button(update, context)
+        return
+    await send_reply(context, message, reply, quote=False)
+
+
+async def _command_button(
+    query: CallbackQuery,
+    press: ButtonPress,
+    message: MaybeInaccessibleMessage,
+    context: TelegramContext,
+) -> None:
+    """A command button: "checkup monthly", "forget confirm", "unsubscribe" under a reminder."""
+    name, _, argument = (press.command or "").partition(" ")
+    command = context.service.find_command(name)
+    hint = language_hint(query.from_user)
+    if command is None:
+        await query.answer(await _label(context, query, "old_button"))
+        return
+    if not await may_use(context.bot, message.chat, query.from_user, None, command):
+        await query.answer(
+            context.service.words.say("doors.admins_only_short", hint), show_alert=True
+        )
+        return
+    await query.answer()
+    if isinstance(message, Message):  # the choice is made: its buttons go
+        await edit_keyboard(query, without_presses(message.reply_markup, "command"))
+    reply = await context.service.command(chat_key(message), command.name, argument, hint)
+    log.info("telegram command button chat=%s command=%s", message.chat.id, command.name)
     await send_reply(context, message, reply, quote=False)
 
 
@@ -308,10 +333,10 @@ def language_hint(user: User | None) -> str | None:
 
 async def _label(context: TelegramContext, query: CallbackQuery, key: str) -> str:
     """A short text (a button's toast) in the language of the chat the button is in."""
-    chat = chat_key(query.message) if query.message else None
     hint = language_hint(query.from_user)
-    language = await context.service.language_of(chat, hint) if chat else hint
-    return context.service.answerer.kb.in_language(language).say("labels." + key)
+    if query.message is None:
+        return context.service.words.say("labels." + key, hint)
+    return await context.service.say(chat_key(query.message), "labels." + key, hint)
 
 
 async def edit_keyboard(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
@@ -334,7 +359,7 @@ async def on_inline_query(update: Update, context: TelegramContext) -> None:
         await query.answer([], cache_time=INLINE_CACHE, is_personal=True)
         return
     chat = ChatKey(PLATFORM, f"inline:{query.from_user.id}")
-    reply = await context.service.ask(chat, text, language_hint(query.from_user))
+    reply = await context.service.message(chat, text, language_hint(query.from_user), private=False)
     if reply.kind != "answer" or reply.intent is None:
         await query.answer([], cache_time=INLINE_CACHE, is_personal=True)
         log.info("telegram inline user=%s kind=%s results=0", query.from_user.id, reply.kind)
@@ -365,7 +390,7 @@ async def send_reply(
     context: TelegramContext, anchor: MaybeInaccessibleMessage, reply: Reply, *, quote: bool
 ) -> None:
     """The reply in the anchor's chat (and forum thread); in groups the first part quotes it."""
-    messages = render_reply(reply, feedback=_wants_feedback(context.service, reply))
+    messages = render_reply(reply, feedback=context.service.wants_feedback(reply))
     in_group = anchor.chat.type != ChatType.PRIVATE
     preview = LinkPreviewOptions(is_disabled=True)
     for n, out in enumerate(messages):
@@ -395,12 +420,6 @@ async def send_reply(
     )
 
 
-def _wants_feedback(service: ConversationService, reply: Reply) -> bool:
-    """👍/👎 go under answers to topics, not under greetings or menus."""
-    intent = service.answerer.kb.intents.get(reply.intent or "")
-    return reply.kind == "answer" and intent is not None and intent.kind == "topic"
-
-
 def command_name(text: str) -> str:
     """ "/Start@optout_bot CA" -> "start"."""
     first = text.split(maxsplit=1)[0] if text.strip() else ""
@@ -408,7 +427,27 @@ def command_name(text: str) -> str:
 
 
 def chat_key(message: MaybeInaccessibleMessage) -> ChatKey:
-    return ChatKey(PLATFORM, str(message.chat.id))
+    return chat_key_of(message.chat)
+
+
+def chat_key_of(chat: Chat) -> ChatKey:
+    return ChatKey(PLATFORM, str(chat.id))
+
+
+# --- blocked, kicked, removed ------------------------------------------------------------------
+
+
+async def on_my_chat_member(update: Update, context: TelegramContext) -> None:
+    """The user blocked the bot, or a group removed it: no reminder is tried again."""
+    change = update.my_chat_member
+    if change is None or change.new_chat_member.status not in GONE:
+        return
+    if await context.service.chat_gone(chat_key_of(change.chat)):
+        log.info(
+            "telegram chat=%s status=%s: subscription deactivated",
+            change.chat.id,
+            change.new_chat_member.status,
+        )
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -430,7 +469,7 @@ async def on_error(update: object, context: TelegramContext) -> None:
     if chat is not None and chat.type == ChatType.PRIVATE:
         try:
             user = update.effective_user if isinstance(update, Update) else None
-            kb = context.service.answerer.kb.in_language(normalise_language(language_hint(user)))
-            await context.bot.send_message(chat.id, kb.say("doors.sorry"))
+            sorry = context.service.words.say("doors.sorry", language_hint(user))
+            await context.bot.send_message(chat.id, sorry)
         except TelegramError as exc:
             log.info("telegram apology not sent error=%s", type(exc).__name__)

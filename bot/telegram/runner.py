@@ -13,20 +13,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Updater
 
 from bot.service.dispatcher import Dispatcher, stop_dispatcher
-from bot.telegram.app import TelegramApplication, build_application
-from bot.telegram.notifier import TelegramNotifier
-from bot.telegram.reminders import add_reminder_handlers
+from bot.telegram.app import TelegramApplication
 from bot.telegram.settings import TelegramSettings
-
-if TYPE_CHECKING:
-    from bot.bootstrap import Services
 
 log = logging.getLogger(__name__)
 
@@ -127,31 +121,6 @@ async def stop_receiving(app: TelegramApplication) -> None:
     """Take no more updates (the first step of a stop); the bot can still send."""
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
-
-
-async def serve(
-    app: TelegramApplication,
-    settings: TelegramSettings,
-    stop: asyncio.Event,
-    services: Services | None = None,
-) -> None:
-    """Answer, and with services deliver reminders through the Application's bot, until `stop`
-    is set; then the dispatcher stops before the Application does."""
-    async with running(app, settings):
-        if services is None:
-            await stop.wait()
-            return
-        dispatcher = services.dispatcher(TelegramNotifier(app.bot))
-        async with dispatching(dispatcher):
-            await stop.wait()
-            await stop_receiving(app)
-
-
-def build_telegram(settings: TelegramSettings, services: Services) -> TelegramApplication:
-    """The Application with the question and the reminder handlers; not started."""
-    app = build_application(settings, services.conversations)
-    add_reminder_handlers(app, services)
-    return app
 
 
 def _polling_error(exc: TelegramError) -> None:

@@ -1,7 +1,8 @@
-"""A chat in the terminal over the core and the reminder service: the door that needs no token.
+"""A chat in the terminal over the chat service: the door that needs no token.
 
-One local user ("terminal", "local"). Reminders arrive in the same terminal while the chat runs;
-/advance moves the bot's clock forward to see them without waiting days.
+One local user ("terminal", "local"). Reminders arrive in the same terminal while the chat runs
+(bot.doors.run_terminal starts the dispatcher); /advance moves the bot's clock forward to see
+them without waiting days.
 """
 
 from __future__ import annotations
@@ -11,34 +12,18 @@ import contextlib
 import datetime as dt
 import os
 import re
-import sys
 from typing import TextIO
 
-from bot.bootstrap import Services
 from bot.core.reminders import ChatRef
 from bot.core.reply import render_plain
-from bot.ops.http import operations
-from bot.service.conversations import ChatKey
-from bot.service.subscriptions import SUBSCRIPTION_COMMANDS
+from bot.service.chat import ChatService
+from bot.service.commands import listed_commands
+from bot.service.dispatcher import Dispatcher
+from bot.service.sessions import ChatKey
 
 PROMPT = "you> "
 CHAT = ChatKey("terminal", "local")
-QUESTION_COMMANDS = (
-    "help",
-    "topics",
-    "sources",
-    "optout",
-    "object",
-    "deadline",
-    "affected",
-    "start",
-)
-# The command reference: command names are the same in every language.
-COMMANDS = """Questions: /help, /topics, /sources, /affected COUNTRY, /optout, /object, /deadline
-Reminders: /subscribe COUNTRY, /unsubscribe, /reminders, /checkup monthly|quarterly|off,
-           /timezone ZONE-OR-CITY, /privacy, /forget
-Language:  /language en|de|fr|nl|it|es|pl|auto
-Terminal only: /advance 4d (move the bot's clock ahead: 30m, 6h, 4d), /quit"""
+TERMINAL_ONLY = "Terminal only: /advance 4d (move the bot's clock ahead: 30m, 6h, 4d), /quit"
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
@@ -59,31 +44,43 @@ async def _read_line(stdin: TextIO) -> str:
     return await asyncio.to_thread(stdin.readline)
 
 
-async def handle_line(services: Services, text: str) -> str | None:
+def command_reference() -> str:
+    """Every listed command of the table with its argument (names are the same in every
+    language), then the terminal's own."""
+    lines = []
+    for owner, heading in (("conversation", "Questions"), ("subscription", "Reminders")):
+        names = [f"/{c.name} {c.usage}".rstrip() for c in listed_commands() if c.owner == owner]
+        lines.append(f"{heading}: {', '.join(names)}")
+    return "\n".join([*lines, TERMINAL_ONLY])
+
+
+async def handle_line(service: ChatService, text: str) -> str | None:
     """The reply to one line typed in the terminal; None to quit."""
     stripped = text.strip()
     word, _, argument = stripped.partition(" ")
     command = word.lower().lstrip("/")
-    is_command = word.startswith("/") or command in SUBSCRIPTION_COMMANDS
-    if command in ("quit", "exit") and word.startswith("/"):
+    slash = word.startswith("/")
+    if slash and command in ("quit", "exit"):
         return None
-    if is_command and command == "help":
-        reply = await services.conversations.command(CHAT, "help", hint=terminal_language())
-        return f"{render_plain(reply)}\n\n{COMMANDS}"
-    if is_command and command == "advance":
-        match = _DURATION.match(argument.strip().lower())
-        if not match or not hasattr(services.clock, "advance"):
-            return "Usage: /advance 30m, /advance 6h or /advance 4d"
-        services.clock.advance(dt.timedelta(**{_UNITS[match[2]]: int(match[1])}))
-        return f"The bot's clock now reads {services.clock.now():%Y-%m-%d %H:%M %Z}."
+    if slash and command == "advance":
+        return _advance(service, argument)
     hint = terminal_language()
-    if is_command and command in SUBSCRIPTION_COMMANDS:
-        reply = await services.subscriptions.handle(CHAT, command, argument, hint)
-    elif word.startswith("/") and command in QUESTION_COMMANDS:
-        reply = await services.conversations.command(CHAT, command, argument, hint)
+    if slash:
+        reply = await service.command(CHAT, command, argument.strip(), hint)
     else:
-        reply = await services.conversations.ask(CHAT, stripped, hint)
+        reply = await service.message(CHAT, stripped, hint)
+    if reply.intent == "help" and (slash or command == "help"):
+        return f"{render_plain(reply)}\n\n{command_reference()}"
     return render_plain(reply)
+
+
+def _advance(service: ChatService, argument: str) -> str:
+    clock = service.clock
+    match = _DURATION.match(argument.strip().lower())
+    if not match or not hasattr(clock, "advance"):
+        return "Usage: /advance 30m, /advance 6h or /advance 4d"
+    clock.advance(dt.timedelta(**{_UNITS[match[2]]: int(match[1])}))
+    return f"The bot's clock now reads {clock.now():%Y-%m-%d %H:%M %Z}."
 
 
 def terminal_language() -> str | None:
@@ -95,16 +92,11 @@ def terminal_language() -> str | None:
     return None
 
 
-async def chat(services: Services, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    async with operations(services, sighup=False):
-        return await _chat(services, stdin, stdout)
-
-
-async def _chat(services: Services, stdin: TextIO, stdout: TextIO) -> int:
-    dispatcher = services.dispatcher(TerminalNotifier(stdout), idle_sleep=5.0, min_sleep=0.2)
+async def chat(service: ChatService, dispatcher: Dispatcher, stdin: TextIO, stdout: TextIO) -> int:
+    """The chat until end of input or /quit, with `dispatcher` delivering reminders meanwhile."""
     loop_task = asyncio.create_task(dispatcher.run_forever())
     interactive = stdin.isatty()
-    print(f"optout-bot: {services.answerer.kb.topic}. Type /help for commands.", file=stdout)
+    print(f"optout-bot: {service.title}. Type /help for commands.", file=stdout)
     try:
         while True:
             if interactive:
@@ -112,7 +104,7 @@ async def _chat(services: Services, stdin: TextIO, stdout: TextIO) -> int:
             line = await _read_line(stdin)
             if not line:
                 break
-            output = await handle_line(services, line)
+            output = await handle_line(service, line)
             if output is None:
                 break
             print(f"\n{output}\n", file=stdout, flush=True)
@@ -125,7 +117,3 @@ async def _chat(services: Services, stdin: TextIO, stdout: TextIO) -> int:
         dispatcher.resume()
         await dispatcher.run_once()  # what is due by now still arrives before the chat ends
     return 0
-
-
-def run_chat(services: Services, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    return asyncio.run(chat(services, stdin, stdout))

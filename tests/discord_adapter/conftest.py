@@ -48,7 +48,7 @@ def adapter() -> Iterator[RecordingAdapter]:
 @pytest.fixture
 async def bot(services, settings, adapter) -> AsyncIterator[OptOutBot]:
     """The bot as it is after setup_hook, offline: interactions come from the harness."""
-    offline = OptOutBot(services, settings, sync_on_start=False)
+    offline = OptOutBot(services.chat, settings, sync_on_start=False)
     await start_offline(offline)
     yield offline
     await offline.close()
@@ -65,7 +65,7 @@ async def rest(monkeypatch) -> AsyncIterator[FakeRestApi]:
 @pytest.fixture
 async def online_bot(rest, services, settings) -> AsyncIterator[OptOutBot]:
     """The bot logged in to the fake REST API (setup_hook ran, commands synced); no gateway."""
-    logged_in = OptOutBot(services, settings)
+    logged_in = OptOutBot(services.chat, settings)
     async with logged_in:
         await logged_in.login(TOKEN)
         yield logged_in

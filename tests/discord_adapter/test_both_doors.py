@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.discord.chats import channel_chat
-from bot.doors import _serve
+from bot.doors import serve_doors
 from bot.service.conversations import ChatKey
 from bot.telegram.settings import TelegramSettings
 from tests.discord_adapter.harness import point_gateway_at
@@ -25,7 +25,7 @@ async def test_one_process_serves_both_doors(rest, services, settings, clock, mo
         await services.subscriptions.subscribe(ChatKey("telegram", str(TELEGRAM_CHAT)), "DE")
         clock.set(FIRST_REMINDER)
         stop = asyncio.Event()
-        running = asyncio.create_task(_serve(services, telegram, settings, stop))
+        running = asyncio.create_task(serve_doors(services, telegram, settings, stop))
         try:
             await asyncio.wait_for(rest.identified.wait(), 10)
             telegram_api.message("how do I opt out?", chat_id=TELEGRAM_CHAT)

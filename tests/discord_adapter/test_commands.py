@@ -272,7 +272,7 @@ async def test_did_you_mean_offers_buttons(bot, adapter, services):
 async def restarted(services, settings, tmp_path, adapter, first_command):
     """Send a command to one bot, close it, then yield its answer and a new bot over new services
     on the same database, as a new process would be: nothing in memory carries over."""
-    first = OptOutBot(services, settings, sync_on_start=False)
+    first = OptOutBot(services.chat, settings, sync_on_start=False)
     await start_offline(first)
     await dispatch(first, first_command)
     answer = adapter.messages()[0]
@@ -281,7 +281,7 @@ async def restarted(services, settings, tmp_path, adapter, first_command):
     reopened = build_services(
         services.clock, database=f"sqlite:///{tmp_path}/optout.db", knowledge_dir=KNOWLEDGE_DIR
     )
-    second = OptOutBot(reopened, settings, sync_on_start=False)
+    second = OptOutBot(reopened.chat, settings, sync_on_start=False)
     await start_offline(second)
     try:
         yield answer, second, reopened

@@ -29,7 +29,7 @@ FIRST_REMINDER = dt.datetime(2025, 10, 19, 10, 0, tzinfo=ZoneInfo("Europe/Berlin
 async def test_a_rejected_token_stops_the_start_with_one_line(rest, services, settings):
     rest.token = "another"
     with pytest.raises(DiscordStartError) as error:
-        await serve(OptOutBot(services, settings), settings, asyncio.Event())
+        await serve(OptOutBot(services.chat, settings), settings, asyncio.Event())
     assert "DISCORD_BOT_TOKEN" in str(error.value) and TOKEN not in str(error.value)
     assert rest.synced() == []
 
@@ -50,7 +50,7 @@ async def test_serve_answers_over_the_gateway_and_delivers_reminders(
     point_gateway_at(monkeypatch, rest.gateway_url)
     await services.subscriptions.subscribe(channel_chat(CHANNEL), "DE")
     clock.set(FIRST_REMINDER)
-    bot = OptOutBot(services, settings)
+    bot = OptOutBot(services.chat, settings)
     dispatcher = services.dispatcher(DiscordNotifier(bot, pacer=Pacer(per_second=0)))
     stop = asyncio.Event()
     running = asyncio.create_task(serve(bot, settings, stop, dispatcher=dispatcher))

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import discord
 from discord import app_commands
 
+from bot.bootstrap import door_words
 from bot.discord.bot import SYNC_FILE, OptOutBot
 from bot.discord.runner import sync_commands
 from tests.discord_adapter.fake_rest_api import APP_ID, TOKEN, FakeRestApi
@@ -21,6 +22,8 @@ from tests.discord_adapter.harness import GUILD_ID, point_http_at
 GLOBAL = f"/api/v10/applications/{APP_ID}/commands"
 IN_GUILD = f"/api/v10/applications/{APP_ID}/guilds/{GUILD_ID}/commands"
 SUBCOMMANDS = {
+    "help",
+    "topics",
     "language",
     "ask",
     "affected",
@@ -45,7 +48,7 @@ async def start(bot: OptOutBot) -> None:
 
 
 async def test_the_first_start_syncs_and_a_restart_does_not(rest, services, settings):
-    await start(OptOutBot(services, settings))
+    await start(OptOutBot(services.chat, settings))
     (synced,) = rest.synced()
     assert synced.path == GLOBAL
     (group,) = synced.json
@@ -55,12 +58,12 @@ async def test_the_first_start_syncs_and_a_restart_does_not(rest, services, sett
     stored = json.loads((settings.data_dir / SYNC_FILE).read_text())
     assert list(stored) == [f"{APP_ID}:global"]
 
-    await start(OptOutBot(services, settings))
+    await start(OptOutBot(services.chat, settings))
     assert len(rest.synced()) == 1
 
 
 async def test_a_changed_command_set_is_synced_at_the_next_start(rest, services, settings):
-    await start(OptOutBot(services, settings))
+    await start(OptOutBot(services.chat, settings))
 
     class NextVersion(OptOutBot):
         async def setup_hook(self) -> None:
@@ -69,21 +72,21 @@ async def test_a_changed_command_set_is_synced_at_the_next_start(rest, services,
             self.tree.add_command(app_commands.Command(name="ping", description="p", callback=ping))
             await super().setup_hook()
 
-    await start(NextVersion(services, settings))
+    await start(NextVersion(services.chat, settings))
     assert len(rest.synced()) == 2
     assert sorted(c["name"] for c in rest.synced()[-1].json) == ["optout", "ping"]
 
-    await start(NextVersion(services, settings))
+    await start(NextVersion(services.chat, settings))
     assert len(rest.synced()) == 2
 
 
 async def test_a_development_server_gets_its_own_commands(rest, services, settings):
     in_guild = dataclasses.replace(settings, guild_id=GUILD_ID)
-    await start(OptOutBot(services, in_guild))
+    await start(OptOutBot(services.chat, in_guild))
     (synced,) = rest.synced()
     assert synced.path == IN_GUILD and synced.json[0]["name"] == "optout"
 
-    await start(OptOutBot(services, settings))  # global is another scope: synced too
+    await start(OptOutBot(services.chat, settings))  # global is another scope: synced too
     assert [s.path for s in rest.synced()] == [IN_GUILD, GLOBAL]
 
 
@@ -91,12 +94,12 @@ async def test_a_failed_sync_is_retried_at_the_next_start(rest, services, settin
     async def refused(*args, **kwargs):
         raise discord.DiscordServerError(_Response(503), {"message": "unavailable", "code": 0})
 
-    bot = OptOutBot(services, settings)
+    bot = OptOutBot(services.chat, settings)
     monkeypatch.setattr(bot.tree, "sync", refused)
     await start(bot)  # the bot still starts, with the commands Discord already has
     assert not (settings.data_dir / SYNC_FILE).exists()
 
-    await start(OptOutBot(services, settings))
+    await start(OptOutBot(services.chat, settings))
     assert len(rest.synced()) == 1
 
 
@@ -128,17 +131,17 @@ def rest_in_a_thread(monkeypatch) -> Iterator[FakeRestApi]:
 
 def test_discord_sync_always_syncs(monkeypatch, settings, capsys):
     with rest_in_a_thread(monkeypatch) as server:
-        assert sync_commands(settings) == 0
-        assert sync_commands(settings) == 0
+        assert sync_commands(settings, door_words()) == 0
+        assert sync_commands(settings, door_words()) == 0
     assert [r.path for r in server.synced()] == [GLOBAL, GLOBAL]
     out = capsys.readouterr().out
-    assert "synced globally: /optout with 15 subcommands" in out
+    assert "synced globally: /optout with 17 subcommands" in out
     assert (settings.data_dir / SYNC_FILE).exists()
 
 
 def test_discord_sync_to_a_development_server(monkeypatch, settings, capsys):
     with rest_in_a_thread(monkeypatch) as server:
-        assert sync_commands(dataclasses.replace(settings, guild_id=GUILD_ID)) == 0
+        assert sync_commands(dataclasses.replace(settings, guild_id=GUILD_ID), door_words()) == 0
     assert [r.path for r in server.synced()] == [IN_GUILD]
     assert f"to server {GUILD_ID}" in capsys.readouterr().out
 
@@ -146,14 +149,14 @@ def test_discord_sync_to_a_development_server(monkeypatch, settings, capsys):
 def test_discord_sync_with_a_rejected_token(monkeypatch, settings, capsys):
     with rest_in_a_thread(monkeypatch) as server:
         server.token = "another"
-        assert sync_commands(settings) == 1
+        assert sync_commands(settings, door_words()) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "DISCORD_BOT_TOKEN" in err
     assert TOKEN not in err
 
 
 async def test_descriptions_go_in_each_language_discord_shows(rest, services, settings):
-    await start(OptOutBot(services, settings))
+    await start(OptOutBot(services.chat, settings))
     (synced,) = rest.synced()
     (group,) = synced.json
     options = {option["name"]: option for option in group["options"]}

@@ -47,7 +47,7 @@ async def test_no_message_or_token_in_any_log(services: Services, caplog: pytest
     chat = ChatKey("terminal", "local")
     # Terminal chat and the conversation service.
     for line in (MESSAGE, TOKEN, f"/affected {MESSAGE}", f"subscribe {TOKEN}", "subscribe CA"):
-        await handle_line(services, line)
+        await handle_line(services.chat, line)
     await services.conversations.ask(chat, f"{MESSAGE} {TOKEN}")
     await services.conversations.command(chat, "affected", TOKEN)
     # The dispatcher, with a notifier whose errors quote the message and the token.

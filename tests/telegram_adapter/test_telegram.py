@@ -19,7 +19,9 @@ import pytest
 from telegram import Update
 
 from bot.core.reply import ENGLISH_LABELS, CitedSource, LinkButton, Reply, Topic, render_plain
-from bot.service.conversations import ChatKey, ConversationService
+from bot.service.chat import ChatService
+from bot.service.commands import listed_commands
+from bot.service.conversations import ChatKey
 from bot.storage import open_store
 from bot.telegram.app import (
     TOKEN_BEARING_LOGGERS,
@@ -49,8 +51,8 @@ async def api():
 
 
 @pytest.fixture
-def service(answerer) -> ConversationService:
-    return ConversationService(answerer)
+def service(chat_service) -> ChatService:
+    return chat_service
 
 
 @pytest.fixture
@@ -96,7 +98,8 @@ async def test_start_publishes_commands_and_greets(api, bot):
     menus = {r.get("language_code"): r["commands"] for r in api.requests("setMyCommands")}
     assert set(menus) == {None, "de", "fr", "nl", "it", "es", "pl"}
     names = [c["command"] for c in menus[None]]
-    assert names == ["help", "affected", "optout", "object", "deadline", "sources", "topics"]
+    assert names[:7] == ["help", "affected", "optout", "object", "deadline", "sources", "topics"]
+    assert names == [c.name for c in listed_commands()]
     assert [c["command"] for c in menus["pl"]] == names
     assert menus["fr"][0]["description"] == "Ce que ce bot sait faire"
     assert api.requests("getUpdates")[0]["allowed_updates"] == list(Update.ALL_TYPES)
@@ -161,7 +164,7 @@ async def test_follow_up_button(api, bot):
 
 
 async def test_did_you_mean_pick_removes_the_menu_and_answers(api, bot):
-    (menu,) = await sent_after(api, lambda: api.message("privacy"))
+    (menu,) = await sent_after(api, lambda: api.message("privacy?"))
     picks = callback_data(menu)
     assert picks == ["v1|d|complain", "v1|d|reduce_exposure", "v1|d|legal_basis", "v1|n"]
     assert buttons(menu)[-1]["text"] == "None of these"

@@ -12,15 +12,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.bootstrap import Services
+from bot.bootstrap import Services, wake_all
 from bot.core.clock import FixedClock
 from bot.core.reminders import ChatRef
 from bot.core.reply import ENGLISH_LABELS, CommandButton, Reply
+from bot.doors import serve_doors
+from bot.service.commands import listed_commands
 from bot.service.conversations import ConversationService
 from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
-from bot.service.subscriptions import SUBSCRIPTION_COMMANDS, SubscriptionService
+from bot.service.subscriptions import SubscriptionService
 from bot.storage import open_store
-from bot.telegram.app import QUESTION_COMMANDS
+from bot.telegram.app import build_application
 from bot.telegram.notifier import (
     OVERALL_PER_SECOND,
     PACE,
@@ -28,9 +30,8 @@ from bot.telegram.notifier import (
     notifier_from_environment,
     reminder_bot,
 )
-from bot.telegram.reminders import REMINDER_COMMANDS
 from bot.telegram.render import MAX_CALLBACK_BYTES, ButtonPress, decode_press, render_reply
-from bot.telegram.runner import build_telegram, running, serve
+from bot.telegram.runner import running
 from bot.telegram.settings import TelegramSettings
 from tests.conftest import BEFORE_DEADLINE
 from tests.telegram_adapter.fake_bot_api import (
@@ -89,9 +90,11 @@ def services(answerer, clock, tmp_path):
     answerer.clock = clock
     conversations = ConversationService(answerer)
     store = open_store(f"sqlite:///{tmp_path / 'bot.db'}")
-    built = Services(
-        clock, answerer, conversations, store, SubscriptionService(store, conversations)
+    dispatchers: list = []
+    subscriptions = SubscriptionService(
+        store, conversations, on_change=lambda sub: wake_all(dispatchers, sub)
     )
+    built = Services(clock, answerer, conversations, store, subscriptions, dispatchers=dispatchers)
     yield built
     built.close()
 
@@ -103,7 +106,7 @@ def fake_time() -> FakeTime:
 
 @pytest.fixture
 async def bot(api, settings, services):
-    app = build_telegram(settings, services)
+    app = build_application(settings, services.chat)
     async with running(app, settings, poll_timeout=1):
         yield app
 
@@ -140,8 +143,9 @@ async def test_reminder_commands_join_the_published_menu(api, bot):
     await handled(api)
     (published,) = [r for r in api.requests("setMyCommands") if not r.get("language_code")]
     names = [c["command"] for c in published["commands"]]
-    assert names == [*QUESTION_COMMANDS, *REMINDER_COMMANDS]
-    assert set(REMINDER_COMMANDS) == set(SUBSCRIPTION_COMMANDS)
+    assert names == [c.name for c in listed_commands()]
+    assert {"help", "affected", "subscribe", "forget", "language"} <= set(names)
+    assert "start" not in names
     german = [r for r in api.requests("setMyCommands") if r.get("language_code") == "de"]
     (menu,) = [r["commands"] for r in german]
     assert {
@@ -499,7 +503,7 @@ async def test_serve_runs_the_dispatcher_with_the_bot_and_stops_it_first(
     )
     clock.set(FIRST_DUE)
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(build_telegram(settings, services), settings, stop, services))
+    task = asyncio.create_task(serve_doors(services, settings, None, stop))
     (reminder,) = await api.wait_for("sendMessage")
     assert reminder["text"].startswith("Reminder. In 14 days")
     stop.set()

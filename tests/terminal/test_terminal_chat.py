@@ -9,7 +9,9 @@ import pytest
 
 from bot.bootstrap import build_services
 from bot.core.clock import FixedClock
-from bot.terminal.chat import chat, handle_line
+from bot.doors import terminal_chat
+from bot.service.commands import listed_commands
+from bot.terminal.chat import handle_line
 from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
 
 
@@ -25,39 +27,46 @@ def services(tmp_path):
 
 
 async def test_question_and_follow_up(services):
-    assert "Which country" in await handle_line(services, "am I affected?")
-    assert "For Canada" in await handle_line(services, "Canada")
+    assert "Which country" in await handle_line(services.chat, "am I affected?")
+    assert "For Canada" in await handle_line(services.chat, "Canada")
 
 
 async def test_subscribe_list_checkup_forget(services):
-    out = await handle_line(services, "/subscribe CA")
+    out = await handle_line(services.chat, "/subscribe CA")
     assert "Subscribed" in out and "America/Toronto" in out
-    assert "Coming up" in await handle_line(services, "reminders")
-    assert "Check-ups: Monthly" in await handle_line(services, "/checkup monthly")
-    assert "Delete everything" in await handle_line(services, "/forget")
-    assert "nothing about you" in await handle_line(services, "/forget confirm")
+    assert "Coming up" in await handle_line(services.chat, "reminders")
+    assert "Check-ups: Monthly" in await handle_line(services.chat, "/checkup monthly")
+    assert "Delete everything" in await handle_line(services.chat, "/forget")
+    assert "nothing about you" in await handle_line(services.chat, "/forget confirm")
     assert services.store.subscription_for("terminal", "local") is None
 
 
 async def test_a_reminder_arrives_when_its_time_comes(services):
     stdin = io.StringIO("/subscribe Canada\n/advance 4d\n/quit\n")
     stdout = io.StringIO()
-    await chat(services, stdin, stdout)
+    await terminal_chat(services, stdin, stdout)
     text = stdout.getvalue()
     # 15 Oct 09:00 +02:00, four days later is 19 Oct 09:00 +02:00 = 03:00 in Toronto: the reminder
     # for 14 days before 2 November (19 Oct, 10:00 Toronto) is not due yet.
     assert "[reminder]" not in text
     services.clock.advance(dt.timedelta(hours=8))
     stdout = io.StringIO()
-    await chat(services, io.StringIO(""), stdout)
+    await terminal_chat(services, io.StringIO(""), stdout)
     assert stdout.getvalue().count("[reminder]") == 1
     assert "In 14 days, on 2 November 2025" in stdout.getvalue()
     assert 'send "unsubscribe"' in stdout.getvalue()
     # Restarting delivers nothing twice.
     stdout = io.StringIO()
-    await chat(services, io.StringIO(""), stdout)
+    await terminal_chat(services, io.StringIO(""), stdout)
     assert "[reminder]" not in stdout.getvalue()
 
 
 async def test_advance_needs_a_duration(services):
-    assert "Usage" in await handle_line(services, "/advance soon")
+    assert "Usage" in await handle_line(services.chat, "/advance soon")
+
+
+async def test_help_lists_every_command_of_the_table(services):
+    out = await handle_line(services.chat, "/help")
+    for command in listed_commands():
+        assert f"/{command.name}" in out
+    assert "/advance" in out

@@ -12,7 +12,8 @@ import pytest
 from bot.bootstrap import build_services
 from bot.core.clock import FixedClock
 from bot.core.formats import format_date
-from bot.terminal.chat import chat, handle_line
+from bot.doors import terminal_chat
+from bot.terminal.chat import handle_line
 from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
 
 
@@ -54,11 +55,11 @@ async def test_a_whole_conversation_in_one_language(services, script: Script):
     kb = services.answerer.kb.in_language(script.language)
     steps = kb.intents["opt_out_steps"]
 
-    out = await handle_line(services, script.steps_question)
+    out = await handle_line(services.chat, script.steps_question)
     assert out.startswith(steps.title)
     assert steps.answer.links[0].url in out and steps.answer.links[0].label in out
 
-    out = await handle_line(services, script.affected_question)
+    out = await handle_line(services.chat, script.affected_question)
     reply, _ = services.answerer.respond(script.affected_question)
     assert (reply.intent, reply.region, reply.language) == (
         "am_i_affected",
@@ -67,19 +68,19 @@ async def test_a_whole_conversation_in_one_language(services, script: Script):
     )
     assert out.startswith(kb.say("answers.affected_title", place="")[:5])
 
-    out = await handle_line(services, f"/subscribe {script.subscribe_place}")
+    out = await handle_line(services.chat, f"/subscribe {script.subscribe_place}")
     assert out.startswith(kb.say("subscriptions.subscribed_title"))
     assert format_date(dt.date(2025, 10, 19), script.language) in out  # 14 days before 2 Nov
     sub = services.store.subscription_for("terminal", "local")
     assert (sub.region, sub.language) == (script.region, script.language)
 
-    out = await handle_line(services, "/reminders")
+    out = await handle_line(services.chat, "/reminders")
     assert out.startswith(kb.say("subscriptions.next_title"))
 
     # The reminder 14 days before 2 November arrives in the subscriber's language.
     services.clock.set(dt.datetime(2025, 10, 19, 12, 0, tzinfo=sub.zone))
     stdout = io.StringIO()
-    await chat(services, io.StringIO(""), stdout)
+    await terminal_chat(services, io.StringIO(""), stdout)
     text = stdout.getvalue()
     assert text.count("[reminder]") == 1
     assert kb.say("reminders.stop") in text
@@ -87,33 +88,33 @@ async def test_a_whole_conversation_in_one_language(services, script: Script):
 
 
 async def test_the_language_command_wins_over_the_language_of_the_question(services):
-    out = await handle_line(services, "/language de")
+    out = await handle_line(services.chat, "/language de")
     assert out == services.answerer.kb.in_language("de").say("language.choose_title") + (
         "\n\n" + services.answerer.kb.in_language("de").say("language.chosen")
     )
     # Asked in English, answered in German, as chosen.
-    out = await handle_line(services, "how do I opt out?")
+    out = await handle_line(services.chat, "how do I opt out?")
     german = services.answerer.kb.in_language("de").intents["opt_out_steps"]
     assert out.startswith(german.title)
     # Subscribing keeps the choice for reminders and for later conversations.
-    await handle_line(services, "/subscribe DE")
+    await handle_line(services.chat, "/subscribe DE")
     sub = services.store.subscription_for("terminal", "local")
     assert (sub.language, sub.language_chosen) == ("de", True)
     services.clock.advance(dt.timedelta(hours=2))  # the conversation is over: a new session
-    out = await handle_line(services, "is it too late?")
+    out = await handle_line(services.chat, "is it too late?")
     assert out.startswith(services.answerer.kb.in_language("de").intents["deadline"].title)
     # "language auto" follows the question again.
-    await handle_line(services, "/language auto")
-    out = await handle_line(services, "what is the deadline for this change?")
+    await handle_line(services.chat, "/language auto")
+    out = await handle_line(services.chat, "what is the deadline for this change?")
     assert out.startswith(services.answerer.kb.intents["deadline"].title)
     assert not services.store.subscription_for("terminal", "local").language_chosen
 
 
 async def test_a_short_message_keeps_the_language_of_the_conversation(services):
-    await handle_line(services, "Est-ce que ça s'applique au Canada ?")
+    await handle_line(services.chat, "Est-ce que ça s'applique au Canada ?")
     french = services.answerer.kb.in_language("fr")
-    out = await handle_line(services, "ok")  # too short to tell: stays French
+    out = await handle_line(services.chat, "ok")  # too short to tell: stays French
     assert out.startswith(french.intents["thanks"].title)
-    out = await handle_line(services, "Norway")  # a bare place: the same topic, still French
+    out = await handle_line(services.chat, "Norway")  # a bare place: the same topic, still French
     assert out.startswith(french.say("answers.affected_title", place="")[:5])
     assert "Norv" in out  # "Norvège"

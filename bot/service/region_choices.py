@@ -1,5 +1,6 @@
-"""Region suggestions as the user types: every country and group the bot knows, at most 25,
-best first. Suggestions are only a help: the command validates whatever value arrives."""
+"""Region suggestions as the user types (Discord's autocomplete): every country and group the
+bot knows, at most 25, best first. Suggestions are only a help: the command validates whatever
+value arrives."""
 
 from __future__ import annotations
 

@@ -1,0 +1,168 @@
+"""The one way in for every door: a message, a command or a button press from a chat in, a Reply
+out; the bot's own words for what a door says itself; and "this chat is gone".
+
+A door holds a ChatService and nothing else of the service layer. It translates its platform's
+updates into these calls and renders what comes back; which service answers, and in which
+language, is decided here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
+from bot.core.clock import Clock
+from bot.core.knowledge import KnowledgeBase
+from bot.core.languages import normalise_language
+from bot.core.reply import Reply
+from bot.service.commands import COMMAND_TABLE, Command, find_command, listed_commands
+from bot.service.conversations import ConversationService
+from bot.service.region_choices import RegionChoice, RegionChoices
+from bot.service.sessions import ChatKey
+from bot.service.subscriptions import SubscriptionService
+
+# "checkup monthly" typed without the slash, as the replies suggest. A question that merely
+# starts with a command word ("privacy on LinkedIn?") is not one: no "?", at most four words
+# after the command.
+_BARE_WORDS = "|".join(c.name for c in COMMAND_TABLE.values() if c.owner == "subscription")
+_BARE = re.compile(rf"^\s*({_BARE_WORDS})((?:\s+[^\s?]+){{0,4}})\s*$", re.IGNORECASE)
+
+
+class Words:
+    """The bot's own words for the doors (menus, toasts, errors) from the live knowledge base.
+    Needs no store, so `discord sync` and error handlers can use it alone."""
+
+    def __init__(self, knowledge: Callable[[], KnowledgeBase]):
+        self._knowledge = knowledge
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self._knowledge().languages)
+
+    @property
+    def source_language(self) -> str:
+        return self._knowledge().language
+
+    def say(self, key: str, language: str | None = None, **values: str) -> str:
+        """A message ("doors.sorry", "labels.old_button") in a language or a platform hint."""
+        return self._knowledge().in_language(normalise_language(language)).say(key, **values)
+
+    def describe(self, command: str, language: str | None = None) -> str | None:
+        """A command's one-line description in a language, or None when there is none."""
+        found = find_command(command)
+        if found is None:
+            return None
+        kb = self._knowledge().in_language(normalise_language(language))
+        return kb.messages.get("commands." + found.name)
+
+    def menu(self, language: str | None = None) -> list[tuple[str, str]]:
+        """(name, description) of every listed command, in the table's order."""
+        return [(c.name, self.describe(c.name, language) or c.name) for c in listed_commands()]
+
+    def help_lines(self) -> list[str]:
+        """One line per listed command with its argument, for a plain-text door."""
+        return [f"/{c.name} {c.usage}".rstrip() for c in listed_commands()]
+
+
+class ChatService:
+    def __init__(
+        self,
+        conversations: ConversationService,
+        subscriptions: SubscriptionService,
+    ):
+        self.conversations = conversations
+        self.subscriptions = subscriptions
+        self.words = Words(lambda: conversations.answerer.kb)
+        self._regions: RegionChoices | None = None
+        self._regions_lock = asyncio.Lock()
+
+    @property
+    def clock(self) -> Clock:
+        return self.conversations.answerer.clock
+
+    @property
+    def title(self) -> str:
+        """What the bot is about, for a door's banner."""
+        return self.conversations.answerer.kb.topic
+
+    # --- in -----------------------------------------------------------------------------------
+
+    async def message(
+        self, chat: ChatKey, text: str, hint: str | None = None, *, private: bool = True
+    ) -> Reply:
+        """Free text from a chat. In a private chat a bare command ("reminders", "checkup
+        monthly") is that command; anything else is a question."""
+        if private and (bare := bare_command(text)) is not None:
+            name, argument = bare
+            return await self.command(chat, name, argument, hint)
+        return await self.conversations.ask(chat, text, hint)
+
+    async def command(
+        self, chat: ChatKey, name: str, argument: str = "", hint: str | None = None
+    ) -> Reply:
+        """A command by name, with or without its slash; an unknown one gets the help answer."""
+        command = find_command(name) or COMMAND_TABLE["help"]
+        if command.owner == "subscription":
+            return await self.subscriptions.handle(chat, command.name, argument, hint)
+        return await self.conversations.command(chat, command.name, argument, hint)
+
+    async def topic(self, chat: ChatKey, intent: str, hint: str | None = None) -> Reply | None:
+        """A topic button pressed; None when this knowledge base no longer has that topic."""
+        if not self.knows_topic(intent):
+            return None
+        return await self.conversations.topic(chat, intent, hint=hint)
+
+    async def subscribe_for(
+        self, chat: ChatKey, place: str, asked_by: ChatKey, hint: str | None = None
+    ) -> Reply:
+        """Subscribe another chat (a Discord channel) in the language of the one who asked; the
+        reply has no buttons, which would act on the asker's own reminders."""
+        words = await self.subscriptions.words(asked_by, hint)
+        reply = await self.subscriptions.subscribe(chat, place, words)
+        return replace(reply, commands=())
+
+    async def chat_gone(self, chat: ChatKey) -> bool:
+        """The chat blocked or removed the bot: no reminder is tried again. True when a
+        subscription was stopped."""
+        return await self.subscriptions.deactivate(chat)
+
+    # --- about commands and topics --------------------------------------------------------------
+
+    @staticmethod
+    def find_command(name: str) -> Command | None:
+        return find_command(name)
+
+    def knows_topic(self, intent: str) -> bool:
+        return intent in self.conversations.answerer.kb.intents
+
+    def wants_feedback(self, reply: Reply) -> bool:
+        """👍/👎 go under answers to topics, not under greetings or menus."""
+        intent = self.conversations.answerer.kb.intents.get(reply.intent or "")
+        return reply.kind == "answer" and intent is not None and intent.kind == "topic"
+
+    # --- the doors' own words -------------------------------------------------------------------
+
+    async def language_of(self, chat: ChatKey, hint: str | None = None) -> str:
+        return await self.conversations.language_of(chat, hint)
+
+    async def say(self, chat: ChatKey, key: str, hint: str | None = None) -> str:
+        """One of the bot's own messages in the language this chat is answered in."""
+        return self.words.say(key, await self.language_of(chat, hint))
+
+    async def suggest_regions(self, typed: str) -> list[RegionChoice]:
+        """Regions matching what was typed so far, best first (built once, in a thread: it
+        reads every name the core knows)."""
+        async with self._regions_lock:
+            if self._regions is None:
+                self._regions = await asyncio.to_thread(RegionChoices, self.conversations.answerer)
+        return self._regions.choices(typed)
+
+
+def bare_command(text: str) -> tuple[str, str] | None:
+    """ "checkup monthly" -> ("checkup", "monthly"); None for anything that is not one."""
+    match = _BARE.match(text)
+    if match is None:
+        return None
+    return match[1].lower(), match[2].strip()

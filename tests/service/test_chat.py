@@ -1,0 +1,88 @@
+"""ChatService, the one way in: commands routed by the command table, bare command words, topic
+buttons, the doors' own words and a chat that has gone."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.service.chat import ChatService, bare_command
+from bot.service.commands import COMMANDS, find_command, listed_commands
+from bot.service.sessions import ChatKey
+
+CHAT = ChatKey("test", "1")
+
+
+def test_the_table_names_every_command_once():
+    names = [c.name for c in COMMANDS]
+    assert len(names) == len(set(names))
+    assert find_command("/Subscribe") is find_command("subscribe")
+    assert find_command("steps") is find_command("optout")  # Discord's name for /optout
+    assert find_command("nonsense") is None
+    assert "start" not in [c.name for c in listed_commands()]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("reminders", ("reminders", "")),
+        ("  Checkup monthly ", ("checkup", "monthly")),
+        ("timezone America/Toronto", ("timezone", "America/Toronto")),
+        ("privacy on LinkedIn?", None),  # a question that starts with a command word
+        ("forget about it, what data do they use for ai training", None),
+        ("how do I subscribe", None),
+    ],
+)
+def test_bare_commands(text, expected):
+    assert bare_command(text) == expected
+
+
+async def test_every_command_is_answered_by_its_owner(chat_service: ChatService):
+    for command in COMMANDS:
+        argument = "CA" if command.usage == "COUNTRY" else ""
+        reply = await chat_service.command(CHAT, "/" + command.name, argument)
+        if command.name != "help":
+            assert reply.intent != "help" or command.name == "start", command.name
+    subscribed = await chat_service.command(CHAT, "subscribe", "DE")
+    assert subscribed.title == "Subscribed"
+    assert (await chat_service.command(CHAT, "nonsense")).intent == "help"
+    steps = await chat_service.command(CHAT, "steps")
+    assert steps.intent == "opt_out_steps"
+
+
+async def test_a_bare_command_in_a_private_chat_only(chat_service: ChatService):
+    private = await chat_service.message(CHAT, "reminders")
+    assert private.title == "You have no reminders."
+    in_group = await chat_service.message(CHAT, "reminders", private=False)
+    assert in_group.title != "You have no reminders."
+    question = await chat_service.message(CHAT, "privacy on LinkedIn?")
+    assert question.kind in ("answer", "did_you_mean")
+
+
+async def test_topic_buttons_for_known_topics_only(chat_service: ChatService):
+    reply = await chat_service.topic(CHAT, "objection_form")
+    assert reply is not None and reply.intent == "objection_form"
+    assert await chat_service.topic(CHAT, "a_topic_of_an_older_version") is None
+
+
+async def test_a_chat_that_is_gone_gets_no_more_reminders(chat_service: ChatService):
+    assert await chat_service.chat_gone(CHAT) is False  # nothing to stop
+    await chat_service.command(CHAT, "subscribe", "CA")
+    assert await chat_service.chat_gone(CHAT) is True
+    assert (await chat_service.command(CHAT, "reminders")).title == "You have no reminders."
+    assert await chat_service.chat_gone(CHAT) is False
+
+
+async def test_the_doors_own_words_in_the_chats_language(chat_service: ChatService):
+    assert chat_service.words.say("doors.sorry", "de-DE").startswith("Entschuldigung")
+    await chat_service.command(CHAT, "language", "fr")
+    assert await chat_service.say(CHAT, "labels.old_button") == chat_service.words.say(
+        "labels.old_button", "fr"
+    )
+    menu = chat_service.words.menu("de")
+    assert [name for name, _ in menu] == [c.name for c in listed_commands()]
+    assert chat_service.words.describe("steps", "de") == chat_service.words.describe("optout", "de")
+
+
+async def test_region_suggestions(chat_service: ChatService):
+    (first, *_) = await chat_service.suggest_regions("germ")
+    assert first.value == "DE"
