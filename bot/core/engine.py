@@ -18,6 +18,7 @@ from bot.core.knowledge import (
     load_knowledge,
 )
 from bot.core.languages import SOURCE_LANGUAGE, Detection, choose_language, shared_detector
+from bot.core.long_messages import noting_partial_reading
 from bot.core.matching import IntentMatcher, Scored
 from bot.core.regions import RegionMatch, RegionResolver, region_display_name
 from bot.core.reply import CitedSource, LinkButton, Reply, Topic
@@ -207,6 +208,7 @@ class QuestionAnswerer:
             tried=tuple(dict.fromkeys(c for c in tried if c in self.matchers)),
         )
 
+    @noting_partial_reading  # a long message: the reply says only its question was read
     def respond(
         self, text: str, session: Session | None = None, *, hint: str | None = None
     ) -> tuple[Reply, Session]:

@@ -10,6 +10,8 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.core.text import clip
+
 # English is the source language of the knowledge base; the others are translations of it.
 SOURCE_LANGUAGE = "en"
 LANGUAGES = ("en", "de", "fr", "nl", "it", "es", "pl")
@@ -71,6 +73,9 @@ class LanguageDetector:
                 self._detector = self._build()
 
     def detect(self, text: str) -> Detection:
+        """The language of what the bot reads of `text` (a long message's question, see
+        text.read), when sure."""
+        text = clip(text)
         if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
             return Detection(None, ())
         self.warm()
