@@ -17,7 +17,13 @@ from bot.core.knowledge import (
     TimeVariant,
     load_knowledge,
 )
-from bot.core.languages import SOURCE_LANGUAGE, Detection, choose_language, shared_detector
+from bot.core.languages import (
+    SOURCE_LANGUAGE,
+    Detection,
+    choose_language,
+    keep_english,
+    shared_detector,
+)
 from bot.core.long_messages import noting_partial_reading
 from bot.core.matching import IntentMatcher, Scored
 from bot.core.regions import RegionMatch, RegionResolver, region_display_name
@@ -185,9 +191,13 @@ class QuestionAnswerer:
     def language_for(self, text: str, session: Session, hint: str | None = None) -> LanguageChoice:
         """The language to answer in, and the languages to try the question in."""
         detection = self.detect(text)
-        if session.language and len(normalise(text).split()) < MIN_WORDS_TO_SWITCH:
+        words = len(normalise(text).split())
+        if session.language and words < MIN_WORDS_TO_SWITCH:
             # "ok", "Norway", "merci": too short to leave the conversation's language for.
             detection = Detection(None, detection.candidates)
+        elif not session.language and not session.chosen_language:
+            # A first "I'm Swiss", "GDPR", "help": English words are not read as German or Dutch.
+            detection = keep_english(detection, text, words)
         decided = session.chosen_language or detection.language or session.language
         language = choose_language(
             chosen=session.chosen_language,
