@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.core.clock import Clock, SystemClock
-from bot.core.formats import format_date, format_days, format_month
+from bot.core.formats import format_date, format_days
 from bot.core.knowledge import (
     COUNTRY_CODES,
     Intent,
@@ -17,12 +17,20 @@ from bot.core.knowledge import (
     TimeVariant,
     load_knowledge,
 )
-from bot.core.languages import SOURCE_LANGUAGE, Detection, choose_language, shared_detector
+from bot.core.languages import (
+    SOURCE_LANGUAGE,
+    Detection,
+    choose_language,
+    keep_english,
+    shared_detector,
+)
+from bot.core.long_messages import noting_partial_reading
 from bot.core.matching import IntentMatcher, Scored
 from bot.core.regions import RegionMatch, RegionResolver, region_display_name
 from bot.core.reply import CitedSource, LinkButton, Reply, Topic
 from bot.core.session import Session
 from bot.core.text import normalise
+from bot.core.timing import coverage_when, paragraphs_on, since_text, starts_later
 
 # Confidence bands, tuned on tests/data/eval.yaml (see README "How the bot decides").
 ANSWER_AT = 0.45
@@ -183,9 +191,13 @@ class QuestionAnswerer:
     def language_for(self, text: str, session: Session, hint: str | None = None) -> LanguageChoice:
         """The language to answer in, and the languages to try the question in."""
         detection = self.detect(text)
-        if session.language and len(normalise(text).split()) < MIN_WORDS_TO_SWITCH:
+        words = len(normalise(text).split())
+        if session.language and words < MIN_WORDS_TO_SWITCH:
             # "ok", "Norway", "merci": too short to leave the conversation's language for.
             detection = Detection(None, detection.candidates)
+        elif not session.language and not session.chosen_language:
+            # A first "I'm Swiss", "GDPR", "help": English words are not read as German or Dutch.
+            detection = keep_english(detection, text, words)
         decided = session.chosen_language or detection.language or session.language
         language = choose_language(
             chosen=session.chosen_language,
@@ -206,6 +218,7 @@ class QuestionAnswerer:
             tried=tuple(dict.fromkeys(c for c in tried if c in self.matchers)),
         )
 
+    @noting_partial_reading  # a long message: the reply says only its question was read
     def respond(
         self, text: str, session: Session | None = None, *, hint: str | None = None
     ) -> tuple[Reply, Session]:
@@ -319,7 +332,7 @@ class QuestionAnswerer:
         kb = self.kb.in_language(language)
         intent = kb.intents[intent_id]
         today = self.clock.now().date()
-        paragraphs = list(intent.answer.paragraphs)
+        paragraphs = paragraphs_on(kb, intent.answer, today)
         sources = [
             CitedSource(r.source.url, r.source.title, r.status, r.supports) for r in intent.sources
         ]
@@ -327,9 +340,9 @@ class QuestionAnswerer:
         title = intent.title
         if intent_id == "am_i_affected" and (region or europe):
             sources = []  # the per-region answer rests on the coverage sources alone
-            title, paragraphs, coverage = self._coverage_answer(kb, region, europe, sources)
+            title, paragraphs, coverage = self._coverage_answer(kb, region, europe, sources, today)
         elif region and intent_id in REGIONAL_INTENTS:
-            paragraphs += self._regional_lines(kb, intent_id, region, sources)
+            paragraphs += self._regional_lines(kb, intent_id, region, sources, today)
         variant = intent.answer.after_event
         if variant is not None:
             paragraphs.append(self._time_text(kb, variant, region, today))
@@ -349,14 +362,14 @@ class QuestionAnswerer:
             labels=labels(kb),
         )
 
-    def _coverage_answer(self, kb: KnowledgeBase, region, europe, sources):
+    def _coverage_answer(self, kb: KnowledgeBase, region, europe, sources, today: dt.date):
         rule = kb.coverage_for(region or "EEA")
         place = region_display_name(region, kb) if region else rule.label
         title = kb.say("answers.affected_title", place=f"{place[0].upper()}{place[1:]}")
         paragraphs = [kb.say("answers.for_place", place=place)]
         coverage = {}
         for policy, cover in rule.policies.items():
-            line = self._coverage_line(kb, cover)
+            line = self._coverage_line(kb, cover, today)
             paragraphs.append(f"{kb.say('answers.policy_' + policy)}: {line} {cover.note}")
             sources += [_cited(s) for s in cover.sources]
             if region:
@@ -365,13 +378,18 @@ class QuestionAnswerer:
             paragraphs.append(kb.say("answers.europe_not_one_region"))
         ai = rule.policies["ai_training"]
         if ai.value == "yes":
-            paragraphs.append(kb.say("answers.can_turn_off"))
+            # Before the start: turn it off before then; after it: at any time.
+            later = starts_later(ai, today)
+            paragraphs.append(
+                kb.say("answers.turn_off_before" if later else "answers.can_turn_off")
+            )
         return title, paragraphs, coverage
 
-    def _coverage_line(self, kb: KnowledgeBase, cover: PolicyCoverage) -> str:
+    def _coverage_line(self, kb: KnowledgeBase, cover: PolicyCoverage, today: dt.date) -> str:
         text = kb.say("answers.value_" + cover.value)
-        if cover.since and cover.value == "yes":
-            text += ", " + kb.say("answers.since", date=since_text(cover, kb.language))
+        when = coverage_when(kb, cover, today)  # "since 3 November 2025", or "from ..., in 14 days"
+        if when:
+            text += ", " + when
         if cover.status == "reported" and cover.value != "unclear":
             text += " " + kb.say("answers.status_reported")
         elif cover.value == "unclear":
@@ -381,7 +399,12 @@ class QuestionAnswerer:
         return text
 
     def _regional_lines(
-        self, kb: KnowledgeBase, intent_id: str, region: str, sources: list[CitedSource]
+        self,
+        kb: KnowledgeBase,
+        intent_id: str,
+        region: str,
+        sources: list[CitedSource],
+        today: dt.date,
     ) -> list[str]:
         place = region_display_name(region, kb)
         rule = kb.coverage_for(region)
@@ -395,7 +418,7 @@ class QuestionAnswerer:
         if intent_id == "microsoft_sharing":
             cover = rule.policies["microsoft_ads"]
             sources += [_cited(s) for s in cover.sources]
-            text = f"{self._coverage_line(kb, cover)} {cover.note}"
+            text = f"{self._coverage_line(kb, cover, today)} {cover.note}"
             return [kb.say("answers.place_line", place=place, text=text)]
         if intent_id == "deadline":
             cover = rule.policies["ai_training"]
@@ -581,15 +604,6 @@ def labels(kb: KnowledgeBase) -> dict[str, str]:
         for key, text in kb.messages.items()
         if key.startswith("labels.")
     }
-
-
-def since_text(cover: PolicyCoverage, language: str) -> str:
-    """Since when a policy applies: a day, or a month where no source gives the day."""
-    if cover.since is None:
-        return ""
-    if cover.since_month_only:
-        return format_month(cover.since, language)
-    return format_date(cover.since, language)
 
 
 def _cited(source: Source) -> CitedSource:

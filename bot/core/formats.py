@@ -9,6 +9,8 @@ import babel
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton, format_timedelta
 
+# Languages whose "since" takes the month in another case than it has standing alone.
+_GENITIVE_MONTHS = frozenset({"pl"})
 # English dates are written the British way ("3 November 2025"), as the fact sheet writes them.
 _LOCALES = {"en": "en_GB"}
 # babel names Hong Kong and Macao by their administrative titles ("Sonderverwaltungsregion
@@ -42,8 +44,11 @@ def format_date(day: dt.date, language: str = "en") -> str:
     return babel_format_date(day, "long", locale=_locale(language))
 
 
-def format_month(day: dt.date, language: str = "en") -> str:
-    """A month, for facts whose sources give no day: "September 2024"."""
+def format_month(day: dt.date, language: str = "en", *, after_since: bool = False) -> str:
+    """A month, for facts whose sources give no day: "September 2024". `after_since`: as it is
+    written after "since" (Polish "od" takes the genitive: "od września 2024", not "wrzesień")."""
+    if after_since and language in _GENITIVE_MONTHS:
+        return babel_format_date(day, "MMMM y", locale=_locale(language))
     return format_skeleton("yMMMM", day, locale=_locale(language))
 
 

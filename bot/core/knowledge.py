@@ -58,11 +58,22 @@ class TimeVariant:
 
 
 @dataclass(frozen=True)
+class DatedParagraph:
+    """A paragraph worded otherwise before an event's date: until that day, `before` (with
+    {date} and {days_left}) replaces paragraphs[index], which holds the wording from the day on."""
+
+    index: int
+    event_id: str
+    before: str
+
+
+@dataclass(frozen=True)
 class Answer:
-    paragraphs: tuple[str, ...]
+    paragraphs: tuple[str, ...]  # as they read from the dates of `dated` on
     steps: tuple[str, ...] = ()
     links: tuple[Link, ...] = ()
     after_event: TimeVariant | None = None
+    dated: tuple[DatedParagraph, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -697,9 +708,68 @@ def _load_intents(reader, directory: Path, sources, event_ids: set[str]) -> dict
     return intents
 
 
+def read_paragraphs(
+    reader: _Reader, raw: LineDict, event_ids: set[str] | None
+) -> tuple[list[tuple[str, int]], list[tuple[int, str | None, str, int]]]:
+    """answer.paragraphs: each a text, or a mapping {event, before, after} for a paragraph that
+    reads otherwise before the event's date. Returns the (text, line) of each paragraph (the
+    `after` wording for a dated one) and (index, event id, before, its line) for the dated
+    ones. With
+    `event_ids` None (a translation) the event comes from English and is not read."""
+    name = "answer.paragraphs"
+    items = raw.get("paragraphs")
+    if items is None:
+        reader.issue(raw.line, name, "missing")
+        return [], []
+    if not isinstance(items, LineList):
+        reader.issue(raw.line_of("paragraphs"), name, "must be a list")
+        return [], []
+    texts: list[tuple[str, int]] = []
+    dated: list[tuple[int, str | None, str, int]] = []
+    for index, item in enumerate(items):
+        line = items.line_of(index)
+        if isinstance(item, LineDict):
+            prefix = f"{name}[{index}]."
+            event_id = None
+            if event_ids is not None:
+                event_id = reader.text(item, "event", prefix=prefix)
+                if event_id and event_id not in event_ids:
+                    reader.issue(
+                        item.line_of("event"), prefix + "event", f"unknown event {event_id!r}"
+                    )
+            elif "event" in item:
+                reader.issue(
+                    item.line_of("event"), prefix + "event", "the event comes from English"
+                )
+            before = reader.text(item, "before", prefix=prefix)
+            after = reader.text(item, "after", prefix=prefix)
+            for side, text, allowed in (
+                ("before", before, {"date", "days_left"}),
+                ("after", after, set()),
+            ):
+                unknown = _placeholders(text) - allowed
+                if unknown:
+                    reader.issue(
+                        item.line_of(side),
+                        prefix + side,
+                        f"unknown placeholder(s) {sorted(unknown)}; allowed: {sorted(allowed)}",
+                    )
+            texts.append((after, item.line_of("after")))
+            dated.append((index, event_id, before, item.line_of("before")))
+        elif isinstance(item, str) and item.strip():
+            if _placeholders(item):
+                reader.issue(line, "answer", "placeholders are only allowed in dated texts")
+            texts.append((item.strip(), line))
+        else:
+            reader.issue(
+                line, f"{name}[{index}]", "must be non-empty text or {event, before, after}"
+            )
+    return texts, dated
+
+
 def _read_answer(reader: _Reader, node: LineDict, event_ids: set[str]) -> Answer:
     raw = reader.mapping(node.get("answer"), node.line_of("answer"), "answer")
-    paragraphs = reader.text_list(raw, "paragraphs", prefix="answer.")
+    paragraphs, dated = read_paragraphs(reader, raw, event_ids)
     steps = reader.text_list(raw, "steps", required=False, prefix="answer.")
     links = []
     raw_links = raw.get("links") or []
@@ -732,12 +802,13 @@ def _read_answer(reader: _Reader, node: LineDict, event_ids: set[str]) -> Answer
                     f"unknown placeholder(s) {sorted(unknown)}; allowed: {sorted(allowed)}",
                 )
         variant = TimeVariant(event_id, texts["before"], texts["after"])
-    for text, line in paragraphs + steps:
+    for text, line in steps:
         if _placeholders(text):
-            reader.issue(line, "answer", "placeholders are only allowed in after_event texts")
+            reader.issue(line, "answer", "placeholders are only allowed in dated texts")
     return Answer(
         paragraphs=tuple(p for p, _ in paragraphs),
         steps=tuple(s for s, _ in steps),
         links=tuple(links),
         after_event=variant,
+        dated=tuple(DatedParagraph(i, e or "", b) for i, e, b, _line in dated),
     )

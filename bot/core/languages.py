@@ -7,8 +7,13 @@ our seven languages so that short questions are not read as some eighth one.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+
+from wordfreq import tokenize, zipf_frequency
+
+from bot.core.text import clip
 
 # English is the source language of the knowledge base; the others are translations of it.
 SOURCE_LANGUAGE = "en"
@@ -29,6 +34,14 @@ MIN_CONFIDENCE = 0.5
 MIN_LEAD = 0.25
 # Letters a text needs before detection is tried at all.
 MIN_LETTERS = 4
+# In a fresh conversation, a message of at most this many words that reads as English ("I'm
+# Swiss", "GDPR", "help") is answered in English, whatever the detector or other languages'
+# phrasings make of it; see keep_english().
+SHORT_MESSAGE_WORDS = 3
+# A word reads as another language's rather than English when it is this much more common there
+# (wordfreq Zipf): "danke", "bedankt", "wie", French "comment" (0.86); not "GDPR" (0.03 in
+# Dutch), "Swiss", "am" (0.68 in German), "ok".
+NOT_ENGLISH_MARGIN = 0.75
 
 
 @dataclass(frozen=True)
@@ -64,13 +77,18 @@ class LanguageDetector:
         return builder.with_preloaded_language_models().build()
 
     def warm(self) -> None:
-        """Build the detector with its models now (about a second), so that the first question
-        does not wait for them."""
+        """Build the detector with its models now (about a second), and load the word lists
+        reads_as_english() needs (another second), so that the first question waits for neither."""
         with self._lock:
             if self._detector is None:
                 self._detector = self._build()
+                for code in LANGUAGES:
+                    zipf_frequency("a", code)
 
     def detect(self, text: str) -> Detection:
+        """The language of what the bot reads of `text` (a long message's question, see
+        text.read), when sure."""
+        text = clip(text)
         if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
             return Detection(None, ())
         self.warm()
@@ -89,6 +107,35 @@ class LanguageDetector:
 @lru_cache(maxsize=1)
 def shared_detector() -> LanguageDetector:
     return LanguageDetector()
+
+
+def reads_as_english(text: str, others: Iterable[str] = LANGUAGES) -> bool:
+    """No word of what the bot reads of `text` is clearly a word of one of `others` (our languages
+    but English) rather than English, by how common it is in each (wordfreq); a word no language
+    knows is no evidence."""
+    others = [code for code in others if code != SOURCE_LANGUAGE]
+    for word in tokenize(clip(text), SOURCE_LANGUAGE):
+        if not any(ch.isalpha() for ch in word):
+            continue  # emoji, numbers
+        english = zipf_frequency(word, SOURCE_LANGUAGE)
+        if any(zipf_frequency(word, code) - english >= NOT_ENGLISH_MARGIN for code in others):
+            return False
+    return True
+
+
+def keep_english(detection: Detection, text: str, words: int) -> Detection:
+    """For the first message of a conversation: one of one to SHORT_MESSAGE_WORDS words that reads
+    as English is not taken for another language, neither by the detector (sure of German for
+    "I'm Swiss") nor through the phrasings of a likely language (Dutch for "GDPR"): nothing is
+    detected and English is the only candidate, so the platform's hint, then English, decide.
+    Words of the other language keep it: "Danke", "Bedankt!", "opt-out comment ?"."""
+    if not 1 <= words <= SHORT_MESSAGE_WORDS:
+        return detection
+    others = (detection.language,) if detection.language else detection.candidates
+    others = tuple(code for code in others if code != SOURCE_LANGUAGE)
+    if not others or not reads_as_english(text, others):
+        return detection
+    return Detection(None, (SOURCE_LANGUAGE,))
 
 
 def choose_language(

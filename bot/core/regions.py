@@ -25,7 +25,7 @@ from wordfreq import zipf_frequency
 
 from bot.core.formats import territory_names
 from bot.core.knowledge import COUNTRY_CODES, KnowledgeBase
-from bot.core.text import clip, fold_accents, normalise, split_elisions
+from bot.core.text import fold_accents, normalise, read, split_elisions
 
 MIN_CITY_POPULATION = 100_000
 # Languages whose country names we understand besides each country's own (issue: our users write
@@ -56,6 +56,18 @@ LOCATIVES = frozenset(
 # language only with evidence, as risky English words are.
 LANGUAGE_WORD_ZIPF = 3.5
 FOREIGN_NAME_ZIPF = 2.9
+# Words shortly before a place that make it the writer's own ("I live in", "we are from", "ich
+# wohne in", "j'habite en", "ik woon in", "vivo in", "sono di", "soy de", "mieszkam w", "jestem
+# z"; "my country is"): in the rest of a long message, only such places count (see scan()).
+FIRST_PERSON = frozenset(
+    {"i", "im", "ive", "id", "we", "were", "weve", "my", "our", "me", "us"}
+    | {"ich", "bin", "wohne", "lebe", "wir", "wohnen", "mein", "meine", "unser"}
+    | {"je", "j", "suis", "habite", "vis", "nous", "mon", "ma", "notre"}
+    | {"ik", "ben", "woon", "wij", "mijn", "ons", "onze"}
+    | {"io", "sono", "vivo", "abito", "noi", "mio", "mia", "nostro"}
+    | {"yo", "soy", "estoy", "resido", "somos", "mi", "nuestro"}
+    | {"jestem", "mieszkam", "zyje", "jestesmy", "mieszkamy", "moj", "moja", "nasz"}
+)
 # Words before a demonym that say "I am one" ("I'm Swiss", "as a Canadian", "we Dutch").
 DEMONYM_LEADS = frozenset(
     {"im", "am", "a", "an", "were", "are", "we", "fellow", "for", "us"}
@@ -247,9 +259,24 @@ class RegionResolver:
         self, text: str, languages: tuple[str, ...] = ()
     ) -> tuple[RegionMatch | None, list[str]]:
         """The region named, and the normalised words left once every place name is taken out.
-        `languages`: those the question may be in, whose everyday words are not taken for places."""
-        raw = clip(text)
-        tokens = normalise(raw).split()
+        `languages`: those the question may be in, whose everyday words are not taken for places.
+        Of a long message, the words are its question's (see text.read); when the question names
+        no place, one the rest of the message gives as the writer's own ("I live in Canada")
+        counts, not one a pasted text names ("members in the EU, EEA, ...")."""
+        reading = read(text)
+        region, rest = self._scan(reading.text, languages)
+        for piece in reversed(reading.context if region is None else ()):
+            region = self._scan(piece, languages, context=True)[0]
+            if region is not None:
+                break
+        return region, rest
+
+    def _scan(
+        self, raw: str, languages: tuple[str, ...], context: bool = False
+    ) -> tuple[RegionMatch | None, list[str]]:
+        """scan() of one text; with `context`, of the rest of a long message (all of `raw`, and
+        only places the writer calls their own)."""
+        tokens = normalise(raw, whole=context).split()
         if not tokens:
             return None, []
         raw_words = _raw_words(raw)
@@ -264,6 +291,8 @@ class RegionResolver:
             found.append(match)
             i = match.end
         real = [m for m in found if m.region is not None or m.europe]
+        if context:
+            real = [m for m in real if FIRST_PERSON & set(tokens[max(0, m.start - 4) : m.start])]
         taken = {j for m in real for j in range(m.start, m.end)}
         rest = [token for j, token in enumerate(tokens) if j not in taken]
         # The last place named wins; a country beats "Europe" ("Lagos, or is it only Europe?")

@@ -15,12 +15,14 @@ from bot.core.knowledge import (
     COUNTRY_CODES,
     Answer,
     CoverageRule,
+    DatedParagraph,
     Intent,
     KnowledgeBase,
     Link,
     TimeVariant,
     _placeholders,
     _Reader,
+    read_paragraphs,
 )
 from bot.core.languages import LANGUAGES, SOURCE_LANGUAGE
 from bot.core.text import normalise
@@ -192,7 +194,7 @@ def _load_intents(directory: Path, reader: _Reader, check: _Checker, english: Kn
 
 def _translate_answer(node: LineDict, reader: _Reader, check: _Checker, english: Answer) -> Answer:
     raw = reader.mapping(node.get("answer"), node.line_of("answer"), "answer")
-    paragraphs = check.texts(raw, "paragraphs", english.paragraphs, "answer.")
+    paragraphs, dated = _translate_paragraphs(raw, reader, check, english)
     steps = check.texts(raw, "steps", english.steps, "answer.")
     links = english.links
     raw_links = raw.get("links")
@@ -226,7 +228,41 @@ def _translate_answer(node: LineDict, reader: _Reader, check: _Checker, english:
         )
     elif "after_event" in raw:
         reader.issue(raw.line_of("after_event"), "answer.after_event", "English has none")
-    return Answer(paragraphs, steps, links, variant)
+    return Answer(paragraphs, steps, links, variant, dated)
+
+
+def _translate_paragraphs(
+    raw: LineDict, reader: _Reader, check: _Checker, english: Answer
+) -> tuple[tuple[str, ...], tuple[DatedParagraph, ...]]:
+    """The paragraphs in English's shape: a dated one where English has one (before and after,
+    each with English's facts), a plain text elsewhere."""
+    items, dated = read_paragraphs(reader, raw, None)
+    if "paragraphs" in raw and len(items) != len(english.paragraphs):
+        reader.issue(
+            raw.line_of("paragraphs"),
+            "answer.paragraphs",
+            f"{len(items)} item(s) where English has {len(english.paragraphs)}",
+        )
+        return english.paragraphs, english.dated
+    if not items:
+        return english.paragraphs, english.dated
+    before = {index: (text, line) for index, _event, text, line in dated}
+    english_dated = {d.index: d for d in english.dated}
+    translated = []
+    for index, ((text, line), original) in enumerate(zip(items, english.paragraphs, strict=True)):
+        name = f"answer.paragraphs[{index}]"
+        if (index in before) != (index in english_dated):
+            shape = "before and after texts" if index in english_dated else "one text"
+            reader.issue(line, name, f"English has {shape} here")
+            continue
+        check.same_facts(original, text, line, name)
+        if index in before:
+            before_text, before_line = before[index]
+            check.same_facts(
+                english_dated[index].before, before_text, before_line, name + ".before"
+            )
+            translated.append(replace(english_dated[index], before=before_text))
+    return tuple(text for text, _line in items), tuple(translated)
 
 
 def _load_events(path: Path, reader: _Reader, check: _Checker, english: KnowledgeBase):
