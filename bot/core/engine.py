@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -29,9 +30,11 @@ from bot.core.matching import IntentMatcher, Scored
 from bot.core.regions import RegionMatch, RegionResolver, region_display_name
 from bot.core.reply import CitedSource, LinkButton, Reply, Topic
 from bot.core.session import Session
+from bot.core.short_replies import read_short_reply
 from bot.core.text import normalise
 from bot.core.timing import coverage_when, paragraphs_on, since_text, starts_later
 
+_CODE_ALONE = re.compile(r"^\s*([A-Za-z]{2})\s*(\?)?\s*$")
 # Confidence bands, tuned on tests/data/eval.yaml (see README "How the bot decides").
 ANSWER_AT = 0.45
 SUGGEST_AT = 0.33
@@ -235,6 +238,14 @@ class QuestionAnswerer:
         choice = self.language_for(text, session, hint)
         language, detection = choice.language, choice.detection
         understood = self.understand(text, choice.tried, detection.language)
+        # A short message is read as: a country code in capitals or as "xx?" ("NO", "it?"), then
+        # a yes, a no or a number, which with no question of the bot's to answer is no topic.
+        code = self.code_alone(text)
+        if code is not None:
+            place = RegionMatch(code, 0, 1, europe=False)
+            understood = replace(understood, region=place, bare_region=True, vague=False)
+        elif read_short_reply(text) is not None:
+            understood = replace(understood, vague=True)
         best_score = understood.ranked[0].confidence if understood.ranked else 0.0
         if (
             not choice.decided
@@ -542,6 +553,16 @@ class QuestionAnswerer:
             language=kb.language,
             labels=labels(kb),
         )
+
+    def code_alone(self, text: str) -> str | None:
+        """The region a message that is only a code names: "NO", "DE", "it?", "uk?"; None for
+        anything else, and for a code in lower case without "?" ("no", "de": words)."""
+        match = _CODE_ALONE.match(text)
+        if match is None or not (match[1].isupper() or match[2]):
+            return None
+        code = match[1].upper()
+        code = "GB" if code == "UK" else code
+        return code if code in COUNTRY_CODES or code in self.kb.groups else None
 
     def region_from_argument(self, text: str) -> str | None:
         """A region from a command argument: an id ("CA", "gb", "EU") or any place name."""

@@ -16,6 +16,9 @@ class Session:
     updated_at: dt.datetime | None = None
     language: str | None = None  # the language the conversation is in
     chosen_language: str | None = None  # set by "language <code>"; wins over detection
+    # What the bot has just asked, so that a short reply ("yes", "2") answers it: "forget" (the
+    # delete-everything confirmation) or "pick:a,b,c" (a did-you-mean's topics, in order).
+    pending: str | None = None
 
     def current(self, now: dt.datetime) -> Session:
         """This session, or an empty one if it has been idle longer than SESSION_TTL. A session
@@ -32,7 +35,9 @@ class Session:
         region: str | None,
         awaiting: str | None,
         language: str | None = None,
+        pending: str | None = None,
     ) -> Session:
+        """The session after a reply; what the bot asked before is answered or dropped."""
         return replace(
             self,
             intent=intent or self.intent,
@@ -40,4 +45,5 @@ class Session:
             awaiting_region_for=awaiting,
             updated_at=now,
             language=language or self.language,
+            pending=pending,
         )

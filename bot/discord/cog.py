@@ -70,7 +70,9 @@ class OptOutCog(
         chat = user_chat(interaction.user.id)
         await answer(
             interaction,
-            lambda: self._service.message(chat, question, locale(interaction), private=False),
+            lambda: self._service.message(
+                chat, question, locale(interaction), private=False, command_prefix="/optout "
+            ),
             ephemeral=private_here(interaction) and not share,
         )
 

@@ -14,20 +14,23 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot.core.clock import Clock
+from bot.core.engine import labels
 from bot.core.knowledge import KnowledgeBase
 from bot.core.languages import normalise_language
 from bot.core.reply import Reply
+from bot.core.short_replies import ShortReply, read_short_reply
 from bot.service.commands import COMMAND_TABLE, Command, find_command, listed_commands
-from bot.service.conversations import ConversationService
+from bot.service.conversations import PICK, ConversationService
 from bot.service.region_choices import RegionChoice, RegionChoices
 from bot.service.sessions import ChatKey
-from bot.service.subscriptions import SubscriptionService
+from bot.service.subscriptions import FORGET, SubscriptionService
 
 # "checkup monthly" typed without the slash, as the replies suggest. A question that merely
 # starts with a command word ("privacy on LinkedIn?") is not one: no "?", at most four words
-# after the command.
-_BARE_WORDS = "|".join(c.name for c in COMMAND_TABLE.values() if c.owner == "subscription")
-_BARE = re.compile(rf"^\s*({_BARE_WORDS})((?:\s+[^\s?]+){{0,4}})\s*$", re.IGNORECASE)
+# after the command, and none after a question command that takes no argument ("deadline for
+# Canada" is a question).
+_BARE_WORDS = "|".join(c.name for c in listed_commands())
+_BARE = re.compile(rf"^\s*/?({_BARE_WORDS})((?:\s+[^\s?]+){{0,4}})\s*$", re.IGNORECASE)
 
 
 class Words:
@@ -90,14 +93,61 @@ class ChatService:
     # --- in -----------------------------------------------------------------------------------
 
     async def message(
-        self, chat: ChatKey, text: str, hint: str | None = None, *, private: bool = True
+        self,
+        chat: ChatKey,
+        text: str,
+        hint: str | None = None,
+        *,
+        private: bool = True,
+        command_prefix: str = "/",
     ) -> Reply:
-        """Free text from a chat. In a private chat a bare command ("reminders", "checkup
-        monthly") is that command; anything else is a question."""
-        if private and (bare := bare_command(text)) is not None:
+        """Free text from a chat, read in this order: the answer to what the bot has just asked
+        ("yes" to "delete everything?", "2" to a did-you-mean), then a bare command
+        ("reminders", "checkup monthly"), then a question. Outside a private chat a bare
+        command is not run: the reply names the command as the door writes it
+        (`command_prefix`: "/" on Telegram, "/optout " on Discord)."""
+        short = read_short_reply(text)
+        if short is not None:
+            answered = await self._answer_pending(chat, short, hint)
+            if answered is not None:
+                return answered
+        if (bare := bare_command(text)) is not None:
             name, argument = bare
-            return await self.command(chat, name, argument, hint)
+            if private:
+                return await self.command(chat, name, argument, hint)
+            return await self._use_the_command(chat, f"{command_prefix}{name} {argument}", hint)
         return await self.conversations.ask(chat, text, hint)
+
+    async def _use_the_command(self, chat: ChatKey, command: str, hint: str | None) -> Reply:
+        words = await self.subscriptions.words(chat, hint)
+        return Reply(
+            kind="answer",
+            intent=None,
+            confidence=1.0,
+            region=None,
+            title=words.say("doors.use_command", command=command.strip()),
+            language=words.language,
+            labels=labels(words),
+        )
+
+    async def _answer_pending(
+        self, chat: ChatKey, short: ShortReply, hint: str | None
+    ) -> Reply | None:
+        """The reply to a short answer to the bot's own question; None when there was no
+        question it answers."""
+        pending = await self.conversations.pending(chat)
+        if pending == FORGET and short.yes is not None:
+            if short.yes:
+                return await self.command(chat, "forget", "confirm", hint)
+            words = await self.subscriptions.words(chat, hint)
+            return await self.subscriptions.keep_everything(chat, words)
+        if pending and pending.startswith(PICK):
+            offered = pending.removeprefix(PICK).split(",")
+            if short.choice is not None and short.choice <= len(offered):
+                return await self.topic(chat, offered[short.choice - 1], hint)
+            if short.yes is False:  # "none of these"
+                return await self.command(chat, "topics", "", hint)
+        return None
 
     async def command(
         self, chat: ChatKey, name: str, argument: str = "", hint: str | None = None
@@ -165,4 +215,7 @@ def bare_command(text: str) -> tuple[str, str] | None:
     match = _BARE.match(text)
     if match is None:
         return None
-    return match[1].lower(), match[2].strip()
+    command, argument = COMMAND_TABLE[match[1].lower()], match[2].strip()
+    if argument and command.owner == "conversation" and not command.usage:
+        return None
+    return command.name, argument

@@ -37,6 +37,10 @@ COMMAND_INTENTS = {
 }
 
 
+# Session.pending for a did-you-mean: the offered topics, in order.
+PICK = "pick:"
+
+
 class ReplyObserver(Protocol):
     """Where each answered question is counted (bot.ops.metrics.Metrics)."""
 
@@ -116,12 +120,25 @@ class ConversationService:
     async def forget(self, chat: ChatKey) -> None:
         await self._io(self.sessions.delete, chat)
 
+    async def pending(self, chat: ChatKey) -> str | None:
+        """What the bot has just asked this chat ("forget", "pick:a,b,c"), if anything."""
+        return (await self._session(chat)).pending
+
+    async def set_pending(self, chat: ChatKey, pending: str | None) -> None:
+        """Remember (or, with None, drop) what the bot has just asked this chat."""
+        session = await self._session(chat)
+        await self._keep(chat, replace(session, pending=pending, updated_at=self.now()))
+
     # --- inbound -----------------------------------------------------------------------------
 
     async def ask(self, chat: ChatKey, text: str, hint: str | None = None) -> Reply:
         """A free-text question in a conversation; `hint` is the platform's language hint."""
         started = time.perf_counter()
         reply, session = self.answerer.respond(text, await self._session(chat), hint=hint)
+        if reply.kind == "did_you_mean" and reply.suggestions:
+            # "2" or "the first one" picks a topic; nothing of the question is kept.
+            picks = ",".join(topic.id for topic in reply.suggestions)
+            session = replace(session, pending=PICK + picks)
         await self._keep(chat, session)
         self._observe(reply, started)
         if reply.kind == "fallback" and self.unanswered is not None:

@@ -33,6 +33,8 @@ from bot.storage.base import Store
 LISTED_REMINDERS = 5
 LOOKAHEAD = dt.timedelta(days=400)
 AUTO = "auto"
+# Session.pending while "delete everything?" waits for a yes or a no.
+FORGET = "forget"
 
 
 def privacy_paragraphs(kb: KnowledgeBase, collect_unanswered: bool = False) -> tuple[str, ...]:
@@ -301,11 +303,18 @@ class SubscriptionService:
             *privacy_paragraphs(kb, self.collect_unanswered),
         )
 
+    async def keep_everything(self, chat: ChatKey, kb: KnowledgeBase | None = None) -> Reply:
+        """ "no" to "delete everything?": nothing is deleted."""
+        kb = kb or await self.words(chat)
+        await self.conversations.set_pending(chat, None)
+        return _said(kb, "forget_cancelled_title", "forget_cancelled")
+
     async def forget(
         self, chat: ChatKey, kb: KnowledgeBase | None = None, *, confirmed: bool
     ) -> Reply:
         kb = kb or await self.words(chat)
         if not confirmed:
+            await self.conversations.set_pending(chat, FORGET)  # so "yes" confirms
             return _reply(
                 kb,
                 kb.say("subscriptions.forget_title"),

@@ -78,6 +78,10 @@ SQLITE_MIGRATIONS: list[str] = [
     ALTER TABLE sessions ADD COLUMN chosen_language TEXT;
     ALTER TABLE subscriptions ADD COLUMN language_chosen INTEGER NOT NULL DEFAULT 0
     """,
+    # 7: what the bot has just asked the chat ("forget", "pick:a,b,c"), so "yes" or "2" answers it.
+    """
+    ALTER TABLE sessions ADD COLUMN pending TEXT
+    """,
 ]
 
 POSTGRES_MIGRATIONS: list[str] = [
@@ -148,6 +152,9 @@ POSTGRES_MIGRATIONS: list[str] = [
     ALTER TABLE sessions ADD COLUMN language TEXT;
     ALTER TABLE sessions ADD COLUMN chosen_language TEXT;
     ALTER TABLE subscriptions ADD COLUMN language_chosen BOOLEAN NOT NULL DEFAULT FALSE
+    """,
+    """
+    ALTER TABLE sessions ADD COLUMN pending TEXT
     """,
 ]
 

@@ -253,7 +253,7 @@ class PostgresStore(SqlReads):
         with self._lock:
             row = self._conn.execute(
                 "SELECT region, intent, awaiting_region_for, updated_at, language,"
-                " chosen_language FROM sessions"
+                " chosen_language, pending FROM sessions"
                 " WHERE platform = %s AND chat_id = %s",
                 (platform, chat_id),
             ).fetchone()
@@ -266,6 +266,7 @@ class PostgresStore(SqlReads):
             updated_at=row[3].astimezone(dt.UTC),
             language=row[4],
             chosen_language=row[5],
+            pending=row[6],
         )
 
     def save_session(self, platform: str, chat_id: str, session: Session) -> None:
@@ -274,12 +275,12 @@ class PostgresStore(SqlReads):
         with self._lock:
             self._conn.execute(
                 "INSERT INTO sessions (platform, chat_id, region, intent, awaiting_region_for,"
-                " updated_at, language, chosen_language)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " updated_at, language, chosen_language, pending)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (platform, chat_id) DO UPDATE SET region = excluded.region,"
                 " intent = excluded.intent, awaiting_region_for = excluded.awaiting_region_for,"
                 " updated_at = excluded.updated_at, language = excluded.language,"
-                " chosen_language = excluded.chosen_language",
+                " chosen_language = excluded.chosen_language, pending = excluded.pending",
                 (
                     platform,
                     chat_id,
@@ -289,6 +290,7 @@ class PostgresStore(SqlReads):
                     session.updated_at,
                     session.language,
                     session.chosen_language,
+                    session.pending,
                 ),
             )
 

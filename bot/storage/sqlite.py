@@ -245,7 +245,7 @@ class SqliteStore(SqlReads):
         with self._lock:
             row = self._conn.execute(
                 "SELECT region, intent, awaiting_region_for, updated_at, language,"
-                " chosen_language FROM sessions"
+                " chosen_language, pending FROM sessions"
                 " WHERE platform = ? AND chat_id = ?",
                 (platform, chat_id),
             ).fetchone()
@@ -258,6 +258,7 @@ class SqliteStore(SqlReads):
             updated_at=_moment(row[3]),
             language=row[4],
             chosen_language=row[5],
+            pending=row[6],
         )
 
     def save_session(self, platform: str, chat_id: str, session: Session) -> None:
@@ -266,12 +267,12 @@ class SqliteStore(SqlReads):
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO sessions (platform, chat_id, region, intent, awaiting_region_for,"
-                " updated_at, language, chosen_language)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " updated_at, language, chosen_language, pending)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (platform, chat_id) DO UPDATE SET region = excluded.region,"
                 " intent = excluded.intent, awaiting_region_for = excluded.awaiting_region_for,"
                 " updated_at = excluded.updated_at, language = excluded.language,"
-                " chosen_language = excluded.chosen_language",
+                " chosen_language = excluded.chosen_language, pending = excluded.pending",
                 (
                     platform,
                     chat_id,
@@ -281,6 +282,7 @@ class SqliteStore(SqlReads):
                     _micros(session.updated_at),
                     session.language,
                     session.chosen_language,
+                    session.pending,
                 ),
             )
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
+
 from bot.core.clock import FixedClock
 from bot.core.reply import render_plain
 from bot.core.session import SESSION_TTL, Session
@@ -71,6 +73,7 @@ def test_session_holds_no_text(answerer):
         "updated_at",
         "language",
         "chosen_language",
+        "pending",  # what the bot asked ("forget", "pick:<intent ids>"): never the user's words
     }
     assert "Alice" not in repr(session)
 
@@ -168,3 +171,18 @@ def test_a_vague_question_offers_the_main_topics(answerer):
 def test_hong_kong_is_named_plainly(answerer):
     reply, _ = answerer.respond("is Hong Kong included?")
     assert reply.title == "Am I affected? Hong Kong"
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [("NO", "NO"), ("IT", "IT"), ("it?", "IT"), ("DE", "DE"), ("uk?", "GB"), ("CA", "CA")],
+)
+def test_a_country_code_alone_asks_about_that_country(answerer, text, region):
+    reply, _ = answerer.respond(text)
+    assert (reply.kind, reply.intent, reply.region) == ("answer", "am_i_affected", region)
+
+
+@pytest.mark.parametrize("text", ["no", "yes", "de", "it", "2", "nope", "ja"])
+def test_a_word_alone_is_no_confident_answer(answerer, text):
+    reply, _ = answerer.respond(text)
+    assert reply.kind != "answer"

@@ -86,3 +86,58 @@ async def test_the_doors_own_words_in_the_chats_language(chat_service: ChatServi
 async def test_region_suggestions(chat_service: ChatService):
     (first, *_) = await chat_service.suggest_regions("germ")
     assert first.value == "DE"
+
+
+# --- dialogue state: a short reply answers what the bot has just asked ---------------------------
+
+
+@pytest.mark.parametrize("yes", ["yes", "Yes!", "ja", "oui", "sí", "tak", "y"])
+async def test_yes_after_delete_everything_deletes(chat_service: ChatService, yes):
+    await chat_service.command(CHAT, "subscribe", "CA")
+    asked = await chat_service.message(CHAT, "forget")
+    assert asked.title == "Delete everything about you?"
+    done = await chat_service.message(CHAT, yes)
+    assert "nothing about you" in done.title
+    assert (await chat_service.command(CHAT, "reminders")).title == "You have no reminders."
+
+
+@pytest.mark.parametrize("no", ["no", "NO", "nope", "nein", "non"])
+async def test_no_after_delete_everything_keeps_everything(chat_service: ChatService, no):
+    await chat_service.command(CHAT, "subscribe", "CA")
+    await chat_service.message(CHAT, "forget")
+    kept = await chat_service.message(CHAT, no)
+    assert kept.title == "Nothing deleted"
+    assert (await chat_service.command(CHAT, "reminders")).title != "You have no reminders."
+    # The question is answered: a later "yes" is not a confirmation.
+    later = await chat_service.message(CHAT, "yes")
+    assert "nothing about you" not in later.title
+
+
+async def test_a_number_picks_from_did_you_mean(chat_service: ChatService):
+    menu = await chat_service.message(CHAT, "privacy?")
+    assert menu.kind == "did_you_mean"
+    second = menu.suggestions[1].id
+    picked = await chat_service.message(CHAT, "2")
+    assert picked.kind == "answer" and picked.intent == second
+    again = await chat_service.message(CHAT, "privacy?")
+    first = again.suggestions[0].id
+    assert (await chat_service.message(CHAT, "the first one")).intent == first
+    await chat_service.message(CHAT, "privacy?")
+    topics = await chat_service.message(CHAT, "none of these")
+    assert topics.intent is None and len(topics.follow_ups) > 3
+
+
+async def test_a_number_with_nothing_asked_is_not_a_pick(chat_service: ChatService):
+    reply = await chat_service.message(CHAT, "2")
+    assert reply.kind != "answer" or reply.intent is None
+
+
+async def test_bare_commands_in_a_group_name_the_command(chat_service: ChatService):
+    reply = await chat_service.message(CHAT, "subscribe CA", private=False)
+    assert reply.title == "That is a command: send it as /subscribe CA"
+    on_discord = await chat_service.message(
+        CHAT, "reminders", private=False, command_prefix="/optout "
+    )
+    assert on_discord.title.endswith("/optout reminders")
+    assert (await chat_service.message(CHAT, "help")).intent == "help"
+    assert (await chat_service.message(CHAT, "deadline for Canada")).kind != "topics"

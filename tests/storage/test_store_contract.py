@@ -326,7 +326,7 @@ def test_forget_leaves_no_row_about_the_user(database: Database, store: Store):
 # --- conversation context ----------------------------------------------------------------------
 
 
-def test_a_session_keeps_region_intent_language_and_time_and_nothing_else(
+def test_a_session_keeps_region_intent_language_pending_and_time_and_nothing_else(
     database: Database, store: Store
 ):
     assert store.load_session("telegram", "7") is None
@@ -335,13 +335,18 @@ def test_a_session_keeps_region_intent_language_and_time_and_nothing_else(
     )
     store.save_session("telegram", "7", first)
     assert store.load_session("telegram", "7") == first
-    later = Session(awaiting_region_for="am_i_affected", updated_at=T0 + dt.timedelta(minutes=1))
+    later = Session(
+        awaiting_region_for="am_i_affected",
+        updated_at=T0 + dt.timedelta(minutes=1),
+        pending="pick:deadline,complain",
+    )
     store.save_session("telegram", "7", later)
     assert store.load_session("telegram", "7") == later
     assert store.load_session("discord", "7") is None
     (row,) = database.table_rows()["sessions"]
-    # platform, chat id, region, intent, awaiting_region_for, updated_at, language, chosen language
-    assert len(row) == 8
+    # platform, chat id, region, intent, awaiting_region_for, updated_at, language, chosen language,
+    # pending (what the bot asked: never the user's text)
+    assert len(row) == 9
     store.delete_session("telegram", "7")
     assert store.load_session("telegram", "7") is None
 
