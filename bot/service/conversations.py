@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol, TypeVar
 
-from bot.core.engine import QuestionAnswerer
+from bot.core.engine import REGIONAL_INTENTS, QuestionAnswerer
 from bot.core.languages import choose_language
 from bot.core.reply import Reply
 from bot.core.session import Session
@@ -199,8 +199,8 @@ class ConversationService:
         now = self.answerer.clock.now()
         if intent_id not in self.answerer.kb.intents:
             intent_id = "help"
-        if intent_id == "am_i_affected" and region is None:
-            region = session.region
+        if intent_id in REGIONAL_INTENTS and region is None:
+            region = session.region  # the place given earlier in the conversation
         if intent_id == "am_i_affected" and region is None:
             reply = self.answerer.ask_region(intent_id, language)
             await self._keep(

@@ -141,3 +141,9 @@ async def test_bare_commands_in_a_group_name_the_command(chat_service: ChatServi
     assert on_discord.title.endswith("/optout reminders")
     assert (await chat_service.message(CHAT, "help")).intent == "help"
     assert (await chat_service.message(CHAT, "deadline for Canada")).kind != "topics"
+
+
+async def test_a_command_answers_for_the_place_given_earlier(chat_service: ChatService):
+    await chat_service.message(CHAT, "I live in Norway")
+    reply = await chat_service.command(CHAT, "/deadline")
+    assert (reply.intent, reply.region) == ("deadline", "NO")
