@@ -14,6 +14,7 @@ from bot.core.clock import Clock, ShiftedClock, SystemClock, parse_moment
 from bot.core.engine import QuestionAnswerer
 from bot.core.knowledge import KnowledgeError, load_knowledge
 from bot.core.reply import render_plain
+from bot.storage import StoreUnavailable
 
 
 def _clock(now: str | None) -> Clock:
@@ -327,6 +328,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.status
     except KnowledgeError as exc:
         print(f"optout-bot: invalid knowledge base:\n{exc}", file=sys.stderr)
+        return 1
+    except StoreUnavailable as exc:
+        print(f"optout-bot: {exc} (OPTOUT_DATABASE_URL)", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0

@@ -100,3 +100,36 @@ def test_reminders_operator_commands(tmp_path):
     assert "last_day_to_object_2025  offset 7" in due.stdout and "dry run" in due.stdout
     stats = run("reminders", "stats", env=env)
     assert "subscriptions_active: 1" in stats.stdout
+
+
+def run_bytes(*args: str, stdin: bytes, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*CLI, *args],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_invalid_utf8_and_binary_lines_lose_no_other_answer(tmp_path):
+    lines = [b"am I affected in Canada?", b"\xff\xfe bad \xc3\x28 line", b"\x00\x01\x02\x7f", b""]
+    lines += [b"x" * 100_000, "é🙂 中文 <b>markup</b>".encode(), b"how do I opt out?"]
+    result = run_bytes("ask", stdin=b"\n".join(lines) + b"\n")
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(answers) == len(lines)
+    assert answers[0]["region"] == "CA" and answers[-1]["intent"] == "opt_out_steps"
+    env = {"OPTOUT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    chat = run_bytes("chat", stdin=b"\xff\xfe\n" + b"\n".join(lines) + b"\n/quit\n", env=env)
+    assert chat.returncode == 0, chat.stderr
+    assert chat.stdout.decode().count("How to turn off AI training") >= 1
+
+
+def test_an_unreachable_database_is_one_line_with_no_secret():
+    env = {"OPTOUT_DATABASE_URL": "postgresql://someone:s3cret-pw@127.0.0.1:1/none"}
+    result = run("reminders", "stats", env=env)
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("optout-bot: cannot open the PostgreSQL database")
+    assert "s3cret-pw" not in result.stderr and "Traceback" not in result.stderr

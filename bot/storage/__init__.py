@@ -21,6 +21,7 @@ __all__ = [
     "Outcome",
     "ReminderState",
     "Store",
+    "StoreUnavailable",
     "database_url",
     "open_store",
 ]
@@ -37,18 +38,34 @@ def database_url(environ: Mapping[str, str] | None = None) -> str:
     return "sqlite:///" + (data_dir / DEFAULT_DATABASE_FILE).as_posix()
 
 
+class StoreUnavailable(RuntimeError):
+    """The database could not be opened; one line, with no password in it."""
+
+
 def open_store(url: str) -> Store:
-    """A migrated store for a database URL."""
+    """A migrated store for a database URL; StoreUnavailable when it cannot be opened."""
     if url.startswith("sqlite:///"):
+        import sqlite3
+
         from bot.storage.sqlite import SqliteStore
 
         path = url.removeprefix("sqlite:///")  # a leading "/" left over means absolute
         if not path.strip("/"):
             raise ValueError("sqlite URL without a file path")
-        return SqliteStore(Path(path))
+        try:
+            return SqliteStore(Path(path))
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreUnavailable(f"cannot open the SQLite database {path}: {exc}") from None
     if url.startswith(("postgresql://", "postgres://")):
+        import psycopg
+
         from bot.storage.postgres import PostgresStore
 
-        return PostgresStore(url)
+        try:
+            return PostgresStore(url)
+        except psycopg.Error as exc:
+            # psycopg's message names host and port, never the password.
+            reason = " ".join(str(exc).split())
+            raise StoreUnavailable(f"cannot open the PostgreSQL database: {reason}") from None
     scheme = url.split(":", 1)[0]
     raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")
