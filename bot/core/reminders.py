@@ -30,6 +30,8 @@ DEFAULT_OFFSETS: tuple[int, ...] = (14, 7, 1, 0)
 DELIVERY_TIME = dt.time(10, 0)
 # A reminder claimed this long after its time went out during downtime: it is sent marked late.
 LATE_AFTER = dt.timedelta(minutes=30)
+# A late reminder is skipped when the next reminder for the same event is due within this.
+NEXT_WITHIN = dt.timedelta(days=1)
 FALLBACK_ZONE = "UTC"
 CHECKUP_PREFIX = "checkup:"
 NOTICE_PREFIX = "notice:"
@@ -156,13 +158,24 @@ def deadline_reminders(
     zone = sub.zone
     floor = max(start, sub.created_at)
     result = []
-    for event in kb.events_for(sub.region):
+    for event in reminded_events(kb, sub.region):
         expires = _day_end(event.date, zone)
         for offset in offsets:
             due = local_delivery(event.date - dt.timedelta(days=offset), zone)
             if floor <= due < end:
                 result.append(Reminder(sub.id, "deadline", event.id, offset, due, expires))
     return result
+
+
+def reminded_events(kb: KnowledgeBase, region: str) -> list[Event]:
+    """The events a subscriber in `region` is reminded of: one series per change, so of two
+    events within a day of each other (the last day to object, then the start) only the earlier,
+    the day to act by, is kept."""
+    kept: list[Event] = []
+    for event in sorted(kb.events_for(region), key=lambda e: e.date):
+        if not any(abs((event.date - other.date).days) <= 1 for other in kept):
+            kept.append(event)
+    return kept
 
 
 def checkup_reminders(sub: Subscription, start: dt.datetime, end: dt.datetime) -> list[Reminder]:
@@ -204,7 +217,7 @@ def new_event_notices(
         return []  # the usual case, answered without looking at regions
     zone = sub.zone
     result = []
-    for event in kb.events_for(sub.region):
+    for event in reminded_events(kb, sub.region):
         if event.id in sub.known_events:
             continue
         expires = _day_end(event.date, zone)
@@ -262,7 +275,9 @@ def delivery(
     if now >= reminder.expires_at or _superseded(reminder, sub, now, offsets):
         return "skip"
     if now - reminder.due_at > LATE_AFTER:
-        return "late"
+        # A late reminder says what the next one, due within a day, will say on time: one
+        # message per date per day.
+        return "skip" if _next_due_within(reminder, sub, now, offsets, NEXT_WITHIN) else "late"
     return "on_time"
 
 
@@ -275,6 +290,25 @@ def _superseded(
     event_day = reminder.due_at.astimezone(zone).date() + dt.timedelta(days=reminder.offset_days)
     return any(
         local_delivery(event_day - dt.timedelta(days=offset), zone) <= now
+        for offset in offsets
+        if offset < reminder.offset_days
+    )
+
+
+def _next_due_within(
+    reminder: Reminder,
+    sub: Subscription,
+    now: dt.datetime,
+    offsets: tuple[int, ...],
+    within: dt.timedelta,
+) -> bool:
+    """Whether a nearer reminder for the same event is due after `now` and within `within`."""
+    if reminder.kind != "deadline":
+        return False
+    zone = sub.zone
+    event_day = reminder.due_at.astimezone(zone).date() + dt.timedelta(days=reminder.offset_days)
+    return any(
+        now < local_delivery(event_day - dt.timedelta(days=offset), zone) <= now + within
         for offset in offsets
         if offset < reminder.offset_days
     )

@@ -153,6 +153,9 @@ class Dispatcher:
         self._stopping = False
         self._stopped = asyncio.Event()  # set with _stopping: cuts a retry wait short
         self.running = False  # inside run_forever(): readiness reads it
+        # Passes of the loop begun and finished, so that settle() can wait for a whole one.
+        self._passes_begun = 0
+        self._passes_done = 0
 
     # --- the loop --------------------------------------------------------------------------------
 
@@ -207,9 +210,23 @@ class Dispatcher:
             if self._stopping:
                 await asyncio.to_thread(self.release)
 
+    async def settle(self, timeout: float = 60.0) -> None:
+        """Wake the loop and return once a whole pass that began after this call has finished
+        (or the loop is not running): what is due by now has been sent. The terminal chat calls
+        it after each line, so piped input sees the reminders typed input would."""
+        wanted = self._passes_begun + 1
+        self.wake()
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.running and self._passes_done < wanted:
+            if asyncio.get_running_loop().time() > deadline:
+                return
+            await asyncio.sleep(0.01)
+
     async def _loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
+            self._passes_begun += 1
+            begun = self._passes_begun
             now = self.clock.now()
             full = self._full_schedule_due(now)
             if full:
@@ -224,6 +241,7 @@ class Dispatcher:
             except Exception as error:  # keep the loop alive; the next pass retries
                 log.error("dispatch pass failed: %s", type(error).__name__)
                 next_due = None
+            self._passes_done = begun
             delay = self.idle_sleep
             if next_due is not None:
                 until_due = (next_due - self.clock.now()).total_seconds()

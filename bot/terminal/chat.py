@@ -108,8 +108,9 @@ async def chat(service: ChatService, dispatcher: Dispatcher, stdin: TextIO, stdo
             if output is None:
                 break
             print(f"\n{output}\n", file=stdout, flush=True)
-            dispatcher.wake()  # deliver anything now due (after /advance, or a new subscription)
-            await asyncio.sleep(0)
+            # Deliver what is now due (after /advance, or a new subscription) before the next
+            # line, whether it is typed or piped.
+            await dispatcher.settle()
     finally:
         dispatcher.stop()
         with contextlib.suppress(asyncio.CancelledError):

@@ -70,3 +70,17 @@ async def test_help_lists_every_command_of_the_table(services):
     for command in listed_commands():
         assert f"/{command.name}" in out
     assert "/advance" in out
+
+
+async def test_piped_input_gets_each_reminder_once_and_on_time(services):
+    # The user trial's sequence, piped: late reminders that the next one (due within a day)
+    # would repeat are skipped; what is due arrives before the next line is read.
+    lines = "subscribe CA\n/advance 5d\n/advance 8h\n/advance 7d\n/advance 6d\n/advance 8h\n/quit\n"
+    stdout = io.StringIO()
+    await terminal_chat(services, io.StringIO(lines), stdout)
+    text = stdout.getvalue()
+    reminders = [part.split("\n\n")[0] for part in text.split("[reminder]\n")[1:]]
+    assert len(reminders) == len(set(reminders)) >= 2
+    assert reminders[0].startswith("Reminder. In 14 days, on 3 November 2025")
+    assert text.index("[reminder]") < text.index("clock now reads 2025-10-27")
+    assert reminders[-1].startswith("Reminder. Tomorrow, 3 November 2025")
