@@ -103,3 +103,41 @@ def test_linkedins_start_day_statement_on_earlier_content(answerer, language, st
 def test_the_european_notice_and_last_verified(kb):
     assert "21 Aug 2026" in kb.sources["S1"].title
     assert kb.last_verified >= dt.date(2026, 12, 4)
+
+
+MYTHS = [
+    ("Do I have to opt out again every 60 days?", "en", "No source says it expires or resets"),
+    ("Muss ich alle 60 Tage erneut widersprechen?", "de", "Keine Quelle sagt, dass sie abläuft"),
+    ("Did LinkedIn change its terms in January 2026?", "en", "Data for Generative AI Improvement"),
+    ("Czy linkedin zmienił regulamin w styczniu 2026?", "pl", "Data for Generative AI Improvement"),
+    ("Does LinkedIn train AI on my passport from ID verification?", "en", "verification data"),
+    ("Trainiert LinkedIn KI mit meinem Ausweis?", "de", "keine Verifizierungsdaten"),
+    ("Was LinkedIn sued over InMail messages?", "en", "called the claims false"),
+    (
+        "¿Es cierta la demanda contra LinkedIn por los InMail?",
+        "es",
+        "calificó las acusaciones de falsas",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "language", "expected"), MYTHS)
+@pytest.mark.parametrize("when", [TODAY, BEFORE])
+def test_the_common_myths_are_answered(answerer, question, language, expected, when):
+    answerer.clock = FixedClock(when)
+    reply, _ = answerer.respond(question)
+    text = render_plain(reply)
+    assert answerer.kb.in_language(language).intents["myths"].title in text
+    assert expected in text
+
+
+@pytest.mark.parametrize(
+    ("language", "january", "persona"),
+    [("en", "January 2026", "Persona"), ("it", "gennaio 2026", "Persona")],
+)
+def test_the_myths_answer_speaks_of_2026_only_after_the_start(answerer, language, january, persona):
+    today = _text(answerer, TODAY, "myths", None, language)
+    assert january in today and "21" in today and persona in today
+    before = _text(answerer, BEFORE, "myths", None, language)
+    assert "2026" not in before and persona not in before
+    assert "60" in before  # the reset myth is answered on both sides of the date
