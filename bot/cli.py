@@ -234,11 +234,23 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
+    from bot.core.kb_audit import audit_knowledge
+    from bot.core.knowledge import default_knowledge_dir
+
     try:
         kb = load_knowledge(args.dir)
     except KnowledgeError as exc:
         print(str(exc), file=sys.stderr)
         print(f"knowledge base invalid: {len(exc.issues)} problem(s)", file=sys.stderr)
+        return 1
+    today = _clock(getattr(args, "now", None)).now().date()
+    findings = audit_knowledge(args.dir or default_knowledge_dir(), kb, today)
+    errors = [f for f in findings if f.severity == "error"]
+    for finding in findings:
+        prefix = "warning: " if finding.severity == "warning" else ""
+        print(prefix + str(finding), file=sys.stderr)
+    if errors:
+        print(f"knowledge base invalid: {len(errors)} problem(s)", file=sys.stderr)
         return 1
     print(
         f"knowledge base ok: {len(kb.intents)} intents, {len(kb.sources)} sources, "
@@ -282,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_sub.add_parser("check", help="validate the knowledge base")
     check.add_argument("--dir", help="knowledge folder (default: OPTOUT_KNOWLEDGE_DIR or built in)")
+    check.add_argument("--now", help="check last_verified against this ISO 8601 moment")
     check.set_defaults(func=cmd_kb_check)
     kb_sub.add_parser(
         "reload", help="make the running bot reload its knowledge base (via OPTOUT_HTTP_PORT)"
