@@ -54,7 +54,9 @@ CHECKUPS = ["monthly", "off", "quarterly", "off", "off", "off", "off", "off"]
 
 
 class NoopNotifier:
-    async def send(self, chat: ChatRef, text: str) -> None:
+    """The dispatcher's Notifier port, delivering nowhere: only the bot's own cost is measured."""
+
+    async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
         return None
 
 
