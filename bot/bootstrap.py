@@ -107,6 +107,7 @@ def build_services(
     answerer = QuestionAnswerer(load_knowledge(knowledge_path), clock, cache_dir)
     if len(answerer.matchers) > 1:
         answerer.detector.warm()  # at start-up, not at the first user's question
+    answerer.warm()
     url = database or database_url()
     store = open_store(url)
     collect = settings is not None and settings.collect_unanswered

@@ -575,6 +575,15 @@ class QuestionAnswerer:
             labels=labels(kb),
         )
 
+    def warm(self) -> None:
+        """Answer one question in each language now, so that what a first answer loads on first
+        use (country names, date formats, word lists) is loaded at start-up, not while the first
+        users wait."""
+        for language in self.kb.languages:
+            self.answer_intent("am_i_affected", "CA", language=language)
+            self.answer_intent("deadline", "DE", language=language)
+        self.respond("am I affected in Toronto?")
+
     def code_alone(self, text: str) -> str | None:
         """The region a message that is only a code names: "NO", "DE", "it?", "uk?"; None for
         anything else, and for a code in lower case without "?" ("no", "de": words)."""

