@@ -6,7 +6,12 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import KNOWLEDGE_DIR
+
+# Subprocesses or large volumes: outside the inner loop (pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 CLI = [sys.executable, "-m", "bot.cli"]
 

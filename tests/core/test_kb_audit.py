@@ -141,6 +141,7 @@ def test_last_verified_older_than_180_days_is_a_warning(copy):
     ]
 
 
+@pytest.mark.slow
 def test_kb_check_warns_on_a_stale_date_by_the_given_or_the_real_clock(copy):
     env = {**os.environ, "PYTHONPATH": str(KNOWLEDGE_DIR.parent)}
     command = [sys.executable, "-m", "bot.cli", "kb", "check", "--dir", str(copy)]

@@ -143,6 +143,7 @@ async def test_reload_of_a_broken_file_keeps_the_old_one_live(
     assert "previous knowledge base stays live" in caplog.text
 
 
+@pytest.mark.slow
 async def test_kb_reload_command_reaches_the_running_bot(services: Services, knowledge_copy):
     settings = services.settings
     env = {

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 
+import pytest
+
 from tests.conftest import ROOT
+
+# Subprocesses or large volumes: outside the inner loop (pytest -m "not slow").
+pytestmark = pytest.mark.slow
 
 
 def load_bench():

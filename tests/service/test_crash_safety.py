@@ -33,7 +33,10 @@ from tests.storage.test_store_contract import (
     sqlite_database as sqlite_database,
 )
 
-pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)"),
+]
 
 WORKER = Path(__file__).with_name("crash_worker.py")
 ROOT = WORKER.parents[2]

@@ -18,7 +18,7 @@ from tests.service.test_dispatcher import FakeNotifier, RecordingSleep, subscrib
 from tests.storage.test_store_contract import Database
 from tests.storage.test_store_contract import postgres_database as postgres_database
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 SUBSCRIBERS = 10_000
 DUE = dt.datetime(2025, 11, 3, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # one reminder each

@@ -19,6 +19,9 @@ from bot.storage import open_store
 from tests.conftest import KNOWLEDGE_DIR, ROOT
 from tests.telegram_adapter.fake_bot_api import FakeBotApi
 
+# Subprocesses or large volumes: outside the inner loop (pytest -m "not slow").
+pytestmark = pytest.mark.slow
+
 SUBSCRIBERS = 300
 EXIT_LIMIT = 10.0
 

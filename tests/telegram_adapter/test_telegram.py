@@ -517,6 +517,7 @@ def test_settings_defaults_and_repr_hide_secrets():
 # --- the command line ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_cli_runs_the_bot_and_the_reminders_and_stops_cleanly_on_sigterm(api, tmp_path):
     store = open_store(f"sqlite:///{tmp_path / 'optout-bot.db'}")
     store.add_subscription(
