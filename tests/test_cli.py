@@ -85,13 +85,13 @@ def test_chat_from_stdin(tmp_path):
         "chat",
         "--now",
         "2025-10-15T09:00:00+02:00",
-        stdin="am I affected in Canada?\n/topics\n/sources\nsubscribe DE\n/advance 4d\n/advance 1h\n/quit\n",
+        stdin="am I affected in Canada?\n/topics\n/sources\nsubscribe DE\n/advance 5d\n/advance 1h\n/quit\n",
         env={"OPTOUT_DATA_DIR": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
     assert "For Canada" in result.stdout and "Topics I can answer" in result.stdout
     assert "last checked" in result.stdout and "Subscribed" in result.stdout
-    assert "[reminder]" in result.stdout and "In 14 days, on 2 November 2025" in result.stdout
+    assert "[reminder]" in result.stdout and "In 14 days, on 3 November 2025" in result.stdout
     assert (tmp_path / "optout-bot.db").exists()
 
 
@@ -102,7 +102,7 @@ def test_reminders_operator_commands(tmp_path):
         "reminders", "due", "--since", "2025-10-15", "--at", "2025-10-27T12:00:00+00:00", env=env
     )
     assert due.returncode == 0, due.stderr
-    assert "last_day_to_object_2025  offset 7" in due.stdout and "dry run" in due.stdout
+    assert "ai_training_start_2025  offset 7" in due.stdout and "dry run" in due.stdout
     stats = run("reminders", "stats", env=env)
     assert "subscriptions_active: 1" in stats.stdout
 

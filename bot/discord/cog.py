@@ -71,7 +71,7 @@ class OptOutCog(
         await answer(
             interaction,
             lambda: self._service.message(
-                chat, question, locale(interaction), private=False, command_prefix="/optout "
+                chat, question, locale(interaction), private=False, question_only=True
             ),
             ephemeral=private_here(interaction) and not share,
         )

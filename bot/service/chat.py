@@ -100,18 +100,20 @@ class ChatService:
         *,
         private: bool = True,
         command_prefix: str = "/",
+        question_only: bool = False,
     ) -> Reply:
         """Free text from a chat, read in this order: the answer to what the bot has just asked
         ("yes" to "delete everything?", "2" to a did-you-mean), then a bare command
         ("reminders", "checkup monthly"), then a question. Outside a private chat a bare
         command is not run: the reply names the command as the door writes it
-        (`command_prefix`: "/" on Telegram, "/optout " on Discord)."""
+        (`command_prefix`: "/" on Telegram, "/optout " on Discord). `question_only`: the text
+        was sent as a question (Discord's /optout ask), so no command word is looked for."""
         short = read_short_reply(text)
         if short is not None:
             answered = await self._answer_pending(chat, short, hint)
             if answered is not None:
                 return answered
-        if (bare := bare_command(text)) is not None:
+        if not question_only and (bare := bare_command(text)) is not None:
             name, argument = bare
             if private:
                 return await self.command(chat, name, argument, hint)

@@ -334,7 +334,7 @@ async def test_group_answers_commands_and_replies_to_the_bot_only(api, bot):
 
     bot_message = api.messages[-1]
     api.message("what is the weather", GROUP, chat_type="supergroup", reply_to=bot_message)
-    api.message("privacy", GROUP, chat_type="supergroup", reply_to=bot_message)
+    api.message("privacy?", GROUP, chat_type="supergroup", reply_to=bot_message)
     (answer,) = await sent_after(
         api,
         lambda: api.message(
@@ -343,6 +343,11 @@ async def test_group_answers_commands_and_replies_to_the_bot_only(api, bot):
     )
     assert len(api.sent) == 3  # no fallback, no "did you mean" in a group
     assert answer["text"].startswith("<b>The deadline")
+    # A bare command word in a group is not run: the reply names the command to send.
+    (named,) = await sent_after(
+        api, lambda: api.message("privacy", GROUP, chat_type="supergroup", reply_to=bot_message)
+    )
+    assert "/privacy" in named["text"]
 
 
 async def test_unknown_commands_in_groups_are_ignored(api, bot):
