@@ -378,6 +378,9 @@ class QuestionAnswerer:
         variant = intent.answer.after_event
         if variant is not None:
             paragraphs.append(self._time_text(kb, variant, region, today))
+        # Per policy, whether an official page says so or only the press: "reportedly yes".
+        policies = kb.coverage_for(region).policies if coverage and region else {}
+        basis = {policy: policies[policy].status for policy in coverage}
         return Reply(
             kind="answer",
             intent=intent_id,
@@ -390,6 +393,7 @@ class QuestionAnswerer:
             sources=_dedupe(sources),
             follow_ups=tuple(self.topic(i, kb.language) for i in intent.follow_ups),
             coverage=coverage,
+            coverage_basis=basis,
             language=kb.language,
             labels=labels(kb),
         )
