@@ -445,11 +445,16 @@ class QuestionAnswerer:
         place = region_display_name(region, kb)
         rule = kb.coverage_for(region)
         if intent_id == "complain":
+            # The authority, or that there is none; whom a complaint is about; a page to file it.
             regulator = kb.regulator_for(region)
-            line = kb.say("answers.regulator", place=place, regulator=regulator.name)
-            if regulator.url and regulator.source:
-                sources.append(CitedSource(regulator.url, regulator.source.title, "confirmed"))
-                line += " " + kb.say("answers.regulator_statement", url=regulator.url)
+            key = "answers.no_regulator" if regulator.none else "answers.regulator"
+            line = kb.say(key, place=place, regulator=regulator.name)
+            if regulator.note:
+                line += " " + regulator.note
+            if regulator.source:
+                sources.append(_cited(regulator.source))
+            if regulator.url:
+                line += " " + kb.say("answers.regulator_complaint_page", url=regulator.url)
             return [line]
         if intent_id == "microsoft_sharing":
             cover = rule.policies["microsoft_ads"]

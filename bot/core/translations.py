@@ -325,8 +325,9 @@ def _load_regions(path: Path, reader: _Reader, check: _Checker, english: Knowled
         prefix = f"regulators[{index}]."
         entry = reader.mapping(raw, node.line_of("regulators"), prefix[:-1])
         _same_regions(entry, regulator.regions.codes, reader, prefix)
+        note = check.text(entry, "note", regulator.note, prefix) if regulator.note else ""
         regulators.append(
-            replace(regulator, name=check.text(entry, "name", regulator.name, prefix))
+            replace(regulator, name=check.text(entry, "name", regulator.name, prefix), note=note)
         )
     if len(coverage) != len(english.coverage) or len(regulators) != len(english.regulators):
         return english.groups, english.coverage, english.regulators, names

@@ -248,3 +248,44 @@ def test_other_places_get_reportedly_yes(answerer, when, question, language, reg
     kb = answerer.kb.in_language(language)
     assert kb.say("answers.status_reported") in text
     assert kb.say("answers.status_confirmed") not in text
+
+
+# --- where to complain, per place ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("when", [TODAY, BEFORE])
+@pytest.mark.parametrize(
+    ("question", "language", "region", "authority"),
+    [
+        ("how do I complain in the US?", "en", "US", "no national data protection authority"),
+        ("Wo kann ich mich in den USA beschweren?", "de", "US", "keine nationale"),
+        ("who do I complain to in the UK?", "en", "GB", "LinkedIn Corporation"),
+        ("Jak złożyć skargę w Wielkiej Brytanii?", "pl", "GB", "LinkedIn Corporation"),
+        ("how do I complain in France?", "en", "FR", "CNIL"),
+        ("Quelle autorité contacter en France ?", "fr", "FR", "CNIL"),
+        ("how do I complain in Guadeloupe?", "en", "GP", "CNIL"),
+        ("how do I complain in Norway?", "en", "NO", "Datatilsynet"),
+        ("how do I complain in Brazil?", "en", "BR", "if it has one"),
+    ],
+)
+def test_complaints_name_the_place_s_authority(
+    answerer, when, question, language, region, authority
+):
+    reply, _ = _ask(answerer, question, when, language)
+    assert (reply.intent, reply.region) == ("complain", region)
+    kb = answerer.kb.in_language(language)
+    regulator = kb.regulator_for(region)
+    assert regulator.name in reply.paragraphs[0] and authority in reply.paragraphs[0]
+    assert "http" not in reply.paragraphs[0]  # no complaint page is in the fact sheet yet
+    if region == "US":
+        assert regulator.none and "authority to contact" not in reply.paragraphs[0]
+
+
+def test_regulators_link_no_news_release(kb):
+    for language in kb.translations.values():
+        for regulator in language.regulators:
+            assert regulator.url is None or not any(
+                word in regulator.url for word in ("news", "media", "press", "statement")
+            ), regulator
+    assert kb.regulator_for("AX").name == kb.regulator_for("FI").name
+    assert kb.regulator_for("US").none and not kb.regulator_for("BR").none
