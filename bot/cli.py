@@ -239,10 +239,17 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         print(f"knowledge base invalid: {len(exc.issues)} problem(s)", file=sys.stderr)
         return 1
+    for warning in kb.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(
         f"knowledge base ok: {len(kb.intents)} intents, {len(kb.sources)} sources, "
         f"{len(kb.events)} events, languages {', '.join(kb.languages)}, "
         f"last verified {kb.last_verified}"
+        + (
+            f"; {len(kb.warnings)} warning(s): English stands in for what a translation lacks"
+            if kb.warnings
+            else ""
+        )
     )
     return 0
 

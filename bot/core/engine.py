@@ -381,6 +381,12 @@ class QuestionAnswerer:
         # Per policy, whether an official page says so or only the press: "reportedly yes".
         policies = kb.coverage_for(region).policies if coverage and region else {}
         basis = {policy: policies[policy].status for policy in coverage}
+        if intent.english_only or (
+            intent_id == "am_i_affected"
+            and (region or europe)
+            and kb.coverage_for(region or "EEA").english_only
+        ):
+            paragraphs.insert(0, kb.say("answers.english_only"))  # a translation lacks it
         return Reply(
             kind="answer",
             intent=intent_id,
@@ -451,6 +457,8 @@ class QuestionAnswerer:
             line = kb.say(key, place=place, regulator=regulator.name)
             if regulator.note:
                 line += " " + regulator.note
+            if regulator.english_only:
+                line += " " + kb.say("answers.english_only")
             if regulator.source:
                 sources.append(_cited(regulator.source))
             if regulator.url:
@@ -460,6 +468,8 @@ class QuestionAnswerer:
             cover = rule.policies["microsoft_ads"]
             sources += [_cited(s) for s in cover.sources]
             text = f"{self._coverage_line(kb, cover, today)} {cover.note}"
+            if rule.english_only:
+                text += " " + kb.say("answers.english_only")
             return [kb.say("answers.place_line", place=place, text=text)]
         if intent_id == "deadline":
             cover = rule.policies["ai_training"]

@@ -89,6 +89,7 @@ class Intent:
     answer: Answer
     sources: tuple[SourceRef, ...]
     follow_ups: tuple[str, ...]
+    english_only: bool = False  # a translation lacks it: English's, with a note (see translations)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class Event:
     regions: RegionSet
     what_to_do: str
     sources: tuple[Source, ...]
+    english_only: bool = False  # a translation lacks it: English's, with a note
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class CoverageRule:
     regions: RegionSet
     label: str
     policies: dict[str, PolicyCoverage]
+    english_only: bool = False  # a translation lacks it: English's, with a note
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ class Regulator:
     source: Source | None = None
     note: str = ""
     none: bool = False  # no such authority there: the reply says so rather than naming one
+    english_only: bool = False  # a translation lacks it: English's, with a note
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,9 @@ class KnowledgeBase:
     # Places with a code of their own that belong to a country for these policies (the EU's
     # outermost regions and Åland: EU law applies there): code -> the country's code.
     parts: dict[str, str] = field(default_factory=dict)
+    # What `kb check` warns about but accepts: a translation that lacks a new entry (English is
+    # used for it until the translation catches up). Shared by every language's KnowledgeBase.
+    warnings: list[KnowledgeIssue] = field(default_factory=list, repr=False, compare=False)
     # Every language's KnowledgeBase by code, this one included (filled on the English one).
     translations: dict[str, KnowledgeBase] = field(default_factory=dict, repr=False, compare=False)
 
@@ -261,7 +268,11 @@ class _Reader:
     def __init__(self, root: Path):
         self.root = root
         self.issues: list[KnowledgeIssue] = []
+        self.warnings: list[KnowledgeIssue] = []
         self.file = ""
+
+    def warn(self, line: int, field_name: str, message: str) -> None:
+        self.warnings.append(KnowledgeIssue(self.file, line, field_name, message))
 
     def issue(self, line: int, field_name: str, message: str) -> None:
         self.issues.append(KnowledgeIssue(self.file, line, field_name, message))
@@ -447,6 +458,7 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
         messages=messages,
     )
     english.translations.update(load_translations(root, reader, english))
+    english.warnings.extend(reader.warnings)
     if reader.issues:
         raise KnowledgeError(reader.issues)
     return english
