@@ -289,3 +289,25 @@ def test_regulators_link_no_news_release(kb):
             ), regulator
     assert kb.regulator_for("AX").name == kb.regulator_for("FI").name
     assert kb.regulator_for("US").none and not kb.regulator_for("BR").none
+
+
+ASKED = {
+    "en": "am I affected in {}?",
+    "de": "Bin ich in {} betroffen?",
+    "fr": "Suis-je concerné en {} ?",
+    "nl": "Ben ik in {} getroffen?",
+    "it": "Sono interessato in {}?",
+    "es": "¿Me afecta en {}?",
+    "pl": "Czy dotyczy mnie to w {}?",
+}
+
+
+def test_no_alias_goes_unresolved(kb, resolver):
+    missed = []
+    for language in kb.translations.values():
+        for name, region in language.aliases.items():
+            question = ASKED[language.language].format(name.title())
+            match = resolver.find(question, (language.language,))
+            if match is None or match.region != region:
+                missed.append((language.language, name, region))
+    assert not missed
