@@ -243,6 +243,8 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         print(f"knowledge base invalid: {len(exc.issues)} problem(s)", file=sys.stderr)
         return 1
+    for warning in kb.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     today = _clock(getattr(args, "now", None)).now().date()
     findings = audit_knowledge(args.dir or default_knowledge_dir(), kb, today)
     errors = [f for f in findings if f.severity == "error"]
@@ -256,6 +258,11 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         f"knowledge base ok: {len(kb.intents)} intents, {len(kb.sources)} sources, "
         f"{len(kb.events)} events, languages {', '.join(kb.languages)}, "
         f"last verified {kb.last_verified}"
+        + (
+            f"; {len(kb.warnings)} warning(s): English stands in for what a translation lacks"
+            if kb.warnings
+            else ""
+        )
     )
     return 0
 

@@ -35,6 +35,7 @@ def test_ask_json_one_question():
     data = json.loads(result.stdout)
     assert data["intent"] == "am_i_affected" and data["region"] == "CA"
     assert data["coverage"] == {"ai_training": "yes", "microsoft_ads": "unclear"}
+    assert data["coverage_basis"] == {"ai_training": "reported", "microsoft_ads": "reported"}
 
 
 def test_ask_reads_stdin_one_json_per_line_with_fresh_sessions():

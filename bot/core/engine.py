@@ -378,6 +378,15 @@ class QuestionAnswerer:
         variant = intent.answer.after_event
         if variant is not None:
             paragraphs.append(self._time_text(kb, variant, region, today))
+        # Per policy, whether an official page says so or only the press: "reportedly yes".
+        policies = kb.coverage_for(region).policies if coverage and region else {}
+        basis = {policy: policies[policy].status for policy in coverage}
+        if intent.english_only or (
+            intent_id == "am_i_affected"
+            and (region or europe)
+            and kb.coverage_for(region or "EEA").english_only
+        ):
+            paragraphs.insert(0, kb.say("answers.english_only"))  # a translation lacks it
         return Reply(
             kind="answer",
             intent=intent_id,
@@ -390,6 +399,7 @@ class QuestionAnswerer:
             sources=_dedupe(sources),
             follow_ups=tuple(self.topic(i, kb.language) for i in intent.follow_ups),
             coverage=coverage,
+            coverage_basis=basis,
             language=kb.language,
             labels=labels(kb),
         )
@@ -441,16 +451,25 @@ class QuestionAnswerer:
         place = region_display_name(region, kb)
         rule = kb.coverage_for(region)
         if intent_id == "complain":
+            # The authority, or that there is none; whom a complaint is about; a page to file it.
             regulator = kb.regulator_for(region)
-            line = kb.say("answers.regulator", place=place, regulator=regulator.name)
-            if regulator.url and regulator.source:
-                sources.append(CitedSource(regulator.url, regulator.source.title, "confirmed"))
-                line += " " + kb.say("answers.regulator_statement", url=regulator.url)
+            key = "answers.no_regulator" if regulator.none else "answers.regulator"
+            line = kb.say(key, place=place, regulator=regulator.name)
+            if regulator.note:
+                line += " " + regulator.note
+            if regulator.english_only:
+                line += " " + kb.say("answers.english_only")
+            if regulator.source:
+                sources.append(_cited(regulator.source))
+            if regulator.url:
+                line += " " + kb.say("answers.regulator_complaint_page", url=regulator.url)
             return [line]
         if intent_id == "microsoft_sharing":
             cover = rule.policies["microsoft_ads"]
             sources += [_cited(s) for s in cover.sources]
             text = f"{self._coverage_line(kb, cover, today)} {cover.note}"
+            if rule.english_only:
+                text += " " + kb.say("answers.english_only")
             return [kb.say("answers.place_line", place=place, text=text)]
         if intent_id == "deadline":
             cover = rule.policies["ai_training"]

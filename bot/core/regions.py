@@ -24,7 +24,7 @@ import pycountry
 from wordfreq import zipf_frequency
 
 from bot.core.formats import territory_names
-from bot.core.knowledge import COUNTRY_CODES, KnowledgeBase
+from bot.core.knowledge import COUNTRY_CODES, UNOFFICIAL_CODES, KnowledgeBase
 from bot.core.text import fold_accents, normalise, read, split_elisions
 
 MIN_CITY_POPULATION = 100_000
@@ -416,8 +416,9 @@ def _country_names() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     english_locale = babel.Locale("en").territories
     locales = {lang: babel.Locale(lang).territories for lang in NAME_LANGUAGES[1:]}
     result: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
-    for country in pycountry.countries:
-        code = country.alpha_2
+    # Kosovo (XK) is not in pycountry: its names come from CLDR alone.
+    unofficial = [(code, None) for code in sorted(UNOFFICIAL_CODES)]
+    for code, country in [(c.alpha_2, c) for c in pycountry.countries] + unofficial:
         english = []
         for attr in ("common_name", "name", "official_name"):
             value = getattr(country, attr, None)

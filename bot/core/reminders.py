@@ -373,6 +373,8 @@ def reminder_text(
         if late:
             parts.append(kb.say("reminders.late_reminder"))
         parts.append(kb.say("reminders.why_deadline", place=place))
+    if event.english_only:
+        parts.append(kb.say("answers.english_only"))  # its translation is still to come
     parts.append(kb.say("reminders.what_to_do", action=event.what_to_do))
     if event.sources:
         urls = "; ".join(source.url for source in event.sources)

@@ -74,6 +74,7 @@ class Reply:
     suggestions: tuple[Topic, ...] = ()  # "did you mean" / fallback menu
     follow_ups: tuple[Topic, ...] = ()
     coverage: dict[str, str] = field(default_factory=dict)
+    coverage_basis: dict[str, str] = field(default_factory=dict)  # policy -> confirmed|reported
     commands: tuple[CommandButton, ...] = ()
     language: str = "en"
     labels: dict[str, str] = field(default_factory=lambda: dict(ENGLISH_LABELS))
@@ -89,6 +90,7 @@ class Reply:
             "confidence": round(self.confidence, 4),
             "region": self.region,
             "coverage": dict(self.coverage),
+            "coverage_basis": dict(self.coverage_basis),
             "answer": text,
             "sources": [s.url for s in self.sources],
             "suggestions": [t.id for t in self.suggestions] if self.kind == "did_you_mean" else [],

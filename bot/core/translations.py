@@ -2,7 +2,10 @@
 
 A translation holds text only; facts (dates, sources, links, coverage values) come from English.
 Each language becomes a KnowledgeBase of its own words over the same facts. The check refuses a
-translation that lacks an entry English has, or whose numbers, placeholders or URLs differ.
+translation whose numbers, placeholders or URLs differ from English, or that has an entry English
+has not. A translation that lacks an entry English has (a new event, intent, coverage rule,
+regulator or message) is accepted with a warning: English's entry is used, marked `english_only`,
+and the bot says in the person's language that this part is in English ("answers.english_only").
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from bot.core.knowledge import (
     Intent,
     KnowledgeBase,
     Link,
+    RegionSet,
     TimeVariant,
     _placeholders,
     _Reader,
@@ -124,7 +128,7 @@ def _load_language(
     found = flatten_messages(reader, doc, 1) if doc is not None else {}
     for key, original in english.messages.items():
         if key not in found:
-            reader.issue(1, key, "missing: English has this message")
+            reader.warn(1, key, "missing: English has this message; English is used")
         else:
             check.same_facts(original, found[key][0], found[key][1], key)
     for key in found.keys() - english.messages.keys():
@@ -185,9 +189,10 @@ def _load_intents(directory: Path, reader: _Reader, check: _Checker, english: Kn
             keywords=tuple(normalise(k) for k, _ in keywords),
             answer=_translate_answer(node, reader, check, original.answer),
         )
-    for intent_id in english.intents.keys() - intents.keys():
+    for intent_id in sorted(english.intents.keys() - intents.keys()):
         reader.file = str(directory / f"{intent_id}.yaml")
-        reader.issue(1, "id", f"missing: English has intent {intent_id!r}")
+        reader.warn(1, "id", f"missing: English has intent {intent_id!r}; English is used")
+        intents[intent_id] = replace(english.intents[intent_id], english_only=True)
     # Keep English's order: menus list topics in it.
     return {i: intents[i] for i in english.intents if i in intents}
 
@@ -273,8 +278,9 @@ def _load_events(path: Path, reader: _Reader, check: _Checker, english: Knowledg
     for event in english.events:
         entry = table.get(event.id) if table is not None else None
         if not isinstance(entry, LineDict):
-            reader.issue(table.line if table is not None else 1, event.id, "missing event")
-            events.append(event)
+            line = table.line if table is not None else 1
+            reader.warn(line, event.id, "missing event; English is used")
+            events.append(replace(event, english_only=True))
             continue
         prefix = f"events.{event.id}."
         events.append(
@@ -305,11 +311,16 @@ def _load_regions(path: Path, reader: _Reader, check: _Checker, english: Knowled
         ),
     }
     coverage = []
-    items = _paired_list(node, "coverage", reader, len(english.coverage))
-    for index, (rule, raw) in enumerate(zip(english.coverage, items, strict=False)):
+    entries = _entries_by_regions(node, "coverage", reader, english)
+    for index, rule in enumerate(english.coverage):
         prefix = f"coverage[{index}]."
-        entry = reader.mapping(raw, node.line_of("coverage"), prefix[:-1])
-        _same_regions(entry, rule.regions.codes, reader, prefix)
+        entry = entries.pop(rule.regions.codes, None)
+        if entry is None:
+            reader.warn(
+                node.line_of("coverage"), prefix[:-1], _english_used(rule.regions, english.groups)
+            )
+            coverage.append(replace(rule, english_only=True))
+            continue
         policies = {}
         for policy, cover in rule.policies.items():
             sub = reader.mapping(entry.get(policy), entry.line_of(policy), prefix + policy)
@@ -319,37 +330,68 @@ def _load_regions(path: Path, reader: _Reader, check: _Checker, english: Knowled
         coverage.append(
             CoverageRule(rule.regions, check.text(entry, "label", rule.label, prefix), policies)
         )
+    _no_extra(entries, "coverage", reader)
     regulators = []
-    items = _paired_list(node, "regulators", reader, len(english.regulators))
-    for index, (regulator, raw) in enumerate(zip(english.regulators, items, strict=False)):
+    entries = _entries_by_regions(node, "regulators", reader, english)
+    for index, regulator in enumerate(english.regulators):
         prefix = f"regulators[{index}]."
-        entry = reader.mapping(raw, node.line_of("regulators"), prefix[:-1])
-        _same_regions(entry, regulator.regions.codes, reader, prefix)
+        entry = entries.pop(regulator.regions.codes, None)
+        if entry is None:
+            reader.warn(
+                node.line_of("regulators"),
+                prefix[:-1],
+                _english_used(regulator.regions, english.groups),
+            )
+            regulators.append(replace(regulator, english_only=True))
+            continue
+        note = check.text(entry, "note", regulator.note, prefix) if regulator.note else ""
         regulators.append(
-            replace(regulator, name=check.text(entry, "name", regulator.name, prefix))
+            replace(regulator, name=check.text(entry, "name", regulator.name, prefix), note=note)
         )
-    if len(coverage) != len(english.coverage) or len(regulators) != len(english.regulators):
-        return english.groups, english.coverage, english.regulators, names
+    _no_extra(entries, "regulators", reader)
     return groups, tuple(coverage), tuple(regulators), names
 
 
-def _paired_list(node: LineDict, key: str, reader: _Reader, expected: int) -> list:
+def _english_used(regions: RegionSet, groups: dict) -> str:
+    named = set(regions.codes)
+    for group in regions.codes & set(groups):
+        named -= groups[group][1]
+    return f"missing entry for {', '.join(sorted(named))}; English is used"
+
+
+def _entries_by_regions(
+    node: LineDict, key: str, reader: _Reader, english: KnowledgeBase
+) -> dict[frozenset[str], LineDict]:
+    """A translation's coverage rules or regulators by the regions they name (groups expanded as
+    English's are), so that each pairs with English's entry for the same regions wherever it
+    stands, and one English has added since is simply missing."""
     items = node.get(key)
-    if not isinstance(items, LineList) or len(items) != expected:
-        reader.issue(node.line_of(key), key, f"needs {expected} entries in English's order")
-        return []
-    return list(items)
+    if items is None:
+        return {}
+    if not isinstance(items, LineList):
+        reader.issue(node.line_of(key), key, "must be a list, in English's order")
+        return {}
+    found: dict[frozenset[str], LineDict] = {}
+    for index, raw in enumerate(items):
+        entry = reader.mapping(raw, items.line_of(index), f"{key}[{index}]")
+        named = entry.get("regions")
+        if not isinstance(named, LineList) or not named:
+            reader.issue(entry.line, f"{key}[{index}].regions", "missing: copy English's regions")
+            continue
+        codes: set[str] = set()
+        for code in (str(c) for c in named):
+            codes.add(code)
+            if code in english.groups:
+                codes |= english.groups[code][1]
+        if frozenset(codes) in found:
+            reader.issue(entry.line_of("regions"), f"{key}[{index}].regions", "listed twice")
+        found[frozenset(codes)] = entry
+    return found
 
 
-def _same_regions(entry: LineDict, codes: frozenset[str], reader: _Reader, prefix: str) -> None:
-    """The entry names the same regions as English's (group members expanded on both sides)."""
-    raw = entry.get("regions")
-    if not isinstance(raw, LineList):
-        reader.issue(entry.line, prefix + "regions", "missing: copy English's regions")
-        return
-    named = set(str(code) for code in raw)
-    if not named <= codes or not named:
-        reader.issue(entry.line_of("regions"), prefix + "regions", "not English's regions here")
+def _no_extra(entries: dict[frozenset[str], LineDict], key: str, reader: _Reader) -> None:
+    for entry in entries.values():
+        reader.issue(entry.line_of("regions"), f"{key}.regions", "not English's regions here")
 
 
 def _name_table(node: LineDict, key: str, reader: _Reader, english: KnowledgeBase) -> dict:

@@ -128,6 +128,7 @@ def test_json_contract(answerer):
         "confidence",
         "region",
         "coverage",
+        "coverage_basis",
         "answer",
         "sources",
         "suggestions",
@@ -135,6 +136,8 @@ def test_json_contract(answerer):
         "language",
     }
     assert data["region"] == "CA" and 0 <= data["confidence"] <= 1
+    assert data["coverage"] == {"ai_training": "yes", "microsoft_ads": "unclear"}
+    assert data["coverage_basis"] == {"ai_training": "reported", "microsoft_ads": "reported"}
     assert data["language"] == "en"
     assert all(url.startswith("https://") or url.startswith("http://") for url in data["sources"])
     assert data["suggestions"] == [] and data["follow_ups"]
