@@ -87,13 +87,14 @@ def test_a_regulator_link_outside_its_sources_host(copy):
     path = copy / "regions.yaml"
     _edit(
         path,
-        "    url: https://priv.gc.ca/en/opc-news/news-and-announcements/2024/nr-c_241210b\n",
+        "    name: the Office of the Privacy Commissioner of Canada (OPC)\n    source: S10\n",
+        "    name: the Office of the Privacy Commissioner of Canada (OPC)\n    source: S10\n"
         "    url: https://news.example.com/opc-linkedin\n",
     )
     line = _line_of(path, "news.example.com")
     assert _findings(copy) == [
-        f"knowledge/regions.yaml:{line}: regulators[6].url: news.example.com is not the host "
-        "of S10 (priv.gc.ca)"
+        f"knowledge/regions.yaml:{line}: regulators[6].url: news.example.com is not the "
+        "host of S10 (priv.gc.ca)"
     ]
 
 
