@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -31,6 +32,18 @@ CONTENDERS = 3
 # still joins most inflections of a Slavic word ("usunąć", "usunięcia" stay apart, but
 # "ustawienia", "ustawieniach" meet).
 PREFIX_STEM = 6
+# A teenager's age ("I'm 15", "15yo", "ho 17 anni") is one word to the matcher, whatever the
+# number: phrasings with one age then cover every other.
+_TEEN_AGE = re.compile(r"^1[2-7](?:yo|yrs?|y|j|jr|ans?|anni|anos|lat|lata)?$")
+TEEN_AGE_WORD = "16"
+_NOT_AN_AGE = re.compile(
+    r"^(?:percent|prozent|procent|pourcent|cento|ciento|times|mal|fois|razy|keer|"
+    r"nov|dec|dez|dic|okt|oct|ott|sep|set|listopad|grudni|pazdziernik|wrzesni)\w*$"
+)
+# Added to the under-18 topic's confidence when a question gives a teenager's age: "I'm 16, does
+# this apply to me?" asks about minors, however much it looks like "does this apply to me?".
+AGE_PRIOR = 0.1
+AGE_INTENT = "under_18"
 
 
 @dataclass(frozen=True)
@@ -126,8 +139,9 @@ class IntentMatcher:
         return result
 
     def correct(self, words: list[str]) -> list[str]:
-        """Words with typos mended against the knowledge base's vocabulary ("linkdin" -> "linkedin")."""
-        return [self._correct_word(w) for w in words]
+        """Words with typos mended against the knowledge base's vocabulary ("linkdin" -> "linkedin"),
+        and a teenager's age read as one word."""
+        return [self._correct_word(w) for w in fold_ages(words)]
 
     def _correct_word(self, word: str) -> str:
         if word in self._known or len(word) < 3 or not word.isalpha():
@@ -176,10 +190,15 @@ class IntentMatcher:
             phrasings = self._by_intent[intent_id]
             full = process.cdist([query], phrasings, scorer=fuzz.token_ratio, dtype=np.float32)
             fuzzy[intent_id] = max(fuzzy[intent_id], float(full.max()) / 100.0)
+        aged = TEEN_AGE_WORD in words
         scored = [
             Scored(
                 intent_id,
-                combine(fuzzy.get(intent_id, 0.0), evidence.get(intent_id, 0.0)),
+                min(
+                    1.0,
+                    combine(fuzzy.get(intent_id, 0.0), evidence.get(intent_id, 0.0))
+                    + (AGE_PRIOR if aged and intent_id == AGE_INTENT else 0.0),
+                ),
                 fuzzy.get(intent_id, 0.0),
                 evidence.get(intent_id, 0.0),
             )
@@ -205,10 +224,21 @@ def combine(fuzzy: float, words: float) -> float:
     return round(FUZZY_WEIGHT * fuzzy + WORDS_WEIGHT * words, 4)
 
 
+def fold_ages(words: list[str]) -> list[str]:
+    """A teenager's age, in any of its written forms, as one word ("15yo" -> "16"); not a number
+    among others, a percentage or a day of a month ("15 percent of 80", "17 November")."""
+    ages = [i for i, w in enumerate(words) if _TEEN_AGE.match(w)]
+    if len(ages) != 1 or any(
+        _NOT_AN_AGE.match(w) or (w[0].isdigit() and i != ages[0]) for i, w in enumerate(words)
+    ):
+        return words
+    return [TEEN_AGE_WORD if i == ages[0] else w for i, w in enumerate(words)]
+
+
 def _clean(text: str) -> str:
     from bot.core.text import normalise
 
-    return normalise(text)
+    return " ".join(fold_ages(normalise(text).split()))
 
 
 class _PrefixStemmer:
