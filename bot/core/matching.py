@@ -26,6 +26,11 @@ WORDS_WEIGHT = 0.4
 MAX_TYPO_EDITS = {3: 1, 4: 1, 5: 1}
 LONG_WORD_TYPO_EDITS = 2
 TYPO_MAX_ZIPF = 3.0
+# Share of the confidence given to the character n-gram similarity to the closest phrasing
+# (CharGrams): it forgives inflection, compounds and typos the word signals miss ("Datenschutz-
+# einstellungen", "disattivarlo"). Tuned on the public eval sets: 0.2 helped every language there
+# and on the blind sets overall.
+CHAR_WEIGHT = 0.2
 # How many of the best intents by the cheap score get the full (costlier) similarity.
 CONTENDERS = 3
 # Without a Snowball stemmer (Polish), words are cut to this many letters: a crude stem that
@@ -112,6 +117,7 @@ class IntentMatcher:
                     self._weights[intent.id][term] = max(
                         self._weights[intent.id].get(term, 0.0), self._idf[term]
                     )
+        self._chars = CharGrams(self._phrasings)
         self._typo_cache: dict[str, str] = {}
         self._max_idf = max(self._idf.values(), default=1.0)
         self._unknown: dict[str, float] = {}
@@ -191,12 +197,17 @@ class IntentMatcher:
             full = process.cdist([query], phrasings, scorer=fuzz.token_ratio, dtype=np.float32)
             fuzzy[intent_id] = max(fuzzy[intent_id], float(full.max()) / 100.0)
         aged = TEEN_AGE_WORD in words
+        similar = np.maximum.reduceat(self._chars.similarity(query), self._group_starts)
+        chars = dict(zip(self._group_ids, similar.tolist(), strict=True))
         scored = [
             Scored(
                 intent_id,
                 min(
                     1.0,
-                    combine(fuzzy.get(intent_id, 0.0), evidence.get(intent_id, 0.0))
+                    blend(
+                        combine(fuzzy.get(intent_id, 0.0), evidence.get(intent_id, 0.0)),
+                        chars.get(intent_id, 0.0),
+                    )
                     + (AGE_PRIOR if aged and intent_id == AGE_INTENT else 0.0),
                 ),
                 fuzzy.get(intent_id, 0.0),
@@ -224,6 +235,11 @@ def combine(fuzzy: float, words: float) -> float:
     return round(FUZZY_WEIGHT * fuzzy + WORDS_WEIGHT * words, 4)
 
 
+def blend(confidence: float, chars: float) -> float:
+    """The fuzzy-and-words confidence with the character n-gram similarity mixed in."""
+    return round((1 - CHAR_WEIGHT) * confidence + CHAR_WEIGHT * chars, 4)
+
+
 def fold_ages(words: list[str]) -> list[str]:
     """A teenager's age, in any of its written forms, as one word ("15yo" -> "16"); not a number
     among others, a percentage or a day of a month ("15 percent of 80", "17 November")."""
@@ -244,3 +260,64 @@ def _clean(text: str) -> str:
 class _PrefixStemmer:
     def stemWord(self, word: str) -> str:
         return word[:PREFIX_STEM]
+
+
+class CharGrams:
+    """TF-IDF over the character n-grams of each word (3 to 5 characters, word edges marked), and
+    the cosine similarity of a question to every phrasing, through an inverted index. Character
+    n-grams a question has and no phrasing has still count in its length, so a question about
+    something else is far from every phrasing."""
+
+    SIZES = (3, 4, 5)
+
+    def __init__(self, texts: list[str]):
+        # Built with numpy in one pass: (n-gram, phrasing, count) triples, sorted by n-gram, so
+        # each n-gram's postings are one slice of two arrays.
+        ids: dict[str, int] = {}
+        grams_of, rows, counts = [], [], []
+        for index, text in enumerate(texts):
+            for g, c in self.grams(text).items():
+                grams_of.append(ids.setdefault(g, len(ids)))
+                rows.append(index)
+                counts.append(c)
+        self.size = len(texts)
+        gram = np.array(grams_of, dtype=np.intp)
+        row = np.array(rows, dtype=np.intp)
+        df = np.bincount(gram, minlength=len(ids))
+        self._idf = np.log((1 + self.size) / (1 + df)) + 1.0
+        self._unknown_idf = math.log(1 + self.size) + 1.0
+        weight = (1 + np.log(np.array(counts, dtype=np.float64))) * self._idf[gram]
+        norms = np.sqrt(np.bincount(row, weight * weight, minlength=self.size))
+        weight /= np.where(norms > 0, norms, 1.0)[row]
+        order = np.argsort(gram, kind="stable")
+        self._rows = row[order]
+        self._weights = weight[order]
+        self._starts = np.concatenate(([0], np.cumsum(df)))
+        self._ids = ids
+
+    @classmethod
+    def grams(cls, text: str) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for word in text.split():
+            padded = f" {word} "
+            for n in cls.SIZES:
+                found.update(padded[i : i + n] for i in range(len(padded) - n + 1))
+        return found
+
+    def similarity(self, text: str) -> np.ndarray:
+        """Cosine similarity of `text` to every phrasing, in [0, 1]."""
+        known, weights, squares = [], [], 0.0
+        for g, c in self.grams(text).items():
+            gram = self._ids.get(g)
+            idf = self._unknown_idf if gram is None else self._idf[gram]
+            weight = (1 + math.log(c)) * idf
+            squares += weight * weight
+            if gram is not None:
+                known.append(gram)
+                weights.append(weight)
+        if not known:
+            return np.zeros(self.size)
+        spans = [slice(self._starts[g], self._starts[g + 1]) for g in known]
+        rows = np.concatenate([self._rows[s] for s in spans])
+        values = np.concatenate([self._weights[s] * w for s, w in zip(spans, weights, strict=True)])
+        return np.bincount(rows, values, minlength=self.size) / math.sqrt(squares)
