@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -294,30 +295,55 @@ class CharGrams:
         self._weights = weight[order]
         self._starts = np.concatenate(([0], np.cumsum(df)))
         self._ids = ids
+        self._word_cache: dict[str, np.ndarray] = {}
 
     @classmethod
     def grams(cls, text: str) -> Counter[str]:
         found: Counter[str] = Counter()
         for word in text.split():
-            padded = f" {word} "
-            for n in cls.SIZES:
-                found.update(padded[i : i + n] for i in range(len(padded) - n + 1))
+            found.update(cls._word_grams(word))
         return found
+
+    @staticmethod
+    @functools.lru_cache(maxsize=50_000)
+    def _word_grams(word: str) -> tuple[str, ...]:
+        padded = f" {word} "
+        return tuple(padded[i : i + n] for n in CharGrams.SIZES for i in range(len(padded) - n + 1))
 
     def similarity(self, text: str) -> np.ndarray:
         """Cosine similarity of `text` to every phrasing, in [0, 1]."""
-        known, weights, squares = [], [], 0.0
-        for g, c in self.grams(text).items():
-            gram = self._ids.get(g)
-            idf = self._unknown_idf if gram is None else self._idf[gram]
-            weight = (1 + math.log(c)) * idf
-            squares += weight * weight
-            if gram is not None:
-                known.append(gram)
-                weights.append(weight)
-        if not known:
+        words = text.split()
+        if not words:
             return np.zeros(self.size)
-        spans = [slice(self._starts[g], self._starts[g + 1]) for g in known]
-        rows = np.concatenate([self._rows[s] for s in spans])
-        values = np.concatenate([self._weights[s] * w for s, w in zip(spans, weights, strict=True)])
-        return np.bincount(rows, values, minlength=self.size) / math.sqrt(squares)
+        grams, counts = np.unique(
+            np.concatenate([self._word_ids(w) for w in words]), return_counts=True
+        )
+        tf = 1 + np.log(counts)
+        known = grams >= 0
+        if grams[0] < 0:  # n-grams no phrasing has: one id each would be wrong, so count them
+            unknown = [g for w in words for g in self._word_grams(w) if g not in self._ids]
+            unknown_tf = 1 + np.log(np.array(list(Counter(unknown).values()), dtype=np.float64))
+            squares = float(np.sum((unknown_tf * self._unknown_idf) ** 2))
+        else:
+            squares = 0.0
+        grams, tf = grams[known], tf[known]
+        weights = tf * self._idf[grams]
+        squares += float(np.dot(weights, weights))
+        if not len(grams):
+            return np.zeros(self.size)
+        starts = self._starts[grams]
+        lengths = self._starts[grams + 1] - starts
+        positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(
+            lengths.sum()
+        )
+        values = self._weights[positions] * np.repeat(weights, lengths)
+        return np.bincount(self._rows[positions], values, minlength=self.size) / math.sqrt(squares)
+
+    def _word_ids(self, word: str) -> np.ndarray:
+        """The ids of a word's n-grams (-1 for one no phrasing has), cached per word."""
+        ids = self._word_cache.get(word)
+        if ids is None:
+            ids = np.array([self._ids.get(g, -1) for g in self._word_grams(word)], dtype=np.intp)
+            if len(self._word_cache) < 50_000:
+                self._word_cache[word] = ids
+        return ids
