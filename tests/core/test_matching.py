@@ -29,3 +29,8 @@ def test_other_numbers_are_not_ages(words):
 def test_an_age_asks_about_minors(answerer, question):
     reply, _ = answerer.respond(question)
     assert reply.intent == "under_18"
+
+
+def test_a_number_among_others_is_no_age(answerer):
+    reply, _ = answerer.respond("what is 16 times 23")
+    assert reply.intent != "under_18"
