@@ -37,7 +37,7 @@ from bot.core.timing import coverage_when, paragraphs_on, since_text, starts_lat
 
 _CODE_ALONE = re.compile(r"^\s*([A-Za-z]{2})\s*(\?)?\s*$")
 # Confidence bands, tuned on tests/data/eval.yaml (see README "How the bot decides").
-ANSWER_AT = 0.45
+ANSWER_AT = 0.40
 SUGGEST_AT = 0.33
 # When the best two intents are closer than this, the bot asks instead of picking one.
 MIN_MARGIN = 0.01

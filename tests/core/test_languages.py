@@ -55,8 +55,12 @@ def test_enough_questions_in_natural_wording(examples, kb, language):
     assert not copied
 
 
-def test_intent_accuracy(report):
-    assert report.intent_accuracy >= 0.85, report.render()
+# Intent accuracy reached per language (2026-12-04), less a small margin.
+INTENT_ACCURACY = {"de": 0.97, "fr": 0.97, "nl": 0.95, "it": 0.96, "es": 0.93, "pl": 0.97}
+
+
+def test_intent_accuracy(report, language):
+    assert report.intent_accuracy >= INTENT_ACCURACY[language], report.render()
 
 
 def test_region_accuracy(report):
