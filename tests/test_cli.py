@@ -33,7 +33,7 @@ def test_ask_json_one_question():
     # `answer` is the full text, `short` what the chat shows first: the verdict and the link.
     assert "For Canada:" in data["answer"] and "For Canada:" not in data["short"]
     assert data["short"].startswith("Am I affected? Canada\n\nYes. In Canada")
-    assert 'Send "more"' not in data["short"]
+    assert "data-for-ai-improvement" in data["short"] and 'Send "more"' not in data["short"]
 
 
 def test_ask_reads_stdin_one_json_per_line_with_fresh_sessions():

@@ -58,6 +58,12 @@ REGION_PRIOR = 0.1
 # Intents whose answer differs per region, and so can take "what about Norway?" as a follow-up.
 REGIONAL_INTENTS = frozenset({"am_i_affected", "complain", "microsoft_sharing", "deadline"})
 NEEDS_REGION = frozenset({"am_i_affected"})
+# The one action: the topic whose first link opens the AI-training setting, and the one whose
+# first link is the ads opt-out. Every topic answer carries the setting's link, except those
+# for people the setting cannot help (non-members) or about the bot itself.
+SETTING_LINK_FROM = "opt_out_steps"
+ADS_LINK_FROM = "microsoft_sharing"
+NO_SETTING_LINK = frozenset({"non_members", "reminders"})
 FOLLOW_UP_LEADS = frozenset(
     {
         "what",
@@ -368,7 +374,7 @@ class QuestionAnswerer:
             title=title,
             paragraphs=tuple(paragraphs),
             steps=intent.answer.steps if not coverage else (),
-            links=tuple(LinkButton(link.label, link.url) for link in intent.answer.links),
+            links=self._action_links(kb, intent, region, europe),
             short=short,
             sources=_dedupe(sources),
             follow_ups=tuple(self.topic(i, kb.language) for i in intent.follow_ups),
@@ -428,6 +434,29 @@ class QuestionAnswerer:
             key += "_later"
         status = kb.say("labels." + ("confirmed" if cover.status == "confirmed" else "reported"))
         return kb.say(key, place=place, when=coverage_when(kb, cover, today), status=status)
+
+    def _action_links(
+        self, kb: KnowledgeBase, intent: Intent, region: str | None, europe: bool
+    ) -> tuple[LinkButton, ...]:
+        """The answer's own links, with the one action always there: the AI-training setting
+        for anyone who is or may be affected, and the ads opt-out where the Microsoft ads
+        sharing applies (coverage yes) to the region asked about."""
+        links = [LinkButton(link.label, link.url) for link in intent.answer.links]
+        wanted = []
+        cover = kb.coverage_for(region or "EEA").policies if (region or europe) else None
+        affected = cover is None or cover["ai_training"].value != "no"
+        if intent.kind == "topic" and intent.id not in NO_SETTING_LINK and affected:
+            wanted.append(SETTING_LINK_FROM)
+        if cover is not None and cover["microsoft_ads"].value == "yes":
+            wanted.append(ADS_LINK_FROM)
+        for source in wanted:
+            found = kb.intents.get(source)
+            if found is None or not found.answer.links:
+                continue
+            link = found.answer.links[0]
+            if all(have.url != link.url for have in links):
+                links.append(LinkButton(link.label, link.url))
+        return tuple(links)
 
     def _coverage_line(self, kb: KnowledgeBase, cover: PolicyCoverage, today: dt.date) -> str:
         text = kb.say("answers.value_" + cover.value)
