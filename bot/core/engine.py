@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot.core.actions import action_links
 from bot.core.clock import Clock, SystemClock
 from bot.core.formats import format_date, format_days
 from bot.core.knowledge import (
@@ -58,11 +59,8 @@ REGION_PRIOR = 0.1
 # Intents whose answer differs per region, and so can take "what about Norway?" as a follow-up.
 REGIONAL_INTENTS = frozenset({"am_i_affected", "complain", "microsoft_sharing", "deadline"})
 NEEDS_REGION = frozenset({"am_i_affected"})
-# The one action: the topic whose first link opens the AI-training setting, and the one whose
-# first link is the ads opt-out. Every topic answer carries the setting's link, except those
+# The one action (bot.core.actions): every topic answer carries the setting's link, except those
 # for people the setting cannot help (non-members) or about the bot itself.
-SETTING_LINK_FROM = "opt_out_steps"
-ADS_LINK_FROM = "microsoft_sharing"
 NO_SETTING_LINK = frozenset({"non_members", "reminders"})
 FOLLOW_UP_LEADS = frozenset(
     {
@@ -438,22 +436,12 @@ class QuestionAnswerer:
     def _action_links(
         self, kb: KnowledgeBase, intent: Intent, region: str | None, europe: bool
     ) -> tuple[LinkButton, ...]:
-        """The answer's own links, with the one action always there: the AI-training setting
-        for anyone who is or may be affected, and the ads opt-out where the Microsoft ads
-        sharing applies (coverage yes) to the region asked about."""
+        """The answer's own links, with the one action always there (bot.core.actions): the
+        AI-training setting for anyone who is or may be affected, and the ads opt-out where the
+        Microsoft ads sharing applies (coverage yes) to the region asked about."""
         links = [LinkButton(link.label, link.url) for link in intent.answer.links]
-        wanted = []
-        cover = kb.coverage_for(region or "EEA").policies if (region or europe) else None
-        affected = cover is None or cover["ai_training"].value != "no"
-        if intent.kind == "topic" and intent.id not in NO_SETTING_LINK and affected:
-            wanted.append(SETTING_LINK_FROM)
-        if cover is not None and cover["microsoft_ads"].value == "yes":
-            wanted.append(ADS_LINK_FROM)
-        for source in wanted:
-            found = kb.intents.get(source)
-            if found is None or not found.answer.links:
-                continue
-            link = found.answer.links[0]
+        setting = intent.kind == "topic" and intent.id not in NO_SETTING_LINK
+        for link in action_links(kb, region, europe=europe, setting=setting):
             if all(have.url != link.url for have in links):
                 links.append(LinkButton(link.label, link.url))
         return tuple(links)

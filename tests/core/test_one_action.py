@@ -91,3 +91,29 @@ def test_asked_questions_carry_the_link_in_the_terminal_text(answerer, kb):
 def test_an_us_member_is_pointed_at_the_ads_opt_out(answerer, kb):
     reply, _ = answerer.respond("I live in the US, am I affected?")
     assert ads_url(kb) in render_short(reply)
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("region", ["DE", "US", "CA"])
+def test_every_reminder_text_carries_the_setting_link(kb, region):
+    from bot.core.reminders import Reminder, Subscription, reminder_text
+
+    for language in kb.languages:
+        sub = Subscription(
+            1, "telegram", "1", region, language, "Europe/Berlin", "monthly", BEFORE_DEADLINE
+        )
+        now = dt.datetime(2025, 10, 19, 10, 0, tzinfo=sub.zone)
+        label = kb.in_language(language).intents["opt_out_steps"].answer.links[0].label
+        for kind, subject in (
+            ("deadline", "ai_training_start_2025"),
+            ("notice", "notice:ai_training_start_2025"),
+            ("checkup", "checkup:2025-10"),
+        ):
+            text = reminder_text(Reminder(sub.id, kind, subject, 14, now, now), sub, kb, now)
+            assert text is not None, (kind, subject)
+            assert f"- {label}: {setting_url(kb)}" in text, (language, kind)
+            assert text.count(setting_url(kb)) == 1
+            ads = kb.coverage_for(region).policies["microsoft_ads"].value == "yes"
+            assert (ads_url(kb) in text) == ads, (region, kind)
