@@ -440,8 +440,9 @@ class QuestionAnswerer:
         AI-training setting for anyone who is or may be affected, and the ads opt-out where the
         Microsoft ads sharing applies (coverage yes) to the region asked about."""
         links = [LinkButton(link.label, link.url) for link in intent.answer.links]
-        setting = intent.kind == "topic" and intent.id not in NO_SETTING_LINK
-        for link in action_links(kb, region, europe=europe, setting=setting):
+        if intent.kind != "topic" or intent.id in NO_SETTING_LINK:
+            return tuple(links)  # small talk, non-members, the bot's own reminders
+        for link in action_links(kb, region, europe=europe):
             if all(have.url != link.url for have in links):
                 links.append(LinkButton(link.label, link.url))
         return tuple(links)

@@ -57,6 +57,12 @@ def test_every_topic_but_non_members_and_reminders_carries_the_link(answerer, kb
         assert (setting_url(kb) in urls) == (intent_id not in ("non_members", "reminders"))
 
 
+def test_small_talk_and_non_members_get_no_action_links(answerer, kb):
+    for intent_id in ("greeting", "thanks", "non_members", "reminders"):
+        urls = [link.url for link in answerer.answer_intent(intent_id, "US").links]
+        assert setting_url(kb) not in urls and ads_url(kb) not in urls, intent_id
+
+
 def test_the_ads_opt_out_where_the_ads_sharing_applies(answerer, kb):
     for region in PLACES:
         coverage = kb.coverage_for(region).policies["microsoft_ads"].value
