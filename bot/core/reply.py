@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urlparse
 
@@ -24,6 +24,8 @@ ENGLISH_LABELS = {
     "send_command": 'send "{command}"',
     "confirmed": "confirmed",
     "reported": "reported",
+    "more": "More",
+    "more_hint": 'Send "more" for the details and sources.',
 }
 
 
@@ -78,13 +80,22 @@ class Reply:
     commands: tuple[CommandButton, ...] = ()
     language: str = "en"
     labels: dict[str, str] = field(default_factory=lambda: dict(ENGLISH_LABELS))
+    # A topic's short answer: what a chat shows first (the verdict or key step, then the one
+    # action), with the full answer behind "More". Empty: show the full answer at once.
+    short: str = ""
+
+    def full(self) -> Reply:
+        """The same reply shown in full: what "More" answers."""
+        return replace(self, short="")
 
     def label(self, key: str, **values: str) -> str:
         text = self.labels.get(key) or ENGLISH_LABELS[key]
         return text.format(**values) if values else text
 
-    def as_json(self, text: str) -> dict:
-        """The stable `optout-bot ask --json` contract (README: "JSON contract")."""
+    def as_json(self, text: str, short: str | None = None) -> dict:
+        """The stable `optout-bot ask --json` contract (README: "JSON contract"): `text` is the
+        full answer, `short` what a chat shows first (the full text when there is no short
+        form)."""
         return {
             "intent": self.intent,
             "confidence": round(self.confidence, 4),
@@ -92,6 +103,7 @@ class Reply:
             "coverage": dict(self.coverage),
             "coverage_basis": dict(self.coverage_basis),
             "answer": text,
+            "short": text if short is None else short,
             "sources": [s.url for s in self.sources],
             "suggestions": [t.id for t in self.suggestions] if self.kind == "did_you_mean" else [],
             "follow_ups": [t.id for t in self.follow_ups],
@@ -115,6 +127,20 @@ def compact_sources(sources: tuple[CitedSource, ...], words: dict[str, str] | No
     """One line: each site once with its status ("linkedin.com (confirmed); gulfnews.com (reported)"),
     the status in the reply's language when `words` (Reply.labels) are given."""
     return "; ".join(f"{site} ({status})" for site, status, _url in cited_sites(sources, words))
+
+
+def render_short(reply: Reply, *, hint: bool = True) -> str:
+    """Plain text of what a chat shows first: the title, the short answer and its links, and
+    (with `hint`) how to get the rest; the full text for a reply with no short form."""
+    if not reply.short:
+        return render_plain(reply)
+    parts = [reply.title] if reply.title else []
+    parts.append(reply.short)
+    if reply.links:
+        parts.append("\n".join(f"- {link.label}: {link.url}" for link in reply.links))
+    if hint:
+        parts.append(reply.label("more_hint"))
+    return "\n\n".join(parts)
 
 
 def render_plain(reply: Reply) -> str:

@@ -53,3 +53,18 @@ def paragraphs_on(kb: KnowledgeBase, answer: Answer, today: dt.date) -> list[str
                 date=format_date(day, kb.language), days_left=format_days(days, kb.language)
             )
     return paragraphs
+
+
+def short_on(kb: KnowledgeBase, answer: Answer, today: dt.date) -> str:
+    """An answer's short text as it reads on `today`: its `before` wording (with {date} and
+    {days_left}) until its event's day, its own from that day on."""
+    dated = answer.short_dated
+    if dated is None or not dated.event_id:
+        return answer.short
+    day = kb.event_index[dated.event_id].date
+    days = (day - today).days
+    if days > 0:
+        return dated.before.format(
+            date=format_date(day, kb.language), days_left=format_days(days, kb.language)
+        )
+    return answer.short

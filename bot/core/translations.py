@@ -27,6 +27,7 @@ from bot.core.knowledge import (
     _placeholders,
     _Reader,
     read_paragraphs,
+    read_short,
 )
 from bot.core.languages import LANGUAGES, SOURCE_LANGUAGE
 from bot.core.text import normalise
@@ -135,7 +136,7 @@ def _load_language(
         reader.issue(found[key][1], key, "unknown message: English has no such key")
     messages = {**english.messages, **{k: v for k, (v, _line) in found.items()}}
 
-    intents = _load_intents(folder / "intents", reader, check, english)
+    intents = _load_intents(folder / "intents", reader, check, english, language)
     events = _load_events(folder / "events.yaml", reader, check, english)
     groups, coverage, regulators, names = _load_regions(
         folder / "regions.yaml", reader, check, english
@@ -157,7 +158,9 @@ def _load_language(
     )
 
 
-def _load_intents(directory: Path, reader: _Reader, check: _Checker, english: KnowledgeBase):
+def _load_intents(
+    directory: Path, reader: _Reader, check: _Checker, english: KnowledgeBase, language: str
+):
     intents: dict[str, Intent] = {}
     owners: dict[str, str] = {}
     for path in sorted(directory.glob("*.yaml")):
@@ -187,7 +190,7 @@ def _load_intents(directory: Path, reader: _Reader, check: _Checker, english: Kn
             title=check.text(node, "title", original.title),
             phrasings=tuple(p for p, _ in phrasings),
             keywords=tuple(normalise(k) for k, _ in keywords),
-            answer=_translate_answer(node, reader, check, original.answer),
+            answer=_translate_answer(node, reader, check, original.answer, language),
         )
     for intent_id in sorted(english.intents.keys() - intents.keys()):
         reader.file = str(directory / f"{intent_id}.yaml")
@@ -197,9 +200,12 @@ def _load_intents(directory: Path, reader: _Reader, check: _Checker, english: Kn
     return {i: intents[i] for i in english.intents if i in intents}
 
 
-def _translate_answer(node: LineDict, reader: _Reader, check: _Checker, english: Answer) -> Answer:
+def _translate_answer(
+    node: LineDict, reader: _Reader, check: _Checker, english: Answer, language: str
+) -> Answer:
     raw = reader.mapping(node.get("answer"), node.line_of("answer"), "answer")
     paragraphs, dated = _translate_paragraphs(raw, reader, check, english)
+    short, short_dated = _translate_short(raw, reader, check, english, language)
     steps = check.texts(raw, "steps", english.steps, "answer.")
     links = english.links
     raw_links = raw.get("links")
@@ -233,7 +239,32 @@ def _translate_answer(node: LineDict, reader: _Reader, check: _Checker, english:
         )
     elif "after_event" in raw:
         reader.issue(raw.line_of("after_event"), "answer.after_event", "English has none")
-    return Answer(paragraphs, steps, links, variant, dated)
+    return Answer(paragraphs, steps, links, variant, dated, short, short_dated)
+
+
+def _translate_short(
+    raw: LineDict, reader: _Reader, check: _Checker, english: Answer, language: str
+) -> tuple[str, DatedParagraph | None]:
+    """The short answer in English's shape (dated where English's is), with English's facts
+    and within the language's length."""
+    text, dated = read_short(reader, raw, None, language)
+    if text is None:
+        if english.short:
+            reader.issue(raw.line, "answer.short", "missing: English has a short answer")
+        return english.short, english.short_dated
+    if not english.short:
+        reader.issue(text[1], "answer.short", "English has no short answer")
+        return english.short, english.short_dated
+    if (dated is None) != (english.short_dated is None):
+        shape = "before and after texts" if english.short_dated else "one text"
+        reader.issue(text[1], "answer.short", f"English has {shape} here")
+        return english.short, english.short_dated
+    check.same_facts(english.short, text[0], text[1], "answer.short")
+    if dated is None or english.short_dated is None:
+        return text[0], None
+    _event, before, line = dated
+    check.same_facts(english.short_dated.before, before, line, "answer.short.before")
+    return text[0], replace(english.short_dated, before=before)
 
 
 def _translate_paragraphs(

@@ -122,6 +122,11 @@ class OptOutCog(
     async def sources(self, interaction: discord.Interaction, share: bool = False) -> None:
         await self._question_command(interaction, "sources", share)
 
+    @app_commands.command(description="The full answer to your last question")
+    @app_commands.describe(share=SHARE)
+    async def more(self, interaction: discord.Interaction, share: bool = False) -> None:
+        await self._question_command(interaction, "more", share)
+
     async def _question_command(
         self, interaction: discord.Interaction, name: str, share: bool
     ) -> None:

@@ -37,11 +37,16 @@ MAX_CUSTOM_ID = 100
 CUSTOM_ID_VERSION = "v1"
 _TOPIC = CUSTOM_ID_VERSION + r":t:(?P<intent>[A-Za-z0-9_.-]{1,48})"
 _COMMAND = CUSTOM_ID_VERSION + r":c:(?P<command>[a-z]{1,20}(?: [A-Za-z0-9_./+-]{1,40})?)"
+# "More" under a short answer carries its topic and region ("-" for none): no memory needed.
+_MORE = CUSTOM_ID_VERSION + r":m:(?P<intent>[A-Za-z0-9_.-]{1,48}):(?P<region>[A-Z]{2,3}|-)"
 TOPIC_TEMPLATE = "optout:" + _TOPIC
 COMMAND_TEMPLATE = "optout:" + _COMMAND
+MORE_TEMPLATE = "optout:" + _MORE
 # Any other "optout:" custom_id: another version's, or one this version cannot read.
-OLD_TEMPLATE = "optout:(?!(?:{}|{})$).*".format(
-    _TOPIC.replace("?P<intent>", ""), _COMMAND.replace("?P<command>", "")
+OLD_TEMPLATE = "optout:(?!(?:{}|{}|{})$).*".format(
+    _TOPIC.replace("?P<intent>", ""),
+    _COMMAND.replace("?P<command>", ""),
+    _MORE.replace("?P<intent>", "").replace("?P<region>", ""),
 )
 ANSWER_COLOUR = discord.Colour.blurple()
 OTHER_COLOUR = discord.Colour.light_grey()
@@ -81,6 +86,11 @@ def safe(text: str) -> str:
 def topic_custom_id(intent: str) -> str | None:
     custom_id = f"optout:{CUSTOM_ID_VERSION}:t:{intent}"
     return custom_id if re.fullmatch(TOPIC_TEMPLATE, custom_id) else None
+
+
+def more_custom_id(intent: str, region: str | None) -> str | None:
+    custom_id = f"optout:{CUSTOM_ID_VERSION}:m:{intent}:{region or '-'}"
+    return custom_id if re.fullmatch(MORE_TEMPLATE, custom_id) else None
 
 
 def command_custom_id(command: str) -> str | None:
@@ -140,7 +150,8 @@ def _embeds(
     if embeds[0].title is None and embeds[0].description is None:
         embeds[0].description = "…"
     sources = reply.label("sources").rstrip(": ")  # a field name, not a line's start
-    fields = _fields(sources, _source_items(reply.sources, reply.labels), "; ")
+    cited = () if reply.short else reply.sources  # a short answer's sources are behind "More"
+    fields = _fields(sources, _source_items(cited, reply.labels), "; ")
     fields += _fields(reply.label("more_topics"), [safe(t.title) for t in overflow], "\n")
     for name, value in fields:
         last = embeds[-1]
@@ -158,6 +169,8 @@ def _embeds(
 
 
 def _description_blocks(reply: Reply) -> list[str]:
+    if reply.short:  # the short answer first: the rest is behind "More"
+        return _fit(reply.short, MAX_DESCRIPTION)
     blocks = [piece for paragraph in reply.paragraphs for piece in _fit(paragraph, MAX_DESCRIPTION)]
     if reply.steps:
         lines = [
@@ -192,13 +205,16 @@ def _source_items(
 
 
 def reply_buttons(reply: Reply) -> tuple[list[ButtonSpec], tuple[Topic, ...]]:
-    """Link buttons, then "did you mean" picks, topic and command buttons: at most 25, each
-    custom_id once. Topics that do not fit are returned, to be listed as text."""
+    """Link buttons, "More" under a short answer, then "did you mean" picks, topic and command
+    buttons: at most 25, each custom_id once. Topics that do not fit are returned, to be listed
+    as text."""
     buttons: list[ButtonSpec] = [
         ButtonSpec(_clip(link.label, MAX_LABEL), "link", url=link.url)
         for link in reply.links
         if _WEB_URL.match(link.url) and len(link.url) <= MAX_URL
     ]
+    if reply.short and reply.intent and (more := more_custom_id(reply.intent, reply.region)):
+        buttons.append(ButtonSpec(_label(reply.label("more")), "primary", custom_id=more))
     topics: list[tuple[Topic, ButtonStyle]] = []
     if reply.kind == "did_you_mean":
         topics += [(t, "primary") for t in reply.suggestions]

@@ -18,10 +18,12 @@ from bot.core.reply import Reply
 from bot.discord.chats import user_chat
 from bot.discord.render import (
     COMMAND_TEMPLATE,
+    MORE_TEMPLATE,
     OLD_TEMPLATE,
     TOPIC_TEMPLATE,
     ButtonSpec,
     command_custom_id,
+    more_custom_id,
     render_reply,
     topic_custom_id,
 )
@@ -143,6 +145,8 @@ def _item(spec: ButtonSpec) -> discord.ui.Item[discord.ui.View]:
         return TopicButton(match["intent"], spec.label, style)
     if match := re.fullmatch(COMMAND_TEMPLATE, custom_id):
         return CommandButton(match["command"], spec.label, style)
+    if match := re.fullmatch(MORE_TEMPLATE, custom_id):
+        return MoreButton(match["intent"], _region(match["region"]), spec.label, style)
     raise ValueError("a button without a known custom_id")
 
 
@@ -232,6 +236,47 @@ class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=COMMAND_
         )
 
 
+def _region(argument: str) -> str | None:
+    return None if argument == "-" else argument
+
+
+class MoreButton(discord.ui.DynamicItem[discord.ui.Button], template=MORE_TEMPLATE):
+    """ "More" under a short answer: the full answer for the topic and region it carries, so it
+    works on any message after any restart."""
+
+    def __init__(
+        self,
+        intent: str,
+        region: str | None = None,
+        label: str = "…",
+        style: discord.ButtonStyle = discord.ButtonStyle.primary,
+    ):
+        custom_id = more_custom_id(intent, region)
+        if custom_id is None:
+            raise ValueError("not a topic and region")
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
+        self.intent = intent
+        self.region = region
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> MoreButton:
+        return cls(match["intent"], _region(match["region"]), *_base(item))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _guarded(interaction, "more", self._press)
+
+    async def _press(self, interaction: discord.Interaction) -> None:
+        service = service_of(interaction)
+        chat = user_chat(interaction.user.id)
+        reply = await service.more(chat, self.intent, self.region, locale(interaction))
+        if reply is None:
+            await send_text(interaction, await old_button_text(interaction))
+            return
+        await send_reply(interaction, reply, ephemeral=private_here(interaction))
+
+
 class OldButton(discord.ui.DynamicItem[discord.ui.Button], template=OLD_TEMPLATE):
     """Any other "optout:" button: from another version of the bot."""
 
@@ -249,7 +294,7 @@ class OldButton(discord.ui.DynamicItem[discord.ui.Button], template=OLD_TEMPLATE
         await send_text(interaction, await old_button_text(interaction))
 
 
-PERSISTENT_BUTTONS = (TopicButton, CommandButton, OldButton)
+PERSISTENT_BUTTONS = (TopicButton, CommandButton, MoreButton, OldButton)
 
 
 async def _guarded(

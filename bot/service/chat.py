@@ -166,6 +166,15 @@ class ChatService:
             return None
         return await self.conversations.topic(chat, intent, hint=hint)
 
+    async def more(
+        self, chat: ChatKey, intent: str, region: str | None = None, hint: str | None = None
+    ) -> Reply | None:
+        """A "More" button pressed under a short answer: the full answer for the topic and
+        region the button carries; None when this knowledge base no longer has that topic."""
+        if not self.knows_topic(intent):
+            return None
+        return await self.conversations.more(chat, intent, region, hint=hint)
+
     async def subscribe_for(
         self, chat: ChatKey, place: str, asked_by: ChatKey, hint: str | None = None
     ) -> Reply:

@@ -38,6 +38,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("deadline", "conversation"),
     Command("sources", "conversation"),
     Command("topics", "conversation"),
+    Command("more", "conversation"),
     Command("subscribe", "subscription", "COUNTRY", admins_in_groups=True),
     Command("unsubscribe", "subscription", admins_in_groups=True),
     Command("reminders", "subscription"),

@@ -167,6 +167,8 @@ class ConversationService:
             return self.answerer.sources_reply(language)
         if name == "topics":
             return self.answerer.topics_reply(language)
+        if name == "more":
+            return await self.more(chat, hint=hint)
         if name == "start" and not argument:
             return await self.topic(chat, "greeting", hint=hint)
         if name in ("start", "affected") and argument:
@@ -212,6 +214,37 @@ class ConversationService:
             self._observe(reply, started)
             return reply
         reply = self.answerer.answer_intent(intent_id, region, language=language)
+        await self._keep(
+            chat,
+            session.after(now, intent=intent_id, region=region, awaiting=None, language=language),
+        )
+        self._observe(reply, started)
+        return reply
+
+    async def more(
+        self,
+        chat: ChatKey,
+        intent_id: str | None = None,
+        region: str | None = None,
+        *,
+        hint: str | None = None,
+    ) -> Reply:
+        """The full answer behind a short one: for the topic and region a "More" button carries,
+        or, typed as "more", for the conversation's last answer (the topics menu when there is
+        none)."""
+        started = time.perf_counter()
+        session = await self._session(chat)
+        language = choose_language(
+            chosen=session.chosen_language, detected=None, hint=hint, current=session.language
+        )
+        if intent_id is None:
+            intent_id, region = session.intent, session.region
+        if intent_id is None or intent_id not in self.answerer.kb.intents:
+            return self.answerer.topics_reply(language)
+        if region is not None and self.answerer.region_from_argument(region) != region:
+            region = None  # a button from a knowledge base that knew another region
+        reply = self.answerer.answer_intent(intent_id, region, language=language).full()
+        now = self.answerer.clock.now()
         await self._keep(
             chat,
             session.after(now, intent=intent_id, region=region, awaiting=None, language=language),

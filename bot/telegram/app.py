@@ -260,6 +260,9 @@ async def on_button(update: Update, context: TelegramContext) -> None:
     if press.action == "command":
         await _command_button(query, press, message, context)
         return
+    if press.action == "more":
+        await _more_button(query, press, message, context)
+        return
     await query.answer()
     chat = chat_key(message)
     log.info(
@@ -301,6 +304,28 @@ async def _command_button(
         await edit_keyboard(query, without_presses(message.reply_markup, "command"))
     reply = await context.service.command(chat_key(message), command.name, argument, hint)
     log.info("telegram command button chat=%s command=%s", message.chat.id, command.name)
+    await send_reply(context, message, reply, quote=False)
+
+
+async def _more_button(
+    query: CallbackQuery,
+    press: ButtonPress,
+    message: MaybeInaccessibleMessage,
+    context: TelegramContext,
+) -> None:
+    """ "More" under a short answer: the full answer for the topic and region the button carries
+    (nothing of it is kept in memory: it works after a restart, on any replica)."""
+    hint = language_hint(query.from_user)
+    reply = await context.service.more(chat_key(message), press.intent or "", press.region, hint)
+    if reply is None:
+        await query.answer(await _label(context, query, "old_button"))
+        return
+    await query.answer()
+    log.info(
+        "telegram more chat=%s intent=%s region=%s", message.chat.id, press.intent, press.region
+    )
+    if isinstance(message, Message):  # the details are out: the button goes
+        await edit_keyboard(query, without_presses(message.reply_markup, "more"))
     await send_reply(context, message, reply, quote=False)
 
 

@@ -23,7 +23,7 @@ INLINE_DESCRIPTION_CHARS = 120
 CALLBACK_VERSION = "v1"
 THUMBS = {"up": "👍", "down": "👎"}
 
-Action = Literal["topic", "pick", "none", "feedback", "command"]
+Action = Literal["topic", "pick", "none", "feedback", "command", "more"]
 Vote = Literal["up", "down"]
 _CODES: dict[Action, str] = {
     "topic": "t",
@@ -31,9 +31,12 @@ _CODES: dict[Action, str] = {
     "none": "n",
     "feedback": "f",
     "command": "c",
+    "more": "m",  # the full answer behind a short one: "v1|m|<intent>|<region or ->"
 }
 _ACTIONS = {code: action for action, code in _CODES.items()}
 _INTENT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,48}$")
+# A region id in a "More" button ("CA", "EU", "EEA"), or "-" for none.
+_REGION_ID = re.compile(r"^(?:[A-Z]{2,3}|-)$")
 # A command a button sends for the user: "checkup monthly", "forget confirm", "unsubscribe".
 _COMMAND = re.compile(r"^[a-z]{1,32}( [A-Za-z0-9_./+-]{1,48})?$")
 # Every command press, whatever the command: the reminder door's CallbackQueryHandler pattern.
@@ -44,12 +47,14 @@ MAX_COMMANDS_IN_A_ROW = 3
 @dataclass(frozen=True)
 class ButtonPress:
     """What a callback button asks for: a topic (follow-up or menu), a "did you mean" pick,
-    "none of these", a 👍/👎 on an answer, or a command sent for the user."""
+    "none of these", a 👍/👎 on an answer, a command sent for the user, or "More" under a
+    short answer (its topic and region travel in the button: it needs no memory)."""
 
     action: Action
     intent: str | None = None
     vote: Vote | None = None
     command: str | None = None
+    region: str | None = None
 
     def encode(self) -> str | None:
         """The callback_data, or None when it would not fit Telegram's 64 bytes."""
@@ -62,6 +67,11 @@ class ButtonPress:
             parts.append(self.command or "")
         if self.intent is not None:
             parts.append(self.intent)
+        if self.action == "more":
+            region = self.region or "-"
+            if self.intent is None or not _REGION_ID.match(region):
+                return None
+            parts.append(region)
         data = "|".join(parts)
         return data if len(data.encode()) <= MAX_CALLBACK_BYTES else None
 
@@ -83,6 +93,13 @@ def decode_press(data: object) -> ButtonPress | None:
         return ButtonPress("feedback", args[1], args[0])  # type: ignore[arg-type]
     if action == "command" and len(args) == 1 and _COMMAND.match(args[0]):
         return ButtonPress("command", command=args[0])
+    if (
+        action == "more"
+        and len(args) == 2
+        and _INTENT_ID.match(args[0])
+        and _REGION_ID.match(args[1])
+    ):
+        return ButtonPress("more", args[0], region=None if args[1] == "-" else args[1])
     return None
 
 
@@ -111,7 +128,10 @@ def render_reply(
 
 
 def reply_blocks(reply: Reply, limit: int = MAX_MESSAGE) -> list[str]:
-    """HTML paragraphs, each already under `limit`; messages are split only between them."""
+    """HTML paragraphs, each already under `limit`; messages are split only between them. A
+    reply with a short answer shows the title and that alone: the rest is behind "More"."""
+    if reply.short:
+        return _body_blocks(reply, limit)
     return _body_blocks(reply, limit) + _sources_blocks(reply, limit)
 
 
@@ -119,6 +139,8 @@ def _body_blocks(reply: Reply, limit: int) -> list[str]:
     blocks: list[str] = []
     if reply.title:
         blocks += [f"<b>{piece}</b>" for piece in _fit(reply.title, limit - 7)]
+    if reply.short:
+        return blocks + _fit(reply.short, limit)
     for paragraph in reply.paragraphs:
         blocks += _fit(paragraph, limit)
     if reply.steps:
@@ -157,7 +179,7 @@ def short_answer(reply: Reply, limit: int = INLINE_ANSWER_CHARS) -> str:
 
 def short_description(reply: Reply) -> str:
     """One line under an inline result's title (plain text, not HTML)."""
-    text = next((p for p in reply.paragraphs if len(p) > 20), reply.title)
+    text = reply.short or next((p for p in reply.paragraphs if len(p) > 20), reply.title)
     if len(text) <= INLINE_DESCRIPTION_CHARS:
         return text
     return text[: INLINE_DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
@@ -213,9 +235,12 @@ def _fit(plain: str, limit: int) -> list[str]:
 
 
 def reply_keyboard(reply: Reply, *, feedback: bool = False) -> InlineKeyboardMarkup | None:
-    """URL buttons for the reply's links, then its topic buttons, its command buttons, then
-    👍/👎 when asked."""
+    """URL buttons for the reply's links, "More" under a short answer, then its topic buttons,
+    its command buttons, then 👍/👎 when asked."""
     rows: list[list[InlineKeyboardButton | None]] = [*link_rows(reply)]
+    if reply.short and reply.intent:
+        press = ButtonPress("more", reply.intent, region=reply.region)
+        rows.append([_callback_button(reply.label("more"), press)])
     if reply.kind == "did_you_mean":
         rows += _topic_rows(reply.suggestions, "pick")
         rows.append([_callback_button(reply.label("none_of_these"), ButtonPress("none"))])

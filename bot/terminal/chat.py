@@ -15,7 +15,7 @@ import re
 from typing import TextIO
 
 from bot.core.reminders import ChatRef
-from bot.core.reply import render_plain
+from bot.core.reply import render_plain, render_short
 from bot.service.chat import ChatService
 from bot.service.commands import listed_commands
 from bot.service.dispatcher import Dispatcher
@@ -71,7 +71,8 @@ async def handle_line(service: ChatService, text: str) -> str | None:
         reply = await service.message(CHAT, stripped, hint)
     if reply.intent == "help" and (slash or command == "help"):
         return f"{render_plain(reply)}\n\n{command_reference()}"
-    return render_plain(reply)
+    # A topic's short answer first, with its links; "more" gives the rest.
+    return render_short(reply)
 
 
 def _advance(service: ChatService, argument: str) -> str:

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from bot.core.clock import FixedClock
-from bot.core.reply import render_plain
+from bot.core.reply import render_plain, render_short
 from bot.core.session import SESSION_TTL, Session
 from tests.conftest import BEFORE_DEADLINE
 
@@ -122,7 +122,7 @@ def test_unsure_offers_three_topics(answerer):
 
 def test_json_contract(answerer):
     reply, _ = answerer.respond("am I affected in Toronto?")
-    data = reply.as_json(render_plain(reply))
+    data = reply.as_json(render_plain(reply), render_short(reply, hint=False))
     assert set(data) == {
         "intent",
         "confidence",
@@ -130,6 +130,7 @@ def test_json_contract(answerer):
         "coverage",
         "coverage_basis",
         "answer",
+        "short",
         "sources",
         "suggestions",
         "follow_ups",
@@ -141,6 +142,9 @@ def test_json_contract(answerer):
     assert data["language"] == "en"
     assert all(url.startswith("https://") or url.startswith("http://") for url in data["sources"])
     assert data["suggestions"] == [] and data["follow_ups"]
+    # `answer` is the full text; `short` what a chat shows first: the place's verdict.
+    assert data["short"].startswith("Am I affected? Canada\n\nYes.")
+    assert len(data["short"]) < len(data["answer"])
 
 
 def test_complain_names_the_regulator_for_the_region(answerer):

@@ -300,6 +300,39 @@ async def test_a_button_works_after_a_restart(services, settings, tmp_path, adap
         assert title(sent.message) == "The Data Processing Objection form"
 
 
+async def test_more_gives_the_full_answer_even_after_a_restart(
+    services, settings, tmp_path, adapter
+):
+    ask = slash("affected", IN_DM, country="US")
+    async with restarted(services, settings, tmp_path, adapter, ask) as (answer, bot, _):
+        assert answer["embeds"][0]["description"].startswith("Yes. In the United States")
+        assert "optout:v1:m:am_i_affected:US" in custom_ids(answer)
+        assert len(link_urls(answer)) == 2  # the setting and the ads opt-out
+        await dispatch(bot, button_press(answer, "optout:v1:m:am_i_affected:US", IN_DM))
+        (message,) = adapter.messages()
+        assert "For the United States:" in message["embeds"][0]["description"]
+        assert "optout:v1:m:am_i_affected:US" not in custom_ids(message)
+
+
+async def test_more_in_a_server_answers_the_presser_privately(bot, adapter):
+    await dispatch(bot, slash("deadline", IN_SERVER, share=True))
+    (shared,) = adapter.messages()
+    adapter.clear()
+    presser = replace(IN_SERVER, user_id=OTHER_USER_ID)
+    await dispatch(bot, button_press(shared, "optout:v1:m:deadline:-", presser))
+    (sent,) = adapter.sent
+    assert flags(sent) & EPHEMERAL
+    assert "Liechtenstein" in sent.message["embeds"][0]["description"]  # the full answer
+
+
+async def test_the_more_subcommand_expands_the_last_answer(bot, adapter):
+    await dispatch(bot, slash("ask", IN_DM, question="is it too late to opt out?"))
+    assert adapter.messages()[0]["embeds"][0]["description"].startswith("No, it is ")
+    adapter.clear()
+    await dispatch(bot, slash("more", IN_DM))
+    assert "Liechtenstein" in adapter.messages()[0]["embeds"][0]["description"]
+
+
 async def test_a_command_button_after_a_restart_uses_the_stored_subscription(
     services, settings, tmp_path, adapter
 ):
@@ -323,7 +356,10 @@ async def test_a_button_on_a_shared_answer_answers_the_presser_privately(bot, ad
     assert title(sent.message) == "The Data Processing Objection form"
 
 
-@pytest.mark.parametrize("custom_id", ["optout:v0|t|deadline", "optout:v1:t:no_such_topic"])
+@pytest.mark.parametrize(
+    "custom_id",
+    ["optout:v0|t|deadline", "optout:v1:t:no_such_topic", "optout:v1:m:no_such_topic:US"],
+)
 async def test_an_old_button_is_answered_politely(bot, adapter, custom_id):
     message = {"components": [{"type": 1, "components": [_button(custom_id)]}]}
     await dispatch(bot, button_press(message, custom_id, IN_DM))

@@ -40,6 +40,11 @@ async def test_the_client_locale_answers_commands_in_its_language(bot, adapter, 
     await dispatch(bot, slash("steps", french))
     (message,) = adapter.messages()
     assert title(message) == words(services, "fr").intents["opt_out_steps"].title
+    labels = [b.get("label") for row in message["components"] for b in row["components"]]
+    assert words(services, "fr").say("labels.more") in labels  # "Plus"
+    adapter.clear()
+    await dispatch(bot, button_press(message, "optout:v1:m:opt_out_steps:-", french))
+    (message,) = adapter.messages()
     fields = {f["name"] for e in message["embeds"] for f in e.get("fields", [])}
     assert words(services, "fr").say("labels.sources").rstrip(": ") in fields
 

@@ -136,6 +136,7 @@ async def test_the_dispatcher_delivers_to_a_dm_and_a_channel(rest, online_bot, s
     (dm,) = rest.posted(DM_CHANNEL)
     (post,) = rest.posted(CHANNEL)
     assert dm["content"] == post["content"] and "November" in dm["content"]
+    assert "/mypreferences/d/settings/data-for-ai-improvement" in dm["content"]  # the setting
     assert dm["allowed_mentions"] == post["allowed_mentions"] == {"parse": []}
 
 

@@ -15,12 +15,14 @@ from bot.discord.render import (
     MAX_EMBED_TOTAL,
     MAX_EMBEDS,
     MAX_LABEL,
+    MORE_TEMPLATE,
     OLD_TEMPLATE,
     TOPIC_TEMPLATE,
     OutgoingMessage,
     command_custom_id,
     discord_len,
     embed_length,
+    more_custom_id,
     render_reply,
     split_content,
     topic_custom_id,
@@ -47,8 +49,9 @@ def check_limits(messages: list[OutgoingMessage]) -> None:
         assert 0 < len(button.label) <= MAX_LABEL
         if button.custom_id:
             assert len(button.custom_id) <= MAX_CUSTOM_ID
-            assert re.fullmatch(TOPIC_TEMPLATE, button.custom_id) or re.fullmatch(
-                COMMAND_TEMPLATE, button.custom_id
+            assert any(
+                re.fullmatch(template, button.custom_id)
+                for template in (TOPIC_TEMPLATE, COMMAND_TEMPLATE, MORE_TEMPLATE)
             )
 
 
@@ -62,9 +65,26 @@ def all_text(messages: list[OutgoingMessage]) -> str:
 
 def test_every_topic_of_the_knowledge_base_fits(answerer):
     replies = [answerer.answer_intent(i) for i in answerer.kb.intents]
+    replies += [answerer.answer_intent(i).full() for i in answerer.kb.intents]
     replies += [answerer.sources_reply(), answerer.topics_reply()]
     for reply in replies:
         check_limits(render_reply(reply))
+
+
+def test_a_short_answer_shows_alone_with_its_links_and_a_more_button(answerer):
+    reply = answerer.answer_intent("am_i_affected", "US")
+    (message,) = render_reply(reply)
+    (embed,) = message.embeds
+    assert embed.description.startswith("Yes. In the United States") and not embed.fields
+    urls = [b.url for b in message.buttons if b.url]
+    assert urls == [link.url for link in reply.links] and len(urls) == 2  # setting and ads
+    more = [b for b in message.buttons if b.custom_id and b.custom_id.startswith("optout:v1:m:")]
+    assert [(b.label, b.custom_id) for b in more] == [("More", "optout:v1:m:am_i_affected:US")]
+    assert more_custom_id("deadline", None) == "optout:v1:m:deadline:-"
+    assert more_custom_id("deadline", "<x>") is None
+    (full,) = render_reply(reply.full())
+    assert "For the United States:" in full.embeds[0].description
+    assert not any(b.custom_id and ":m:" in b.custom_id for b in full.buttons)
 
 
 def test_an_oversized_reply_is_split_within_every_limit():
@@ -118,8 +138,14 @@ def test_custom_ids_are_versioned_and_old_ones_recognised():
     assert topic_custom_id("bad id!") is None and command_custom_id("x" * 120) is None
     for old in ("optout:v0:t:deadline", "optout:v1:t:bad id!", "optout:v2:c:topics"):
         assert re.fullmatch(OLD_TEMPLATE, old)
-    for current in ("optout:v1:t:deadline", "optout:v1:c:forget confirm"):
+    for current in (
+        "optout:v1:t:deadline",
+        "optout:v1:c:forget confirm",
+        "optout:v1:m:am_i_affected:CA",
+        "optout:v1:m:deadline:-",
+    ):
         assert not re.fullmatch(OLD_TEMPLATE, current)
+    assert re.fullmatch(OLD_TEMPLATE, "optout:v1:m:deadline:ca")
 
 
 @pytest.mark.parametrize("limit", [2000, 50])

@@ -31,6 +31,7 @@ SUBCOMMANDS = {
     "object",
     "deadline",
     "sources",
+    "more",
     "subscribe",
     "unsubscribe",
     "reminders",
@@ -135,7 +136,7 @@ def test_discord_sync_always_syncs(monkeypatch, settings, capsys):
         assert sync_commands(settings, door_words()) == 0
     assert [r.path for r in server.synced()] == [GLOBAL, GLOBAL]
     out = capsys.readouterr().out
-    assert "synced globally: /optout with 17 subcommands" in out
+    assert "synced globally: /optout with 18 subcommands" in out
     assert (settings.data_dir / SYNC_FILE).exists()
 
 

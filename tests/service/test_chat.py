@@ -179,3 +179,29 @@ async def test_a_slow_first_time_zone_lookup_does_not_block_other_chats(
 
     await asyncio.gather(timezone(), question())
     assert finished == ["question", "timezone"]
+
+
+async def test_more_gives_the_full_answer_of_the_last_question(chat_service: ChatService):
+    short = await chat_service.message(CHAT, "am I affected in Germany?")
+    assert short.intent == "am_i_affected" and short.region == "DE" and short.short
+    more = await chat_service.message(CHAT, "more")  # the bare word, as the terminal sends it
+    assert more.intent == "am_i_affected" and more.region == "DE"
+    assert not more.short and more.paragraphs == short.paragraphs  # shown in full
+    assert (await chat_service.command(CHAT, "/more")).paragraphs == short.paragraphs
+
+
+async def test_more_from_a_button_needs_no_memory(chat_service: ChatService):
+    # A "More" button carries the topic and the region: it works in a chat the bot has never
+    # seen (after a restart, on another replica), in that chat's language.
+    other = ChatKey("test", "fresh")
+    reply = await chat_service.more(other, "am_i_affected", "US", hint="de")
+    assert reply is not None and reply.region == "US" and not reply.short
+    assert reply.language == "de" and reply.title.endswith("Vereinigte Staaten")
+    assert await chat_service.more(other, "no_such_topic") is None
+    # A region this knowledge base does not know is dropped, not trusted.
+    assert (await chat_service.more(other, "deadline", "XX")).region is None
+
+
+async def test_more_with_nothing_asked_offers_the_topics(chat_service: ChatService):
+    reply = await chat_service.message(ChatKey("test", "new"), "more")
+    assert reply.follow_ups and not reply.short

@@ -107,17 +107,19 @@ async def test_start_publishes_commands_and_greets(api, bot):
 
 async def test_start_with_region_payload_answers_for_canada(api, bot):
     (reply,) = await sent_after(api, lambda: api.message("/start CA"))
-    assert reply["text"].startswith("<b>Am I affected? Canada</b>")
-    assert "For Canada:" in reply["text"]
+    assert reply["text"].startswith("<b>Am I affected? Canada</b>\n\nYes. In Canada")
 
 
 async def test_free_text_question_gets_answer_with_buttons(api, bot):
     (reply,) = await sent_after(api, lambda: api.message("how do I opt out?"))
     assert reply["text"].startswith("<b>How to turn off AI training on LinkedIn</b>")
-    assert "\n1. " in reply["text"] and "Sources: " in reply["text"]
+    # The short answer first: the key step, no list of steps, no sources.
+    assert "\n1. " not in reply["text"] and "Sources: " not in reply["text"]
+    assert "Data for Generative AI Improvement" in reply["text"]
     urls = [b["url"] for b in buttons(reply) if "url" in b]
     assert urls == ["https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"]
     data = callback_data(reply)
+    assert data[0] == "v1|m|opt_out_steps|-"  # "More", right under the link
     assert "v1|t|objection_form" in data
     assert data[-2:] == ["v1|f|up|opt_out_steps", "v1|f|down|opt_out_steps"]
     assert all(len(d.encode()) < MAX_CALLBACK_BYTES for d in data)
@@ -128,7 +130,8 @@ async def test_am_i_affected_then_a_country(api, bot):
     (first,) = await sent_after(api, lambda: api.message("am I affected?"))
     assert "Which country do you live in?" in first["text"]
     (second,) = await sent_after(api, lambda: api.message("Canada"))
-    assert "For Canada:" in second["text"]
+    assert "Yes. In Canada" in second["text"]
+    assert "v1|m|am_i_affected|CA" in callback_data(second)
 
 
 async def test_sessions_are_per_chat(api, bot):
@@ -136,7 +139,7 @@ async def test_sessions_are_per_chat(api, bot):
     (other,) = await sent_after(api, lambda: api.message("how do I opt out?", chat_id=1002))
     assert other["chat_id"] == "1002"
     (reply,) = await sent_after(api, lambda: api.message("Norway", chat_id=1001))
-    assert "For Norway:" in reply["text"]
+    assert "Yes. In Norway" in reply["text"]
 
 
 async def test_unknown_command_in_private_gets_help(api, bot):
@@ -153,6 +156,32 @@ async def test_edited_message_is_not_answered_again(api, bot):
 
 
 # --- buttons -------------------------------------------------------------------------------------
+
+
+async def test_more_gives_the_full_answer_and_survives_a_restart(api, bot, settings, service):
+    (short,) = await sent_after(api, lambda: api.message("am I affected in Germany?"))
+    assert "Yes. In Germany" in short["text"] and "Sources: " not in short["text"]
+    assert [b["url"] for b in buttons(short) if "url" in b] == [
+        "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
+    ]
+    answer = api.messages[-1]
+    (full,) = await sent_after(api, lambda: api.callback("v1|m|am_i_affected|DE", on=answer))
+    assert full["text"].startswith("<b>Am I affected? Germany</b>\n\nFor Germany:")
+    assert "Sources: " in full["text"] and "v1|m|" not in str(callback_data(full))
+    # The pressed message loses its "More" button, keeps its link and follow-ups.
+    edited = api.requests("editMessageReplyMarkup")[-1]["reply_markup"]
+    assert "v1|m|" not in str(edited) and "data-for-ai-improvement" in str(edited)
+
+
+async def test_more_on_an_old_message_in_a_chat_the_bot_has_never_seen(api, bot):
+    # After a restart nothing is in memory: the button carries the topic and the region.
+    old = {"message_id": 77, "chat": {"id": 3003, "type": "private"}, "date": 0, "text": "…"}
+    (full,) = await sent_after(api, lambda: api.callback("v1|m|am_i_affected|US", on=old))
+    assert "For the United States:" in full["text"] and full["chat_id"] == "3003"
+    await sent_after(
+        api, lambda: api.callback("v1|m|gone_topic|US", on=old), method="answerCallbackQuery"
+    )
+    assert "older version" in api.requests("answerCallbackQuery")[-1]["text"]
 
 
 async def test_follow_up_button(api, bot):
@@ -223,7 +252,7 @@ async def test_inline_query_gives_a_short_answer_and_a_deep_link(api, bot):
     (result,) = answer["results"]
     assert result["type"] == "article" and result["title"] == "Am I affected? Canada"
     content = result["input_message_content"]
-    assert content["parse_mode"] == "HTML" and "For Canada:" in content["message_text"]
+    assert content["parse_mode"] == "HTML" and "Yes. In Canada" in content["message_text"]
     assert tg_len(content["message_text"]) < 1600
     link = result["reply_markup"]["inline_keyboard"][0][0]
     assert link["url"] == f"https://t.me/{BOT_USER['username']}?start=CA"
@@ -235,7 +264,7 @@ async def test_inline_query_gives_a_short_answer_and_a_deep_link(api, bot):
 async def test_inline_link_starts_the_bot_for_that_region(api, bot):
     await sent_after(api, lambda: api.inline_query("canada"), method="answerInlineQuery")
     (reply,) = await sent_after(api, lambda: api.message("/start CA", chat_id=2002))
-    assert "For Canada:" in reply["text"]
+    assert "Yes. In Canada" in reply["text"]
 
 
 # --- rendering -----------------------------------------------------------------------------------
@@ -312,6 +341,10 @@ def test_callback_data_round_trips_and_stays_under_64_bytes():
         assert data and data.startswith("v1|") and len(data.encode()) <= MAX_CALLBACK_BYTES
         assert decode_press(data) == press
     assert ButtonPress("topic", "x" * 70).encode() is None
+    more = ButtonPress("more", "am_i_affected", region="CA")
+    assert more.encode() == "v1|m|am_i_affected|CA" and decode_press(more.encode()) == more
+    assert decode_press("v1|m|deadline|-") == ButtonPress("more", "deadline")
+    assert decode_press("v1|m|deadline|<script>") is None
     assert decode_press("v1|f|sideways|deadline") is None
     assert decode_press(object()) is None
 
@@ -557,7 +590,7 @@ async def test_cli_runs_the_bot_and_the_reminders_and_stops_cleanly_on_sigterm(a
         (reminder,) = await api.wait_for("sendMessage", timeout=30)
         assert reminder["chat_id"] == "2002" and reminder["text"].startswith("Reminder. In 14")
         (reply,) = await sent_after(api, lambda: api.message("/start CA"))
-        assert "For Canada:" in reply["text"]
+        assert "Yes. In Canada" in reply["text"]
         process.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(process.communicate(), 30)
     finally:

@@ -33,10 +33,18 @@ async def test_a_french_conversation_from_question_to_reminder(
         api, lambda: api.message("Comment désactiver l'entraînement de l'IA ?")
     )
     assert reply["text"].startswith(f"<b>{fr.intents['opt_out_steps'].title}</b>")
-    assert fr.say("labels.sources") in reply["text"]
+    assert fr.say("labels.more") in [b["text"] for b in buttons(reply)]  # "Plus"
+    (more,) = await sent_after(
+        api, lambda: api.callback("v1|m|opt_out_steps|-", on=api.messages[-1])
+    )
+    assert fr.say("labels.sources") in more["text"]  # the details, in French
     (reply,) = await sent_after(api, lambda: api.message("Est-ce que ça s'applique au Canada ?"))
     assert "Canada" in reply["text"].split("\n")[0]
-    assert fr.say("answers.policy_ai_training") in reply["text"]
+    assert "Oui. Canada :" in reply["text"]
+    (more,) = await sent_after(
+        api, lambda: api.callback("v1|m|am_i_affected|CA", on=api.messages[-1])
+    )
+    assert fr.say("answers.policy_ai_training") in more["text"]
     (reply,) = await sent_after(api, lambda: api.message("/subscribe"))  # the region just named
     assert reply["text"].startswith(f"<b>{fr.say('subscriptions.subscribed_title')}</b>")
     assert [b["text"] for b in buttons(reply)] == [

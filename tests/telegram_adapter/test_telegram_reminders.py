@@ -170,6 +170,9 @@ async def test_subscribe_then_the_reminder_arrives_once(api, bot, services, cloc
     reminder = to(api, 1001)[-1]
     assert reminder["parse_mode"] == "HTML"
     assert reminder["text"].startswith("Erinnerung. In 14 Tagen, am 2. November 2025")
+    # The one action: the setting's direct link, in the subscriber's language.
+    setting = "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
+    assert f"- LinkedIn-Einstellung öffnen: {setting}" in reminder["text"]
     assert [b["text"] for b in buttons(reminder)] == ["Erinnerungen beenden"]
     assert callback_data(reminder) == ["v1|c|unsubscribe"]
 

@@ -28,7 +28,9 @@ def services(tmp_path):
 
 async def test_question_and_follow_up(services):
     assert "Which country" in await handle_line(services.chat, "am I affected?")
-    assert "For Canada" in await handle_line(services.chat, "Canada")
+    short = await handle_line(services.chat, "Canada")
+    assert "Yes. In Canada" in short and 'Send "more"' in short  # the short answer first
+    assert "For Canada" in await handle_line(services.chat, "more")  # then the details
 
 
 async def test_subscribe_list_checkup_forget(services):
