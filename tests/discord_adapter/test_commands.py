@@ -256,9 +256,9 @@ async def test_answers_carry_link_and_follow_up_buttons(bot, adapter):
 
 
 async def test_did_you_mean_offers_buttons(bot, adapter, services):
-    reply, _ = services.answerer.respond("privacy")
+    reply, _ = services.answerer.respond("my data")
     assert reply.kind == "did_you_mean"
-    await dispatch(bot, slash("ask", IN_DM, question="privacy"))
+    await dispatch(bot, slash("ask", IN_DM, question="my data"))
     message = adapter.messages()[0]
     ids = custom_ids(message)
     assert ids == [f"optout:v1:t:{t.id}" for t in reply.suggestions] + ["optout:v1:c:topics"]

@@ -116,15 +116,15 @@ async def test_no_after_delete_everything_keeps_everything(chat_service: ChatSer
 
 
 async def test_a_number_picks_from_did_you_mean(chat_service: ChatService):
-    menu = await chat_service.message(CHAT, "privacy?")
+    menu = await chat_service.message(CHAT, "my data")
     assert menu.kind == "did_you_mean"
     second = menu.suggestions[1].id
     picked = await chat_service.message(CHAT, "2")
     assert picked.kind == "answer" and picked.intent == second
-    again = await chat_service.message(CHAT, "privacy?")
+    again = await chat_service.message(CHAT, "my data")
     first = again.suggestions[0].id
     assert (await chat_service.message(CHAT, "the first one")).intent == first
-    await chat_service.message(CHAT, "privacy?")
+    await chat_service.message(CHAT, "my data")
     topics = await chat_service.message(CHAT, "none of these")
     assert topics.intent is None and len(topics.follow_ups) > 3
 

@@ -193,19 +193,19 @@ async def test_follow_up_button(api, bot):
 
 
 async def test_did_you_mean_pick_removes_the_menu_and_answers(api, bot):
-    (menu,) = await sent_after(api, lambda: api.message("privacy?"))
+    (menu,) = await sent_after(api, lambda: api.message("my data"))  # too vague to answer
     picks = callback_data(menu)
-    assert picks == ["v1|d|complain", "v1|d|reduce_exposure", "v1|d|legal_basis", "v1|n"]
+    assert picks == ["v1|d|am_i_affected", "v1|d|opt_out_steps", "v1|d|data_used", "v1|n"]
     assert buttons(menu)[-1]["text"] == "None of these"
     on = api.messages[-1]
-    (reply,) = await sent_after(api, lambda: api.callback(picks[0], on=on))
-    assert reply["text"].startswith("<b>Where to complain</b>")
+    (reply,) = await sent_after(api, lambda: api.callback(picks[1], on=on))
+    assert reply["text"].startswith("<b>How to turn off AI training")
     (edit,) = api.requests("editMessageReplyMarkup")
     assert edit["message_id"] == str(on["message_id"]) and not edit.get("reply_markup")
 
 
 async def test_none_of_these_shows_the_topics(api, bot):
-    await sent_after(api, lambda: api.message("privacy"))
+    await sent_after(api, lambda: api.message("my data"))
     on = api.messages[-1]
     (reply,) = await sent_after(api, lambda: api.callback("v1|n", on=on))
     assert reply["text"].startswith("<b>Topics I can answer</b>")
@@ -367,7 +367,7 @@ async def test_group_answers_commands_and_replies_to_the_bot_only(api, bot):
 
     bot_message = api.messages[-1]
     api.message("what is the weather", GROUP, chat_type="supergroup", reply_to=bot_message)
-    api.message("privacy?", GROUP, chat_type="supergroup", reply_to=bot_message)
+    api.message("my data", GROUP, chat_type="supergroup", reply_to=bot_message)
     (answer,) = await sent_after(
         api,
         lambda: api.message(
