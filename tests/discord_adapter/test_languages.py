@@ -122,7 +122,7 @@ async def test_the_whole_conversation_in_each_language(bot, adapter, services, s
     assert title(adapter.messages()[-1]) == kb.say("subscriptions.next_title")
 
     notifier = RecordingNotifier()
-    services.clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=sub.zone))
+    services.clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=sub.zone))
     assert (await services.dispatcher(notifier).run_once()).sent == 1
     ((chat_id, text),) = notifier.sent
     assert chat_id == f"user:{USER_ID}" and kb.say("reminders.stop") in text

@@ -15,7 +15,7 @@ from bot.service.errors import PermanentRefusal, TransientFailure
 from tests.discord_adapter.fake_rest_api import Canned
 
 BERLIN = ZoneInfo("Europe/Berlin")
-FIRST_REMINDER = dt.datetime(2025, 10, 19, 10, 0, tzinfo=BERLIN)  # 14 days before 2 Nov, for DE
+FIRST_REMINDER = dt.datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN)  # 14 days before 3 Nov, for DE
 USER = 400000000000000009
 DM_CHANNEL = 700000000000000009
 CHANNEL = 300000000000000077

@@ -23,7 +23,7 @@ from tests.discord_adapter.harness import (
 )
 
 CHANNEL = 300000000000000077
-FIRST_REMINDER = dt.datetime(2025, 10, 19, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+FIRST_REMINDER = dt.datetime(2025, 10, 20, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
 
 async def test_a_rejected_token_stops_the_start_with_one_line(rest, services, settings):

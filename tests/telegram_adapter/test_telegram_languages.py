@@ -59,7 +59,7 @@ async def test_a_french_conversation_from_question_to_reminder(
     assert (await dispatcher.run_once()).sent == 1
     reminder = to(api, 1001)[-1]
     assert reminder["text"].startswith(fr.say("reminders.reminder", when="")[:6])
-    assert "2 novembre 2025" in reminder["text"]
+    assert "3 novembre 2025" in reminder["text"]
     assert [b["text"] for b in buttons(reminder)] == [fr.say("reminders.stop_button")]
 
 
@@ -95,7 +95,7 @@ async def test_a_chosen_language_is_kept_for_the_reminders(api, bot, services, c
     assert reply["text"].endswith(words(services, "it").say("language.chosen"))
     sub = subscription(services, 1001)
     assert (sub.language, sub.language_chosen) == ("it", True)
-    clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=sub.zone))
+    clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=sub.zone))
     await dispatcher.run_once()
     reminder = to(api, 1001)[-1]
     assert words(services, "it").say("reminders.stop") in reminder["text"]
@@ -116,7 +116,7 @@ async def test_the_whole_conversation_in_each_language(
     assert (sub.region, sub.language) == (script.region, script.language)
     (reply,) = await sent_after(api, lambda: api.message("/reminders"))
     assert reply["text"].startswith(f"<b>{kb.say('subscriptions.next_title')}</b>")
-    clock.set(dt.datetime(2025, 10, 19, 10, 0, tzinfo=sub.zone))  # 14 days before 2 Nov
+    clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=sub.zone))  # 14 days before 3 Nov
     assert (await dispatcher.run_once()).sent == 1
     reminder = to(api, 1001)[-1]
     assert kb.say("reminders.stop") in html.unescape(reminder["text"])

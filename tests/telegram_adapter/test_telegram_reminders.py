@@ -45,8 +45,8 @@ from tests.telegram_adapter.fake_bot_api import (
 from tests.telegram_adapter.test_telegram import GROUP, buttons, callback_data, sent_after
 
 TORONTO = ZoneInfo("America/Toronto")
-# CA: the last day to object is 2 Nov 2025, training starts 3 Nov; 14 days before, at 10:00.
-FIRST_DUE = dt.datetime(2025, 10, 19, 10, 0, tzinfo=TORONTO)
+# CA: training starts 3 Nov 2025 (reported); the first reminder is 14 days before, at 10:00.
+FIRST_DUE = dt.datetime(2025, 10, 20, 10, 0, tzinfo=TORONTO)
 SECOND_DUE = dt.datetime(2025, 10, 20, 10, 0, tzinfo=TORONTO)
 ADMIN = 8
 MEMBER = 7
@@ -169,7 +169,7 @@ async def test_subscribe_then_the_reminder_arrives_once(api, bot, services, cloc
     assert report.sent == 1 and report.refused == report.failed == 0
     reminder = to(api, 1001)[-1]
     assert reminder["parse_mode"] == "HTML"
-    assert reminder["text"].startswith("Erinnerung. In 14 Tagen, am 2. November 2025")
+    assert reminder["text"].startswith("Erinnerung. In 14 Tagen, am 3. November 2025")
     # The one action: the setting's direct link, in the subscriber's language.
     setting = "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
     assert f"- LinkedIn-Einstellung öffnen: {setting}" in reminder["text"]

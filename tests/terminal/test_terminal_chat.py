@@ -44,18 +44,18 @@ async def test_subscribe_list_checkup_forget(services):
 
 
 async def test_a_reminder_arrives_when_its_time_comes(services):
-    stdin = io.StringIO("/subscribe Canada\n/advance 4d\n/quit\n")
+    stdin = io.StringIO("/subscribe Canada\n/advance 5d\n/quit\n")
     stdout = io.StringIO()
     await terminal_chat(services, stdin, stdout)
     text = stdout.getvalue()
-    # 15 Oct 09:00 +02:00, four days later is 19 Oct 09:00 +02:00 = 03:00 in Toronto: the reminder
-    # for 14 days before 2 November (19 Oct, 10:00 Toronto) is not due yet.
+    # 15 Oct 09:00 +02:00, five days later is 20 Oct 09:00 +02:00 = 03:00 in Toronto: the reminder
+    # for 14 days before 3 November (20 Oct, 10:00 Toronto) is not due yet.
     assert "[reminder]" not in text
     services.clock.advance(dt.timedelta(hours=8))
     stdout = io.StringIO()
     await terminal_chat(services, io.StringIO(""), stdout)
     assert stdout.getvalue().count("[reminder]") == 1
-    assert "In 14 days, on 2 November 2025" in stdout.getvalue()
+    assert "In 14 days, on 3 November 2025" in stdout.getvalue()
     assert 'send "unsubscribe"' in stdout.getvalue()
     # Restarting delivers nothing twice.
     stdout = io.StringIO()
