@@ -47,7 +47,7 @@ from tests.telegram_adapter.test_telegram import GROUP, buttons, callback_data, 
 TORONTO = ZoneInfo("America/Toronto")
 # CA: training starts 3 Nov 2025 (reported); the first reminder is 14 days before, at 10:00.
 FIRST_DUE = dt.datetime(2025, 10, 20, 10, 0, tzinfo=TORONTO)
-SECOND_DUE = dt.datetime(2025, 10, 20, 10, 0, tzinfo=TORONTO)
+SECOND_DUE = dt.datetime(2025, 10, 27, 10, 0, tzinfo=TORONTO)  # 7 days before 3 Nov
 ADMIN = 8
 MEMBER = 7
 
