@@ -83,7 +83,7 @@ async def test_sigterm_mid_broadcast_exits_cleanly_and_leaves_no_lease(slow_api,
     for name in ("TELEGRAM_WEBHOOK_URL", "OPTOUT_DATABASE_URL", "DISCORD_BOT_TOKEN"):
         env.pop(name, None)
     # Seconds after 10:00 in Toronto on 19 October: every subscriber's 14-day reminder is due.
-    now = "2025-10-19T14:00:05+00:00"
+    now = "2025-10-20T14:00:05+00:00"
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "bot.cli", "run", "--only", "telegram", "--now", now),
         cwd=ROOT,

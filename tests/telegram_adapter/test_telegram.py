@@ -578,7 +578,7 @@ async def test_cli_runs_the_bot_and_the_reminders_and_stops_cleanly_on_sigterm(a
     env.pop("TELEGRAM_WEBHOOK_URL", None)
     env.pop("OPTOUT_DATABASE_URL", None)
     # Seconds after 10:00 in Toronto on 19 October: the 14-day reminder is due.
-    now = "2025-10-19T14:00:05+00:00"
+    now = "2025-10-20T14:00:05+00:00"
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "bot.cli", "run", "--now", now),
         cwd=ROOT,
