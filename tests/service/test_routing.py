@@ -27,7 +27,7 @@ async def test_each_process_claims_only_its_platforms(tmp_path):
     try:
         await services.subscriptions.subscribe(ChatKey("telegram", "1"), "DE")
         await services.subscriptions.subscribe(ChatKey("discord", "user:2"), "DE")
-        clock.advance(dt.timedelta(days=4, hours=1))  # 19 Oct 10:00 Berlin: one reminder each
+        clock.advance(dt.timedelta(days=5, hours=1))  # 20 Oct 10:00 Berlin: one reminder each
         telegram = Recorder()
         report = await services.dispatcher(RoutingNotifier({"telegram": telegram})).run_once()
         assert [c.platform for c in telegram.sent] == ["telegram"]
