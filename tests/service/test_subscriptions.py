@@ -39,8 +39,8 @@ async def test_subscribe_lists_what_will_come_and_when(service, store):
     body = text(reply)
     assert reply.title == "Subscribed"
     assert "America/Toronto" in body
-    # 15 Oct 2025: the 14-day reminders before 2 and 3 November come first.
-    assert "19 October 2025 10:00" in body and "20 October 2025 10:00" in body
+    # 15 Oct 2025: one series, the start on 3 November; its 14-day reminder comes first.
+    assert "20 October 2025 10:00" in body and "19 October 2025" not in body
     assert store.subscription_for("terminal", "local").region == "CA"
     assert service.changes
 
