@@ -7,18 +7,16 @@ which topic a question is about. Pure: it reorders the matcher's ranking, nothin
 - A place with a topic ("where do I complain? I live in Norway") is that topic, for that place:
   naming a place lifts "am I affected" (engine.REGION_PRIOR), which must not outrank a topic the
   words themselves ask for.
-- An age under 18 ("I'm 16, does this apply to me") is the under-18 topic.
+(An age under 18, "I'm 16, does this apply to me", is the matcher's: bot.core.matching.teen_age.)
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from bot.core.matching import Scored
 
 AFFECTED = "am_i_affected"
-UNDER_18 = "under_18"
 STEPS = "opt_out_steps"
 # Topics whose question, asked with a place, is whether the change applies there.
 GENERAL = frozenset({AFFECTED, "should_i_opt_out", "on_by_default"})
@@ -43,22 +41,11 @@ LIST_WORDS = frozenset(
     | {"paesi", "lista", "paises", "kraje", "krajow", "krajach", "panstwa", "wo", "waar", "dove"}
     | {"donde", "gdzie"}
 )
-# "im 16", "i am 15", "16 years old", "ich bin 16", "j ai 16 ans", "ik ben 16", "ho 16 anni",
-# "tengo 16 anos", "mam 16 lat" (after normalise(): lower case, no accents, no punctuation).
-_AGE = re.compile(
-    r"\b(?:im|i am|aged?|ich bin|bin|j ai|jai|ik ben|ho|tengo|mam)\s+(1[0-7])\b"
-    r"|\b(1[0-7])\s*(?:yo|y o|years? old|yrs old|jahre alt|jaar oud|anos de edad|letni)\b"
-)
 
 
 # A rule that decides puts the other readings at least this far behind, so that the engine's
 # margin test (engine.MIN_MARGIN) does not turn the decision back into a "did you mean".
 DECIDED_MARGIN = 0.05
-
-
-def mentions_minor_age(text: str) -> bool:
-    """Whether a normalised question gives an age under 18."""
-    return _AGE.search(text) is not None
 
 
 def asks_for_the_list(words: list[str]) -> bool:
@@ -79,8 +66,6 @@ def place_first(
     if not ranked:
         return ranked
     best = ranked[0]
-    if mentions_minor_age(" ".join(words)):
-        return _first(ranked, UNDER_18, best)
     if not place_named:
         return ranked
     if best.intent == AFFECTED and len(ranked) > 1:

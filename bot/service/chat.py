@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot.core.clock import Clock
-from bot.core.engine import labels
 from bot.core.knowledge import KnowledgeBase
 from bot.core.languages import normalise_language
 from bot.core.reply import Reply
@@ -23,7 +22,7 @@ from bot.service.commands import COMMAND_TABLE, Command, find_command, listed_co
 from bot.service.conversations import PICK, ConversationService
 from bot.service.region_choices import RegionChoice, RegionChoices
 from bot.service.sessions import ChatKey
-from bot.service.subscriptions import FORGET, SubscriptionService
+from bot.service.subscriptions import FORGET, SubscriptionService, plain_reply
 
 # "checkup monthly" typed without the slash, as the replies suggest. A question that merely
 # starts with a command word ("privacy on LinkedIn?") is not one: no "?", at most four words
@@ -63,10 +62,6 @@ class Words:
     def menu(self, language: str | None = None) -> list[tuple[str, str]]:
         """(name, description) of every listed command, in the table's order."""
         return [(c.name, self.describe(c.name, language) or c.name) for c in listed_commands()]
-
-    def help_lines(self) -> list[str]:
-        """One line per listed command with its argument, for a plain-text door."""
-        return [f"/{c.name} {c.usage}".rstrip() for c in listed_commands()]
 
 
 class ChatService:
@@ -122,15 +117,7 @@ class ChatService:
 
     async def _use_the_command(self, chat: ChatKey, command: str, hint: str | None) -> Reply:
         words = await self.subscriptions.words(chat, hint)
-        return Reply(
-            kind="answer",
-            intent=None,
-            confidence=1.0,
-            region=None,
-            title=words.say("doors.use_command", command=command.strip()),
-            language=words.language,
-            labels=labels(words),
-        )
+        return plain_reply(words, words.say("doors.use_command", command=command.strip()))
 
     async def _answer_pending(
         self, chat: ChatKey, short: ShortReply, hint: str | None

@@ -45,7 +45,7 @@ def privacy_paragraphs(kb: KnowledgeBase, collect_unanswered: bool = False) -> t
     return tuple(kb.say("subscriptions." + key) for key in keys)
 
 
-def _reply(
+def plain_reply(
     kb: KnowledgeBase, title: str, *paragraphs: str, commands: tuple[CommandButton, ...] = ()
 ) -> Reply:
     return Reply(
@@ -63,7 +63,7 @@ def _reply(
 
 def _said(kb: KnowledgeBase, *keys: str) -> Reply:
     """A reply whose title and paragraphs are the "subscriptions" messages with these keys."""
-    return _reply(kb, *(kb.say("subscriptions." + key) for key in keys))
+    return plain_reply(kb, *(kb.say("subscriptions." + key) for key in keys))
 
 
 @lru_cache(maxsize=1)
@@ -177,7 +177,7 @@ class SubscriptionService:
             )
         self._on_change(sub)
         place_name = region_display_name(region, kb)
-        return _reply(
+        return plain_reply(
             kb,
             kb.say("subscriptions.subscribed_title"),
             kb.say("subscriptions.subscribed", place=place_name, zone=zone),
@@ -201,7 +201,7 @@ class SubscriptionService:
         sub = await self._subscription(chat)
         if sub is None:
             return _said(kb, "no_reminders_title", "no_reminders")
-        return _reply(kb, kb.say("subscriptions.next_title"), self._schedule_text(sub, kb))
+        return plain_reply(kb, kb.say("subscriptions.next_title"), self._schedule_text(sub, kb))
 
     async def checkup(self, chat: ChatKey, cadence: str, kb: KnowledgeBase | None = None) -> Reply:
         kb = kb or await self.words(chat)
@@ -212,7 +212,7 @@ class SubscriptionService:
             if sub:
                 name = kb.say("subscriptions.cadence_" + sub.checkup)
                 text += " " + kb.say("subscriptions.checkups_now", cadence=name)
-            return _reply(
+            return plain_reply(
                 kb,
                 kb.say("subscriptions.checkups_title"),
                 text,
@@ -228,7 +228,7 @@ class SubscriptionService:
         if cadence == "off":
             return _said(kb, "checkups_off_title", "checkups_off")
         name = kb.say("subscriptions.cadence_" + cadence)
-        return _reply(
+        return plain_reply(
             kb,
             kb.say("subscriptions.checkups_set_title", cadence=name),
             self._schedule_text(sub, kb),
@@ -240,7 +240,7 @@ class SubscriptionService:
         if sub is None:
             return _said(kb, "subscribe_first_title", "subscribe_first_timezone")
         if not text:
-            return _reply(
+            return plain_reply(
                 kb,
                 kb.say("subscriptions.timezone_title", zone=sub.timezone),
                 kb.say("subscriptions.timezone_how"),
@@ -251,7 +251,7 @@ class SubscriptionService:
             return _said(kb, "timezone_unknown_title", "timezone_unknown")
         sub = await asyncio.to_thread(self.store.update_subscription, sub.id, timezone=zone)
         self._on_change(sub)
-        return _reply(
+        return plain_reply(
             kb, kb.say("subscriptions.timezone_set_title", zone=zone), self._schedule_text(sub, kb)
         )
 
@@ -267,7 +267,7 @@ class SubscriptionService:
             for code in self.answerer.kb.languages
         )
         if not text:
-            return _reply(
+            return plain_reply(
                 kb,
                 kb.say("language.choose_title"),
                 kb.say("language.choose"),
@@ -281,10 +281,10 @@ class SubscriptionService:
                 await asyncio.to_thread(
                     self.store.update_subscription, sub.id, language_chosen=False
                 )
-            return _reply(kb, kb.say("language.choose_title"), kb.say("language.auto"))
+            return plain_reply(kb, kb.say("language.choose_title"), kb.say("language.auto"))
         code = language_from_argument(text)
         if code is None or code not in self.answerer.kb.languages:
-            return _reply(
+            return plain_reply(
                 kb, kb.say("language.choose_title"), kb.say("language.unknown"), commands=buttons
             )
         await self.conversations.choose_language(chat, code)
@@ -294,11 +294,13 @@ class SubscriptionService:
             )
             self._on_change(sub)
         chosen = self.answerer.kb.in_language(code)
-        return _reply(chosen, chosen.say("language.choose_title"), chosen.say("language.chosen"))
+        return plain_reply(
+            chosen, chosen.say("language.choose_title"), chosen.say("language.chosen")
+        )
 
     def privacy(self, kb: KnowledgeBase | None = None) -> Reply:
         kb = kb or self.answerer.kb
-        return _reply(
+        return plain_reply(
             kb,
             kb.say("subscriptions.privacy_title"),
             *privacy_paragraphs(kb, self.collect_unanswered),
@@ -316,7 +318,7 @@ class SubscriptionService:
         kb = kb or await self.words(chat)
         if not confirmed:
             await self.conversations.set_pending(chat, FORGET)  # so "yes" confirms
-            return _reply(
+            return plain_reply(
                 kb,
                 kb.say("subscriptions.forget_title"),
                 kb.say("subscriptions.forget"),
@@ -324,7 +326,7 @@ class SubscriptionService:
             )
         await asyncio.to_thread(self.store.forget, chat.platform, chat.chat_id)
         await self.conversations.forget(chat)
-        return _reply(kb, kb.say("subscriptions.forgotten"))
+        return plain_reply(kb, kb.say("subscriptions.forgotten"))
 
     async def deactivate(self, chat: ChatKey) -> bool:
         """The chat is gone (blocked the bot, removed it): its reminders stop for good. True when

@@ -189,7 +189,11 @@ async def on_command(update: Update, context: TelegramContext) -> None:
     hint = language_hint(update.effective_user)
     if not await may_use(context.bot, message.chat, message.from_user, message, command):
         await _refuse(context, message, hint)
-        log.info("telegram command refused chat=%s command=%s", message.chat.id, name)
+        log.info(
+            "telegram command refused chat=%s command=%s",
+            message.chat.id,
+            command_name_for_log(command),
+        )
         return
     reply = await context.service.command(chat_key(message), name, argument, hint)
     log.info("telegram command chat=%s command=%s", message.chat.id, command_name_for_log(command))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.matching import Scored
-from bot.core.place_first import asks_for_the_list, mentions_minor_age, place_first
+from bot.core.place_first import asks_for_the_list, place_first
 from bot.core.session import Session
 
 
@@ -24,18 +24,6 @@ def test_a_topic_the_words_ask_for_beats_the_places_lift():
     )
     weak = [Scored("am_i_affected", 0.53, 0.6, 0.19), Scored("under_18", 0.51, 0.5, 0.33)]
     assert place_first(weak, ["sono", "di"], True, 0.1, 0.45)[0].intent == "am_i_affected"
-
-
-@pytest.mark.parametrize(
-    "text", ["im 16", "i am 15 and", "ich bin 16", "j ai 16 ans", "tengo 17 anos", "16 years old"]
-)
-def test_an_age_under_18(text):
-    assert mentions_minor_age(text)
-
-
-@pytest.mark.parametrize("text", ["posts from 10 years ago", "in 16 days", "i am 18", "top 10"])
-def test_not_an_age_under_18(text):
-    assert not mentions_minor_age(text)
 
 
 def test_asking_for_the_list():
