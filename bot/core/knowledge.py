@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import string
@@ -194,6 +195,15 @@ class KnowledgeBase:
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(self.translations) or (self.language,)
+
+    @functools.cached_property
+    def labels(self) -> dict[str, str]:
+        """The words a door puts around a reply (the "labels" messages), in this language."""
+        return {
+            key.removeprefix("labels."): text
+            for key, text in self.messages.items()
+            if key.startswith("labels.")
+        }
 
     def say(self, key: str, **values: object) -> str:
         """One of the bot's own messages (knowledge/messages.yaml) in this language."""

@@ -7,7 +7,7 @@ import itertools
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import snowballstemmer
@@ -33,8 +33,14 @@ TYPO_MAX_ZIPF = 3.0
 # and pl up 1 to 2 points; 0.35 and more cost de, it and nl); on the blind sets it then gave en,
 # fr, it and pl 1 to 4 points and cost es 3.
 CHAR_WEIGHT = 0.2
-# How many of the best intents by the cheap score get the full (costlier) similarity.
+# How many of the best intents by the cheap score get the full (costlier) similarity, over how
+# many of their phrasings (the closest by character n-grams).
 CONTENDERS = 3
+CONTENDER_PHRASINGS = 12
+# How many phrasings, the closest to a question by character n-grams, get a string comparison
+# (each intent's closest one besides); the rest cannot win. A bound, so a reply does not slow
+# down in proportion as phrasings are added.
+CANDIDATES = 48
 # Without a Snowball stemmer (Polish), words are cut to this many letters: a crude stem that
 # still joins most inflections of a Slavic word ("usunąć", "usunięcia" stay apart, but
 # "ustawienia", "ustawieniach" meet).
@@ -53,8 +59,9 @@ AGE_PRIOR = 0.1
 AGE_INTENT = "under_18"
 
 
-@dataclass(frozen=True)
-class Scored:
+class Scored(NamedTuple):
+    """One intent's confidence for a question (a tuple: twenty-odd are made per question)."""
+
     intent: str
     confidence: float
     fuzzy: float = 0.0
@@ -92,9 +99,16 @@ class IntentMatcher:
         self._group_starts = np.array(
             [self._owners.index(i) for i in self._group_ids], dtype=np.intp
         )
-        self._by_intent: dict[str, list[str]] = {}
-        for text, owner in zip(self._phrasings, self._owners, strict=True):
-            self._by_intent.setdefault(owner, []).append(text)
+        self._sorted_phrasings = [" ".join(sorted(text.split())) for text in self._phrasings]
+        self._group_ends = [*self._group_starts.tolist()[1:], len(self._phrasings)]
+        self._sizes = np.diff([*self._group_starts.tolist(), len(self._phrasings)])
+        self._phrasing_group = np.repeat(np.arange(len(self._group_ids)), self._sizes)
+        # Scores are kept in arrays, one slot per intent in the knowledge base's order.
+        self._intent_ids = list(kb.intents)
+        slot = {intent_id: i for i, intent_id in enumerate(self._intent_ids)}
+        self._group_intent = np.array([slot[i] for i in self._group_ids], dtype=np.intp)
+        self._owner_index = np.array([slot[o] for o in self._owners], dtype=np.intp)
+        self._age_index = slot.get(AGE_INTENT)
         self._vocabulary = sorted(surface)
         self._known = surface
         # Word weight per intent: how often the word appears in the intent's phrasings (share),
@@ -119,10 +133,27 @@ class IntentMatcher:
                     self._weights[intent.id][term] = max(
                         self._weights[intent.id].get(term, 0.0), self._idf[term]
                     )
+        # Each word's weight per intent, as (intent slots, weights): a question's evidence is
+        # the sum over its words, without a pass over every intent.
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        for intent_id, weights in self._weights.items():
+            for term, weight in weights.items():
+                slots, values = postings.setdefault(term, ([], []))
+                slots.append(slot[intent_id])
+                values.append(weight)
+        self._term_postings = {
+            term: (np.array(slots, dtype=np.intp), np.array(values))
+            for term, (slots, values) in postings.items()
+        }
         self._chars = CharGrams(self._phrasings)
         self._typo_cache: dict[str, str] = {}
         self._max_idf = max(self._idf.values(), default=1.0)
         self._unknown: dict[str, float] = {}
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of the phrasings and keywords (normalised)."""
+        return frozenset(self._known)
 
     def _unknown_weight(self, stem: str) -> float:
         weight = self._unknown.get(stem)
@@ -182,64 +213,106 @@ class IntentMatcher:
         query = " ".join(words)
         if not query:
             return []
-        # Surface similarity, in two steps to stay cheap: token_sort_ratio (word order ignored,
-        # length counts) over every phrasing at once in C++ (cdist), each intent's best taken by
-        # reduceat; then, for the few intents that could win, token_ratio, which also forgives
-        # extra words (token_set_ratio), over their phrasings only.
+        # Only a bounded set of phrasings gets the costly string similarity, so a reply costs
+        # about the same however many phrasings the knowledge base holds: the character n-gram
+        # similarity (one numpy pass over an inverted index) picks the phrasings closest to the
+        # question overall and each intent's closest one.
+        similar = self._chars.similarity(query)
+        chars = np.zeros(len(self._intent_ids))
+        chars[self._group_intent] = np.maximum.reduceat(similar, self._group_starts)
+        candidates = self._candidates(similar)
+        # token_sort_ratio (word order ignored, length counts) over the candidates in C++
+        # (cdist); then, for the few intents that could win, token_ratio, which also forgives
+        # extra words (token_set_ratio), over their closest phrasings.
+        # token_sort_ratio is ratio() of the words sorted; the phrasings' are sorted once.
+        sorted_phrasings = self._sorted_phrasings
         scores = process.cdist(
-            [query], self._phrasings, scorer=fuzz.token_sort_ratio, dtype=np.float32
+            [" ".join(sorted(words))],
+            [sorted_phrasings[i] for i in candidates.tolist()],
+            scorer=fuzz.ratio,
+            dtype=np.float32,
         )[0]
-        best = np.maximum.reduceat(scores, self._group_starts) / 100.0
-        fuzzy = dict(zip(self._group_ids, best.tolist(), strict=True))
+        fuzzy = np.zeros(len(self._intent_ids))
+        np.maximum.at(fuzzy, self._owner_index[candidates], scores.astype(np.float64) / 100.0)
         evidence = self._word_evidence(self.stem(words))
-        contenders = sorted(
-            self._group_ids, key=lambda i: combine(fuzzy[i], evidence.get(i, 0.0)), reverse=True
-        )[:CONTENDERS]
-        for intent_id in contenders:
-            phrasings = self._by_intent[intent_id]
-            full = process.cdist([query], phrasings, scorer=fuzz.token_ratio, dtype=np.float32)
-            fuzzy[intent_id] = max(fuzzy[intent_id], float(full.max()) / 100.0)
-        similar = np.maximum.reduceat(self._chars.similarity(query), self._group_starts)
-        chars = dict(zip(self._group_ids, similar.tolist(), strict=True))
-        scored = [
-            Scored(
-                intent_id,
-                min(
-                    1.0,
-                    blend(
-                        combine(fuzzy.get(intent_id, 0.0), evidence.get(intent_id, 0.0)),
-                        chars.get(intent_id, 0.0),
-                    )
-                    + (AGE_PRIOR if aged and intent_id == AGE_INTENT else 0.0),
-                ),
-                fuzzy.get(intent_id, 0.0),
-                evidence.get(intent_id, 0.0),
-            )
-            for intent_id in self.kb.intents
+        cheap = combine(fuzzy, evidence)
+        # Stable, so ties keep the knowledge base's order, as a sort of the intents would.
+        contenders = np.argsort(-cheap[self._group_intent], kind="stable")[:CONTENDERS]
+        closest = [self._closest_of(group, similar) for group in contenders.tolist()]
+        full = process.cdist(
+            [query],
+            [p for some in closest for p in some],
+            scorer=fuzz.token_ratio,
+            dtype=np.float32,
+        )[0]
+        runs = np.cumsum([0, *(len(some) for some in closest[:-1])])
+        owners = self._group_intent[contenders]
+        fuzzy[owners] = np.maximum(fuzzy[owners], np.maximum.reduceat(full, runs) / 100.0)
+        confidence = blend(combine(fuzzy, evidence), chars)
+        if aged and self._age_index is not None:
+            confidence[self._age_index] += AGE_PRIOR
+        confidence = np.minimum(confidence, 1.0)
+        order = np.argsort(-confidence, kind="stable").tolist()
+        confidence_list, fuzzy_list, evidence_list = (
+            confidence.tolist(),
+            fuzzy.tolist(),
+            evidence.tolist(),
+        )
+        return [
+            Scored(self._intent_ids[i], confidence_list[i], fuzzy_list[i], evidence_list[i])
+            for i in order
         ]
-        scored.sort(key=lambda s: s.confidence, reverse=True)
-        return scored
 
-    def _word_evidence(self, words: list[str]) -> dict[str, float]:
+    def _candidates(self, similar: np.ndarray) -> np.ndarray:
+        """The phrasings worth a string comparison: the CANDIDATES closest by character n-grams,
+        and each intent's closest, so every intent is scored on its best."""
+        if len(similar) > CANDIDATES:
+            top = np.argpartition(similar, -CANDIDATES)[-CANDIDATES:]
+        else:
+            top = np.arange(len(similar))
+        # Each intent's closest: the first phrasing of its run that reaches the run's maximum.
+        reaches = np.flatnonzero(
+            similar >= np.repeat(np.maximum.reduceat(similar, self._group_starts), self._sizes)
+        )
+        group = self._phrasing_group[reaches]
+        chosen = np.zeros(len(similar), dtype=bool)
+        chosen[top] = True
+        chosen[reaches[np.concatenate(([True], group[1:] != group[:-1]))]] = True
+        return np.flatnonzero(chosen)
+
+    def _closest_of(self, group: int, similar: np.ndarray) -> list[str]:
+        """One intent's phrasings (its run, `group`) closest to the question by character
+        n-grams, at most CONTENDER_PHRASINGS."""
+        start, end = int(self._group_starts[group]), self._group_ends[group]
+        own = similar[start:end]
+        if len(own) > CONTENDER_PHRASINGS:
+            picked = np.argpartition(own, -CONTENDER_PHRASINGS)[-CONTENDER_PHRASINGS:]
+        else:
+            picked = np.arange(len(own))
+        return [self._phrasings[start + i] for i in picked.tolist()]
+
+    def _word_evidence(self, words: list[str]) -> np.ndarray:
         """Share of the question's informative weight that each intent's vocabulary explains.
         A word the knowledge base never uses weighs like the most specific word, unless it is a
         very common English word: "lunch" or "instagram" says the question is about something else."""
         terms = set(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
         query_weight = sum(self._idf.get(w) or self._unknown_weight(w) for w in set(words)) or 1.0
-        return {
-            intent_id: min(sum(weights.get(t, 0.0) for t in terms) / query_weight, 1.0)
-            for intent_id, weights in self._weights.items()
-        }
+        explained = np.zeros(len(self._intent_ids))
+        for term in terms:
+            postings = self._term_postings.get(term)
+            if postings is not None:
+                explained[postings[0]] += postings[1]
+        return np.minimum(explained / query_weight, 1.0)
 
 
-def combine(fuzzy: float, words: float) -> float:
-    """Confidence from surface similarity and word evidence, weighted."""
-    return round(FUZZY_WEIGHT * fuzzy + WORDS_WEIGHT * words, 4)
+def combine(fuzzy: np.ndarray, words: np.ndarray) -> np.ndarray:
+    """Confidence from surface similarity and word evidence, weighted (one value per intent)."""
+    return np.round(FUZZY_WEIGHT * fuzzy + WORDS_WEIGHT * words, 4)
 
 
-def blend(confidence: float, chars: float) -> float:
+def blend(confidence: np.ndarray, chars: np.ndarray) -> np.ndarray:
     """The fuzzy-and-words confidence with the character n-gram similarity mixed in."""
-    return round((1 - CHAR_WEIGHT) * confidence + CHAR_WEIGHT * chars, 4)
+    return np.round((1 - CHAR_WEIGHT) * confidence + CHAR_WEIGHT * chars, 4)
 
 
 def teen_age(words: list[str]) -> int | None:
@@ -301,9 +374,14 @@ class CharGrams:
         order = np.argsort(gram, kind="stable")
         self._rows = row[order]
         self._weights = weight[order]
-        self._starts = np.concatenate(([0], np.cumsum(df)))
+        starts = np.concatenate(([0], np.cumsum(df))).tolist()
+        # Each n-gram's postings as arrays of their own: a question's are joined by concatenate,
+        # cheaper than gathering them by index.
+        self._gram_rows = [self._rows[a:b] for a, b in itertools.pairwise(starts)]
+        self._gram_weights = [self._weights[a:b] for a, b in itertools.pairwise(starts)]
+        self._lengths = df
         self._ids = ids
-        self._word_cache: dict[str, np.ndarray] = {}
+        self._word_cache: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {}
 
     @classmethod
     def grams(cls, text: str) -> Counter[str]:
@@ -320,38 +398,35 @@ class CharGrams:
 
     def similarity(self, text: str) -> np.ndarray:
         """Cosine similarity of `text` to every phrasing, in [0, 1]."""
-        words = text.split()
-        if not words:
+        # Counted in Python: a question has a hundred or so n-grams, too few for numpy to pay.
+        known: Counter[int] = Counter()
+        unknown: Counter[str] = Counter()
+        for word in text.split():
+            ids, missing = self._word_parts(word)
+            known.update(ids)
+            if missing:  # n-grams no phrasing has: one id each would be wrong, so count them
+                unknown.update(missing)
+        squares = sum((1 + math.log(c)) ** 2 for c in unknown.values()) * self._unknown_idf**2
+        if not known:
             return np.zeros(self.size)
-        grams, counts = np.unique(
-            np.concatenate([self._word_ids(w) for w in words]), return_counts=True
-        )
-        tf = 1 + np.log(counts)
-        known = grams >= 0
-        if grams[0] < 0:  # n-grams no phrasing has: one id each would be wrong, so count them
-            unknown = [g for w in words for g in self._word_grams(w) if g not in self._ids]
-            unknown_tf = 1 + np.log(np.array(list(Counter(unknown).values()), dtype=np.float64))
-            squares = float(np.sum((unknown_tf * self._unknown_idf) ** 2))
-        else:
-            squares = 0.0
-        grams, tf = grams[known], tf[known]
-        weights = tf * self._idf[grams]
+        grams = np.fromiter(known.keys(), dtype=np.intp, count=len(known))
+        counts = np.fromiter(known.values(), dtype=np.float64, count=len(known))
+        weights = (1 + np.log(counts)) * self._idf[grams]
         squares += float(np.dot(weights, weights))
-        if not len(grams):
-            return np.zeros(self.size)
-        starts = self._starts[grams]
-        lengths = self._starts[grams + 1] - starts
-        positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(
-            lengths.sum()
-        )
-        values = self._weights[positions] * np.repeat(weights, lengths)
-        return np.bincount(self._rows[positions], values, minlength=self.size) / math.sqrt(squares)
+        rows = np.concatenate([self._gram_rows[g] for g in known])
+        values = np.concatenate([self._gram_weights[g] for g in known])
+        values *= np.repeat(weights, self._lengths[grams])
+        return np.bincount(rows, values, minlength=self.size) / math.sqrt(squares)
 
-    def _word_ids(self, word: str) -> np.ndarray:
-        """The ids of a word's n-grams (-1 for one no phrasing has), cached per word."""
-        ids = self._word_cache.get(word)
-        if ids is None:
-            ids = np.array([self._ids.get(g, -1) for g in self._word_grams(word)], dtype=np.intp)
+    def _word_parts(self, word: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+        """A word's n-grams: the ids of those some phrasing has, and the others; cached."""
+        parts = self._word_cache.get(word)
+        if parts is None:
+            grams = self._word_grams(word)
+            parts = (
+                tuple(self._ids[g] for g in grams if g in self._ids),
+                tuple(g for g in grams if g not in self._ids),
+            )
             if len(self._word_cache) < 50_000:
-                self._word_cache[word] = ids
-        return ids
+                self._word_cache[word] = parts
+        return parts

@@ -12,8 +12,6 @@ which topic a question is about. Pure: it reorders the matcher's ranking, nothin
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.core.matching import Scored
 
 AFFECTED = "am_i_affected"
@@ -87,9 +85,9 @@ def _first(ranked: list[Scored], intent: str, best: Scored) -> list[Scored]:
     """`intent` first, as sure as the best reading was; the others after it."""
     found = next((s for s in ranked if s.intent == intent), None)
     # The words that made the best reading sure count for the one the rule chose.
-    lifted = replace(found or best, intent=intent, confidence=best.confidence, words=best.words)
+    lifted = (found or best)._replace(intent=intent, confidence=best.confidence, words=best.words)
     ceiling = lifted.confidence - DECIDED_MARGIN
     others = [
-        replace(s, confidence=min(s.confidence, ceiling)) for s in ranked if s.intent != intent
+        s._replace(confidence=min(s.confidence, ceiling)) for s in ranked if s.intent != intent
     ]
     return [lifted, *others]

@@ -118,6 +118,8 @@ def _context(before: str) -> tuple[str, ...]:
 
 def _clean(text: str) -> str:
     """Control characters out (as spaces); line breaks and tabs stay."""
+    if text.isprintable():  # no control character (nor line break): the usual chat message
+        return text
     return "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in text)
 
 
@@ -128,6 +130,8 @@ def clip(text: str) -> str:
 
 
 def fold_accents(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

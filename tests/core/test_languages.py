@@ -278,3 +278,23 @@ def test_the_fallback_labels_are_the_english_messages(kb):
     from bot.core.reply import ENGLISH_LABELS
 
     assert labels(kb) == ENGLISH_LABELS
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("wie kann ich das abschalten", "de"),
+        ("est ce que je peux desactiver ce parametre sur mon telephone", "fr"),
+        ("jak to wylaczyc w aplikacji", "pl"),
+    ],
+)
+def test_the_knowledge_bases_own_words_settle_a_language(answerer, question, language):
+    assert answerer.word_languages.settle(question.split()) == language
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["linkedin", "gdpr", "how do i opt out bitte", "", "🙂 ??"],
+)
+def test_a_few_or_mixed_words_leave_it_to_the_detector(answerer, question):
+    assert answerer.word_languages.settle(question.split()) is None
