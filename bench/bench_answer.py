@@ -7,12 +7,18 @@ scorer=fuzz.token_sort_ratio)` over the English phrasings. The core is the whole
 answer). Baseline and core run in alternating rounds over the same questions, so a noisy
 machine slows both alike; each line gives min / median / max over the rounds. Two sets: the
 English eval questions, and a mix of all seven languages' eval questions.
+
+Then growth: every language's phrasings x1, x2, x4, x8, each added copy of a phrasing with a
+filler word of its own (so no two are alike), the reply time of each size against x1's in
+alternating rounds, and the public eval accuracy at each size. `--skip-growth` leaves it out.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,7 +28,8 @@ from rapidfuzz import fuzz, process
 
 from bot.core.clock import FixedClock
 from bot.core.engine import QuestionAnswerer
-from bot.core.knowledge import load_knowledge
+from bot.core.evaluation import evaluate, load_examples
+from bot.core.knowledge import KnowledgeBase, load_knowledge
 from bot.core.regions import RegionResolver
 from bot.core.text import normalise
 
@@ -54,6 +61,55 @@ def spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
     """min / median / max."""
     low, mid, high = min(values), statistics.median(values), max(values)
     return f"{low * scale:.{digits}f} / {mid * scale:.{digits}f} / {high * scale:.{digits}f}"
+
+
+FILLERS = ("please", "now", "today", "really", "exactly", "quickly", "honestly")
+GROWTH = (1, 2, 4, 8)
+
+
+def grown(kb: KnowledgeBase, factor: int) -> KnowledgeBase:
+    """`kb` with every language's phrasings `factor` times over: each copy with its own filler."""
+
+    def more(words: KnowledgeBase) -> KnowledgeBase:
+        intents = {
+            intent_id: dataclasses.replace(
+                intent,
+                phrasings=intent.phrasings
+                + tuple(
+                    f"{p} {filler}" for filler in FILLERS[: factor - 1] for p in intent.phrasings
+                ),
+            )
+            for intent_id, intent in words.intents.items()
+        }
+        return dataclasses.replace(words, intents=intents, translations={})
+
+    translations = {code: more(words) for code, words in kb.translations.items()}
+    for words in translations.values():
+        words.translations.update(translations)
+    return translations[kb.language]
+
+
+def growth(kb: KnowledgeBase, questions: list[str]) -> None:
+    examples = load_examples(ROOT / "tests/data/eval.yaml")
+    clock = FixedClock(__import__("datetime").datetime(2026, 1, 1))
+    sized = {factor: QuestionAnswerer(grown(kb, factor), clock) for factor in GROWTH}
+    base = sized[1]
+    print(f"\ngrowth: {ROUNDS} rounds of {len(questions)} questions, each size against x1")
+    for factor, answerer in sized.items():
+        for question in questions[:200]:
+            answerer.respond(question)
+        times: dict[str, list[float]] = {"x1": [], "grown": []}
+        for n in range(ROUNDS):
+            order = [("x1", base.respond), ("grown", answerer.respond)]
+            for label, function in order if n % 2 == 0 else reversed(order):
+                times[label].append(timed(function, questions)[1])
+        ratios = [g / b for g, b in zip(times["grown"], times["x1"], strict=True)]
+        phrasings = sum(len(i.phrasings) for i in answerer.kb.intents.values())
+        accuracy = evaluate(answerer, examples, "en").intent_accuracy
+        print(
+            f"x{factor}: {phrasings} English phrasings, time per reply against x1 "
+            f"(min / median / max) {spread(ratios)}, English eval intent accuracy {accuracy:.3f}"
+        )
 
 
 def main() -> None:
@@ -122,6 +178,8 @@ def main() -> None:
             )
         ]
         print(f"throughput ratio core/baseline per round (min / median / max): {spread(ratios)}")
+    if "--skip-growth" not in sys.argv:
+        growth(kb, questions)
 
 
 if __name__ == "__main__":
