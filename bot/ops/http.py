@@ -143,8 +143,8 @@ async def http_server(ops: Operations, host: str, port: int) -> AsyncIterator[in
 
 @contextlib.asynccontextmanager
 async def operations(services: Services, *, sighup: bool = True) -> AsyncIterator[Operations]:
-    """SIGHUP reloads the knowledge base (not in the terminal chat, where SIGHUP means the
-    terminal closed); with OPTOUT_HTTP_PORT set, the endpoint listens."""
+    """SIGHUP reloads the knowledge base (every door, the terminal chat included); with
+    OPTOUT_HTTP_PORT set, the endpoint listens."""
     ops = Operations(services)
     loop = asyncio.get_running_loop()
     tasks: set[asyncio.Task] = set()
