@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from bot.core.reminders import DEFAULT_OFFSETS
 from bot.storage import DEFAULT_DATA_DIR, DEFAULT_DATABASE_FILE
@@ -29,6 +29,7 @@ _FALSE = {"", "0", "false", "no", "off"}
 # Every variable read here, for `config check` and the .env.example test.
 VARIABLES = (
     "OPTOUT_DATABASE_URL",
+    "OPTOUT_DATABASE_PASSWORD",
     "OPTOUT_DATA_DIR",
     "OPTOUT_KNOWLEDGE_DIR",
     "OPTOUT_CACHE_DIR",
@@ -170,8 +171,13 @@ def load_settings(
         if reason:
             problems.append(f"OPTOUT_DATA_DIR {reason}: {data_dir}")
     problem = database_url_problem(url)
+    password = env.get("OPTOUT_DATABASE_PASSWORD", "")
     if problem:
         problems.append(problem)
+    elif password:
+        url, problem = with_password(url, password)
+        if problem:
+            problems.append(problem)
     elif value("OPTOUT_DATABASE_URL").startswith("sqlite:///"):
         database_folder = Path(url.removeprefix("sqlite:///")).parent
         reason = unwritable_folder_reason(database_folder)
@@ -276,6 +282,23 @@ def database_url_problem(url: str) -> str | None:
         f"OPTOUT_DATABASE_URL has an unsupported scheme {scheme!r}: "
         "use sqlite:///path.db or postgresql://user@host/db"
     )
+
+
+def with_password(url: str, password: str) -> tuple[str, str | None]:
+    """A PostgreSQL URL with OPTOUT_DATABASE_PASSWORD put in, percent-encoded so that any
+    character works (compose passes the password apart from the URL for this reason)."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        return url, "OPTOUT_DATABASE_PASSWORD is only for a postgresql:// OPTOUT_DATABASE_URL"
+    parts = urlsplit(url)
+    if parts.password is not None:
+        return url, (
+            "OPTOUT_DATABASE_PASSWORD is set and OPTOUT_DATABASE_URL holds a password too: keep one"
+        )
+    user, at, host = parts.netloc.rpartition("@")
+    if not at or not user:
+        return url, "OPTOUT_DATABASE_PASSWORD needs a user in OPTOUT_DATABASE_URL (user@host)"
+    netloc = f"{user}:{quote(password, safe='')}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc)), None
 
 
 _ENCODE_HINT = "a password with @, : or / must be percent-encoded"
