@@ -4,24 +4,45 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from bot.core.clock import Clock, ShiftedClock, SystemClock, parse_moment
 from bot.core.engine import QuestionAnswerer
 from bot.core.knowledge import KnowledgeError, load_knowledge
 from bot.core.reply import render_plain, render_short
+from bot.ops import EndpointUnavailable
 from bot.storage import StoreUnavailable
 
 
-def _clock(now: str | None) -> Clock:
-    return ShiftedClock(parse_moment(now)) if now else SystemClock()
+def _clock(now: dt.datetime | None) -> Clock:
+    return ShiftedClock(now) if now else SystemClock()
 
 
-def _answerer(now: str | None) -> QuestionAnswerer:
+def moment(text: str) -> dt.datetime:
+    """An argument that names a moment: ISO 8601, so that a typo is a one-line usage error."""
+    try:
+        return parse_moment(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 date or moment: {text!r} (for example 2025-10-15 or "
+            "2025-10-15T09:00:00+02:00)"
+        ) from None
+
+
+class CommandLineParser(argparse.ArgumentParser):
+    """A wrong argument is one line on stderr (exit 2), not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _answerer(now: dt.datetime | None) -> QuestionAnswerer:
     return QuestionAnswerer(load_knowledge(), _clock(now))
 
 
@@ -48,7 +69,7 @@ def _settings(only: Sequence[str] | None = None, *, status: int = 2):
     return settings
 
 
-def _services(now: str | None, settings=None):
+def _services(now: dt.datetime | None, settings=None):
     from bot.bootstrap import build_services
 
     return build_services(_clock(now), settings=settings or _settings())
@@ -176,15 +197,21 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     services = _services(None)
     try:
         if args.reminders_command == "stats":
-            for state, count in services.store.stats().items():
-                print(f"{state}: {count}")
+            print_counts(services.store.stats(), as_json=args.json)
             return 0
         if args.reminders_command == "due":
             from bot.service.operations import due_between
 
-            at = parse_moment(args.at)
-            start = parse_moment(args.since) if args.since else services.clock.now()
-            rows = due_between(services.store, services.answerer.kb, start, at)
+            now = services.clock.now()
+            at = args.at or now
+            # Without --at: what fell due in the last day; with a future --at: from now on.
+            start = args.since or (now if at > now else at - dt.timedelta(days=1))
+            if start > at:
+                print("optout-bot: error: argument --since: later than --at", file=sys.stderr)
+                return 2
+            rows = due_between(
+                services.store, services.answerer.kb, start, at, services.reminder_offsets
+            )
             for reminder, sub in rows:
                 print(
                     f"{reminder.due_at:%Y-%m-%d %H:%M}Z  subscription {sub.id} "
@@ -209,10 +236,19 @@ def cmd_reminders(args: argparse.Namespace) -> int:
         except NoPlatformConfigured as exc:
             print(f"optout-bot: {exc}", file=sys.stderr)
             return 2
-        print(json.dumps(report.as_dict()))
+        print_counts(report.as_dict(), as_json=args.json)
         return 0
     finally:
         services.close()
+
+
+def print_counts(counts: dict[str, int], *, as_json: bool) -> None:
+    """`reminders stats` and `reminders run` alike: `name: count` lines, or one JSON object."""
+    if as_json:
+        print(json.dumps(counts))
+        return
+    for name, count in counts.items():
+        print(f"{name}: {count}")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -280,29 +316,35 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="optout-bot", description=__doc__)
+    parser = CommandLineParser(prog="optout-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="start every door whose settings are present")
     run.add_argument("--only", choices=("terminal", "telegram", "discord"))
-    run.add_argument("--now", help="start the bot's clock at this ISO 8601 moment; it runs on")
+    run.add_argument(
+        "--now", type=moment, help="start the bot's clock at this ISO 8601 moment; it runs on"
+    )
     run.set_defaults(func=cmd_run)
 
     chat = sub.add_parser("chat", help="chat in the terminal (no token needed)")
-    chat.add_argument("--now", help="start the bot's clock at this ISO 8601 moment; it runs on")
+    chat.add_argument(
+        "--now", type=moment, help="start the bot's clock at this ISO 8601 moment; it runs on"
+    )
     chat.set_defaults(func=cmd_chat)
 
     ask = sub.add_parser("ask", help="answer one question, or one per line from stdin as JSON")
     ask.add_argument("question", nargs="*")
     ask.add_argument("--json", action="store_true", help="print the JSON contract")
-    ask.add_argument("--now")
+    ask.add_argument("--now", type=moment)
     ask.set_defaults(func=cmd_ask)
 
     kb = sub.add_parser("kb", help="knowledge-base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_sub.add_parser("check", help="validate the knowledge base")
     check.add_argument("--dir", help="knowledge folder (default: OPTOUT_KNOWLEDGE_DIR or built in)")
-    check.add_argument("--now", help="check last_verified against this ISO 8601 moment")
+    check.add_argument(
+        "--now", type=moment, help="check last_verified against this ISO 8601 moment"
+    )
     check.set_defaults(func=cmd_kb_check)
     kb_sub.add_parser(
         "reload", help="make the running bot reload its knowledge base (via OPTOUT_HTTP_PORT)"
@@ -328,15 +370,24 @@ def build_parser() -> argparse.ArgumentParser:
     rem = sub.add_parser("reminders", help="reminder operations")
     rem_sub = rem.add_subparsers(dest="reminders_command", required=True)
     due = rem_sub.add_parser("due", help="what would be sent by a moment (dry run)")
-    due.add_argument("--at", required=True, help="ISO 8601 moment")
-    due.add_argument("--since", help="ISO 8601 moment to count from (default: now)")
+    due.add_argument("--at", type=moment, help="ISO 8601 moment (default: now)")
+    due.add_argument(
+        "--since",
+        type=moment,
+        help="ISO 8601 moment to count from (default: now; without --at, a day ago)",
+    )
     due.set_defaults(func=cmd_reminders)
-    rem_sub.add_parser("stats", help="reminder counts by state").set_defaults(func=cmd_reminders)
-    rem_sub.add_parser("run", help="one dispatch pass (cron)").set_defaults(func=cmd_reminders)
+    for name, help_text in (
+        ("stats", "reminder counts by state"),
+        ("run", "one dispatch pass (cron); prints its counts"),
+    ):
+        counts = rem_sub.add_parser(name, help=help_text)
+        counts.add_argument("--json", action="store_true", help="one JSON object")
+        counts.set_defaults(func=cmd_reminders)
 
     ev = sub.add_parser("eval", help="accuracy on a labelled question file")
     ev.add_argument("file")
-    ev.add_argument("--now")
+    ev.add_argument("--now", type=moment)
     ev.set_defaults(func=cmd_eval)
     return parser
 
@@ -352,6 +403,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except StoreUnavailable as exc:
         print(f"optout-bot: {exc} (OPTOUT_DATABASE_URL)", file=sys.stderr)
+        return 1
+    except EndpointUnavailable as exc:
+        print(f"optout-bot: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0

@@ -122,7 +122,9 @@ def run_terminal(services: Services, stdin: TextIO = sys.stdin, stdout: TextIO =
 async def terminal_chat(services: Services, stdin: TextIO, stdout: TextIO) -> int:
     from bot.terminal.chat import TerminalNotifier, chat
 
-    async with operations(services, sighup=False):
+    # SIGHUP reloads the knowledge base here too. When it comes from a closed terminal, the
+    # next read finds no input, so the chat ends as it would at end of input.
+    async with operations(services):
         dispatcher = services.dispatcher(TerminalNotifier(stdout), idle_sleep=5.0, min_sleep=0.2)
         return await chat(services.chat, dispatcher, stdin, stdout)
 

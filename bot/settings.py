@@ -7,11 +7,14 @@ platforms' own settings classes (bot.telegram.settings, bot.discord.settings) do
 from __future__ import annotations
 
 import os
+import re
+import socket
+import tempfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from bot.core.reminders import DEFAULT_OFFSETS
 from bot.storage import DEFAULT_DATA_DIR, DEFAULT_DATABASE_FILE
@@ -26,6 +29,7 @@ _FALSE = {"", "0", "false", "no", "off"}
 # Every variable read here, for `config check` and the .env.example test.
 VARIABLES = (
     "OPTOUT_DATABASE_URL",
+    "OPTOUT_DATABASE_PASSWORD",
     "OPTOUT_DATA_DIR",
     "OPTOUT_KNOWLEDGE_DIR",
     "OPTOUT_CACHE_DIR",
@@ -45,6 +49,14 @@ VARIABLES = (
     "DISCORD_GUILD_ID",
 )
 PLATFORM_TOKENS = {"telegram": "TELEGRAM_BOT_TOKEN", "discord": "DISCORD_BOT_TOKEN"}
+# A platform's other settings, checked even while its token is unset.
+TELEGRAM_OPTIONS = (
+    "TELEGRAM_API_BASE_URL",
+    "TELEGRAM_WEBHOOK_URL",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TELEGRAM_WEBHOOK_PORT",
+)
+DISCORD_OPTIONS = ("DISCORD_GUILD_ID",)
 
 # When a platform's settings class rejects one variable, it is replaced by a value the class
 # accepts (None: removed) and the class is asked again, so every problem gets its line.
@@ -148,15 +160,31 @@ def load_settings(
     def value(name: str) -> str:
         return env.get(name, "").strip()
 
+    wanted = set(only or ()) | {name for name, key in PLATFORM_TOKENS.items() if value(key)}
     data_dir = Path(value("OPTOUT_DATA_DIR") or DEFAULT_DATA_DIR)
-    if data_dir.exists() and not data_dir.is_dir():
-        problems.append(f"OPTOUT_DATA_DIR is not a directory: {data_dir}")
     url = value("OPTOUT_DATABASE_URL") or (
         "sqlite:///" + (data_dir / DEFAULT_DATABASE_FILE).as_posix()
     )
+    # The data folder holds the default SQLite file and Discord's command-sync hash.
+    if not value("OPTOUT_DATABASE_URL") or "discord" in wanted:
+        reason = unwritable_folder_reason(data_dir)
+        if reason:
+            problems.append(f"OPTOUT_DATA_DIR {reason}: {data_dir}")
     problem = database_url_problem(url)
+    password = env.get("OPTOUT_DATABASE_PASSWORD", "")
     if problem:
         problems.append(problem)
+    elif password:
+        url, problem = with_password(url, password)
+        if problem:
+            problems.append(problem)
+    elif value("OPTOUT_DATABASE_URL").startswith("sqlite:///"):
+        database_folder = Path(url.removeprefix("sqlite:///")).parent
+        reason = unwritable_folder_reason(database_folder)
+        if reason:
+            problems.append(
+                f"OPTOUT_DATABASE_URL: the database's folder {reason}: {database_folder}"
+            )
 
     knowledge_dir = Path(value("OPTOUT_KNOWLEDGE_DIR")) if value("OPTOUT_KNOWLEDGE_DIR") else None
     if knowledge_dir is not None and not knowledge_dir.is_dir():
@@ -164,6 +192,10 @@ def load_settings(
     cache_dir = Path(value("OPTOUT_CACHE_DIR")) if value("OPTOUT_CACHE_DIR") else None
 
     http_host = value("OPTOUT_HTTP_HOST") or DEFAULT_HTTP_HOST
+    if value("OPTOUT_HTTP_HOST") and not resolves(http_host):
+        problems.append(
+            f"OPTOUT_HTTP_HOST is not an address or a host name this machine resolves: {http_host}"
+        )
     http_port = None
     if value("OPTOUT_HTTP_PORT"):
         http_port = _port(value("OPTOUT_HTTP_PORT"))
@@ -191,17 +223,27 @@ def load_settings(
             )
             offsets = DEFAULT_OFFSETS
 
-    wanted = set(only or ()) | {name for name, key in PLATFORM_TOKENS.items() if value(key)}
     telegram = discord = None
+    from bot.discord.settings import DiscordSettings
+    from bot.discord.settings import SettingsError as DiscordSettingsError
+    from bot.telegram.settings import SettingsError, TelegramSettings
+
     if "telegram" in wanted:
-        from bot.telegram.settings import SettingsError, TelegramSettings
-
         telegram = _checked(TelegramSettings.from_env, SettingsError, env, problems)
+    elif _any_set(env, TELEGRAM_OPTIONS):
+        # Off without a token, but a wrong value would surface only once a token is added.
+        _checked(
+            TelegramSettings.from_env, SettingsError, _stand_in_token(env, "telegram"), problems
+        )
     if "discord" in wanted:
-        from bot.discord.settings import DiscordSettings
-        from bot.discord.settings import SettingsError as DiscordSettingsError
-
         discord = _checked(DiscordSettings.from_env, DiscordSettingsError, env, problems)
+    elif _any_set(env, DISCORD_OPTIONS):
+        _checked(
+            DiscordSettings.from_env,
+            DiscordSettingsError,
+            _stand_in_token(env, "discord"),
+            problems,
+        )
 
     if problems:
         raise SettingsInvalid(problems)
@@ -229,15 +271,12 @@ def database_url_problem(url: str) -> str | None:
             return "OPTOUT_DATABASE_URL: a sqlite:/// URL needs a file path"
         return None
     if url.startswith(("postgresql://", "postgres://")):
-        import psycopg
-
-        try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018 - raises ValueError on a bad port
-            psycopg.conninfo.conninfo_to_dict(url)
-        except (ValueError, psycopg.Error):
-            return f"OPTOUT_DATABASE_URL is not a valid PostgreSQL URL: {mask_url_safely(url)}"
-        return None
+        reason = _postgres_url_reason(url)
+        if reason is None:
+            return None
+        return (
+            f"OPTOUT_DATABASE_URL is not a valid PostgreSQL URL ({reason}): {mask_url_safely(url)}"
+        )
     scheme = url.split(":", 1)[0] if ":" in url else url[:20]
     return (
         f"OPTOUT_DATABASE_URL has an unsupported scheme {scheme!r}: "
@@ -245,11 +284,111 @@ def database_url_problem(url: str) -> str | None:
     )
 
 
-def mask_url_safely(url: str) -> str:
+def with_password(url: str, password: str) -> tuple[str, str | None]:
+    """A PostgreSQL URL with OPTOUT_DATABASE_PASSWORD put in, percent-encoded so that any
+    character works (compose passes the password apart from the URL for this reason)."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        return url, "OPTOUT_DATABASE_PASSWORD is only for a postgresql:// OPTOUT_DATABASE_URL"
+    parts = urlsplit(url)
+    if parts.password is not None:
+        return url, (
+            "OPTOUT_DATABASE_PASSWORD is set and OPTOUT_DATABASE_URL holds a password too: keep one"
+        )
+    user, at, host = parts.netloc.rpartition("@")
+    if not at or not user:
+        return url, "OPTOUT_DATABASE_PASSWORD needs a user in OPTOUT_DATABASE_URL (user@host)"
+    netloc = f"{user}:{quote(password, safe='')}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc)), None
+
+
+_ENCODE_HINT = "a password with @, : or / must be percent-encoded"
+
+
+def _postgres_url_reason(url: str) -> str | None:
+    """Why libpq would refuse this URL, without any part of the user or password in it."""
+    import psycopg
+
+    userinfo = _userinfo(url)
+    if "@" in userinfo or "/" in userinfo:
+        return _ENCODE_HINT
     try:
-        return mask_url(url)
+        port = urlsplit(url).port
     except ValueError:
-        return "(not shown: it may hold a password)"
+        port = 0
+    if port == 0:
+        reason = "the port must be a number from 1 to 65535"
+        return f"{reason}; {_ENCODE_HINT}" if userinfo else reason
+    try:
+        psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.Error as exc:
+        message = " ".join(str(exc).split())
+
+        def shown(match: re.Match[str]) -> str:
+            # libpq quotes the token it refuses; one from the user or password stays hidden.
+            return '"***"' if userinfo and match[1] in userinfo else match[0]
+
+        return re.sub(r'"([^"]*)"', shown, message)
+    return None
+
+
+def _userinfo(url: str) -> str:
+    """What stands before the last "@" of the authority: user and password, possibly
+    mis-encoded (then it may run past the first "/")."""
+    rest = url.split("://", 1)[1].split("?", 1)[0]
+    return rest.rpartition("@")[0]
+
+
+def mask_url_safely(url: str) -> str:
+    """The URL with the password hidden, whether or not it parses: everything between the
+    user and the last "@" (a mis-encoded password may hold "/" or "@")."""
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    userinfo, at, host_and_path = rest.rpartition("@")
+    if not at:
+        return url
+    if ":" not in userinfo and "/" not in userinfo:
+        return url  # a user and no password
+    user = userinfo.split(":", 1)[0].split("/", 1)[0]
+    return f"{scheme}://{user}:***@{host_and_path}"
+
+
+def unwritable_folder_reason(folder: Path) -> str | None:
+    """Why the bot could not create or write files in `folder`, or None when it can. The folder
+    is created at start-up when missing, so its nearest existing parent is what is tried: a
+    folder is made there and removed (permission bits alone would say yes to root on a
+    read-only file system)."""
+    existing = folder
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        return "is not a directory" if existing == folder else f"is inside a file ({existing})"
+    try:
+        Path(tempfile.mkdtemp(prefix=".optout-bot-check-", dir=existing)).rmdir()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        if existing == folder:
+            return f"is not writable ({reason})"
+        return f"cannot be created in {existing} ({reason})"
+    return None
+
+
+def resolves(host: str) -> bool:
+    """True when the HTTP endpoint could bind to `host` (an address or a resolvable name)."""
+    try:
+        socket.getaddrinfo(host, None, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError):
+        return False
+    return True
+
+
+def _any_set(env: Mapping[str, str], names: Collection[str]) -> bool:
+    return any(env.get(name, "").strip() for name in names)
+
+
+def _stand_in_token(env: Mapping[str, str], platform: str) -> dict[str, str]:
+    name = PLATFORM_TOKENS[platform]
+    return {**env, name: _STAND_INS[name] or ""}
 
 
 def _port(text: str) -> int | None:

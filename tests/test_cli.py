@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -143,3 +144,53 @@ def test_an_unreachable_database_is_one_line_with_no_secret():
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("optout-bot: cannot open the PostgreSQL database")
     assert "s3cret-pw" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sighup_reloads_the_knowledge_base_under_the_terminal_door(tmp_path):
+    """As under the Telegram and Discord doors: SIGHUP reloads, the chat goes on."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, knowledge)
+    env = {
+        **os.environ,
+        "OPTOUT_DATA_DIR": str(tmp_path),
+        "OPTOUT_KNOWLEDGE_DIR": str(knowledge),
+        "OPTOUT_LOG_LEVEL": "INFO",
+    }
+    with subprocess.Popen(
+        [*CLI, "run", "--only", "terminal"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as bot:
+        assert bot.stdout.readline().startswith("optout-bot: ")  # the greeting: it is ready
+        bot.send_signal(signal.SIGHUP)
+        for line in bot.stderr:
+            if "knowledge base reloaded" in line:
+                break
+        bot.stdin.write("/deadline\n/quit\n")
+        bot.stdin.close()
+        answered = bot.stdout.read()
+        assert bot.wait(timeout=60) == 0
+    assert "deadline" in answered.lower()
+
+
+def test_reminders_stats_and_run_print_the_same_format(tmp_path):
+    env = {"OPTOUT_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": "", "DISCORD_BOT_TOKEN": ""}
+    stats = run("reminders", "stats", env=env)
+    assert stats.returncode == 0, stats.stderr
+    assert all(": " in line for line in stats.stdout.splitlines())
+    as_json = json.loads(run("reminders", "stats", "--json", env=env).stdout)
+    assert as_json["subscriptions_active"] == 0
+    # `run` needs a platform; its refusal comes before any output, so compare the parsers.
+    for name in ("stats", "run"):
+        assert "--json" in run("reminders", name, "--help").stdout
+
+
+def test_reminders_due_defaults_at_to_now(tmp_path):
+    env = {"OPTOUT_DATA_DIR": str(tmp_path)}
+    run("chat", "--now", "2025-10-15T09:00:00+02:00", stdin="subscribe DE\n/quit\n", env=env)
+    due = run("reminders", "due", env=env)
+    assert due.returncode == 0, due.stderr
+    assert due.stdout.strip().endswith("(dry run: nothing was sent)")

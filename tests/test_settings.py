@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from bot.bootstrap import build_services
@@ -163,3 +165,108 @@ def test_run_stops_before_connecting_when_a_setting_is_bad(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "optout-bot: OPTOUT_HTTP_PORT must be a port number (1-65535)"
+
+
+# --- settings that were accepted, then crashed with a traceback ---------------------------------
+
+BLOCKING_FILE = "not-a-folder"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (("config", "check"), {"OPTOUT_DATA_DIR": "/proc/optout-bot-data"}, "OPTOUT_DATA_DIR"),
+        (
+            ("config", "check"),
+            {"OPTOUT_DATA_DIR": f"{{tmp}}/{BLOCKING_FILE}/data"},
+            "OPTOUT_DATA_DIR",
+        ),
+        (
+            ("config", "check"),
+            {"OPTOUT_DATABASE_URL": "sqlite:////proc/optout-bot-data/bot.db"},
+            "OPTOUT_DATABASE_URL",
+        ),
+        (
+            ("config", "check"),
+            {"OPTOUT_HTTP_HOST": "not_a_host.invalid", "OPTOUT_HTTP_PORT": "8080"},
+            "OPTOUT_HTTP_HOST",
+        ),
+        (
+            ("config", "check"),
+            {
+                "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+                "TELEGRAM_WEBHOOK_URL": "https://bot.example.org:9999/hook",
+                "TELEGRAM_WEBHOOK_SECRET": "webhooksecret",
+            },
+            "TELEGRAM_WEBHOOK_URL",
+        ),
+        (("config", "check"), {"DISCORD_GUILD_ID": "notanumber"}, "DISCORD_GUILD_ID"),
+        (
+            ("config", "check"),
+            {"OPTOUT_DATABASE_URL": "postgresql://u:s3cret-pw@localhost:99999/db"},
+            "OPTOUT_DATABASE_URL",
+        ),
+        (("chat", "--now", "yesterday"), {}, "--now"),
+        (("reminders", "due", "--at", "tomorrow"), {}, "--at"),
+        (("reminders", "due", "--since", "2025-11-03", "--at", "2025-11-01"), {}, "--since"),
+    ],
+)
+def test_a_bad_setting_or_argument_is_one_line_naming_it(tmp_path, args, env, named):
+    (tmp_path / BLOCKING_FILE).write_text("")
+    env = {name: text.replace("{tmp}", str(tmp_path)) for name, text in env.items()}
+    result = run(*args, env={"OPTOUT_DATA_DIR": str(tmp_path / "data"), **env})
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert named in line and "s3cret-pw" not in line, line
+
+
+def test_the_reason_a_postgresql_url_is_refused_is_shown_without_the_password(tmp_path):
+    (line,) = problems(
+        {
+            "OPTOUT_DATA_DIR": str(tmp_path),
+            "OPTOUT_DATABASE_URL": "postgresql://bot:pq@rs/tuvz@db:5432/optout",
+        }
+    )
+    assert "must be percent-encoded" in line and "pq@rs" not in line and "tuvz" not in line
+    (line,) = problems(
+        {"OPTOUT_DATA_DIR": str(tmp_path), "OPTOUT_DATABASE_URL": "postgresql://b:x%zzy@db/o"}
+    )
+    assert "invalid percent-encoded token" in line and "x%zzy" not in line
+    (line,) = problems(
+        {"OPTOUT_DATA_DIR": str(tmp_path), "OPTOUT_DATABASE_URL": "postgresql://db/o?nope=1"}
+    )
+    assert 'invalid URI query parameter: "nope"' in line
+
+
+def test_a_percent_encoded_password_is_accepted(tmp_path):
+    url = "postgresql://bot:p%40ss%3Aw%2Ford@db:5432/optout"
+    settings = load_settings({"OPTOUT_DATA_DIR": str(tmp_path), "OPTOUT_DATABASE_URL": url})
+    assert settings.database_url == url
+
+
+def test_the_data_folder_is_not_required_with_postgresql_and_no_discord(tmp_path):
+    settings = load_settings(
+        {
+            "OPTOUT_DATA_DIR": "/proc/optout-bot-data",
+            "OPTOUT_DATABASE_URL": "postgresql://bot@db:5432/optout",
+        }
+    )
+    assert settings.data_dir.as_posix() == "/proc/optout-bot-data"
+
+
+def test_an_endpoint_that_cannot_listen_is_one_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(
+            "run",
+            "--only",
+            "terminal",
+            stdin="",
+            env={"OPTOUT_DATA_DIR": str(tmp_path), "OPTOUT_HTTP_PORT": str(port)},
+        )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("optout-bot: OPTOUT_HTTP_HOST/OPTOUT_HTTP_PORT: cannot listen on")

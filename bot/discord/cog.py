@@ -19,6 +19,7 @@ from bot.core.reminders import CADENCES
 from bot.discord.chats import channel_chat, user_chat
 from bot.discord.views import answer, door_text, locale, private_here, send_text
 from bot.service.chat import ChatService
+from bot.service.log_ids import log_tag
 from bot.service.region_choices import STOP_VALUE
 
 log = logging.getLogger(__name__)
@@ -234,7 +235,7 @@ class OptOutCog(
         service = self._service
         hint = locale(interaction)
         if region.strip().lower() in (STOP_VALUE, "stop"):
-            log.info("discord channel reminders stop channel=%s", channel_id)
+            log.info("discord channel reminders stop channel=%s", log_tag(channel_id))
             await answer(
                 interaction,
                 lambda: service.command(chat, "unsubscribe", "", hint),
@@ -243,12 +244,18 @@ class OptOutCog(
             )
             return
         if not can_post(interaction):
-            log.info("discord channel reminders refused channel=%s: cannot post", channel_id)
+            log.info(
+                "discord channel reminders refused channel=%s: cannot post", log_tag(channel_id)
+            )
             await send_text(interaction, door_text(interaction, "cannot_post"))
             return
 
         asker = user_chat(interaction.user.id)
-        log.info("discord channel reminders channel=%s guild=%s", channel_id, interaction.guild_id)
+        log.info(
+            "discord channel reminders channel=%s guild=%s",
+            log_tag(channel_id),
+            log_tag(interaction.guild_id),
+        )
         await answer(
             interaction,
             lambda: service.subscribe_for(chat, region, asker, hint),
@@ -293,12 +300,7 @@ class OptOutTree(app_commands.CommandTree):
     ) -> None:
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         command = interaction.command.qualified_name if interaction.command else None
-        log.warning(
-            "discord command failed command=%s user=%s error=%s",
-            command,
-            interaction.user.id if interaction.user else None,
-            type(cause).__name__,
-        )
+        log.warning("discord command failed command=%s error=%s", command, type(cause).__name__)
         if interaction.type is discord.InteractionType.autocomplete:
             return  # nothing to say: the user sees no suggestions
         try:

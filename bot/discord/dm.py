@@ -31,7 +31,7 @@ async def answer_direct_message(service: ChatService, message: discord.Message) 
     try:
         reply = await service.message(user_chat(message.author.id), text)
     except Exception as error:  # logged by type: its message may hold the user's text
-        log.error("discord dm failed user=%s error=%s", message.author.id, type(error).__name__)
+        log.error("discord dm failed error=%s", type(error).__name__)
         await message.channel.send(service.words.say("doors.sorry"))
         return
     messages = render_reply(reply)
@@ -42,8 +42,7 @@ async def answer_direct_message(service: ChatService, message: discord.Message) 
             options["view"] = view
         await message.channel.send(**options)
     log.info(
-        "discord dm user=%s kind=%s intent=%s region=%s messages=%d",
-        message.author.id,
+        "discord dm kind=%s intent=%s region=%s messages=%d",
         reply.kind,
         reply.intent,
         reply.region,

@@ -19,6 +19,7 @@ from bot.core.reminders import ChatRef
 from bot.discord.chats import PLATFORM, parse_chat_id
 from bot.discord.render import split_content
 from bot.service.errors import PermanentRefusal, TransientFailure
+from bot.service.log_ids import log_tag
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class DiscordNotifier:
                 log.info(
                     "discord delivery refused kind=%s id=%s status=%s code=%s",
                     kind,
-                    number,
+                    log_tag(number),
                     error.status,
                     error.code,
                 )
@@ -123,7 +124,7 @@ class DiscordNotifier:
                 raise  # a request Discord rejects as malformed: retried, then recorded failed
             except (aiohttp.ClientError, TimeoutError, OSError) as error:
                 raise TransientFailure(type(error).__name__) from None
-        log.info("discord reminder sent kind=%s id=%s", kind, number)
+        log.info("discord reminder sent kind=%s id=%s", kind, log_tag(number))
 
     async def _channel(self, kind: str, number: int) -> discord.abc.Messageable:
         if kind == "user":

@@ -107,9 +107,8 @@ async def send_reply(
         else:
             await interaction.response.send_message(**options)
     log.info(
-        "discord reply user=%s guild=%s kind=%s intent=%s region=%s messages=%d ephemeral=%s",
-        interaction.user.id,
-        interaction.guild_id,
+        "discord reply in_server=%s kind=%s intent=%s region=%s messages=%d ephemeral=%s",
+        interaction.guild_id is not None,
         reply.kind,
         reply.intent,
         reply.region,
@@ -290,7 +289,7 @@ class OldButton(discord.ui.DynamicItem[discord.ui.Button], template=OLD_TEMPLATE
         return cls(match.string)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        log.info("discord old button user=%s", interaction.user.id)
+        log.info("discord old button")
         await send_text(interaction, await old_button_text(interaction))
 
 
@@ -304,7 +303,7 @@ async def _guarded(
 ) -> None:
     """discord.py would log the whole exception, whose message may hold user text: log its type
     and where, and apologise."""
-    log.info("discord button user=%s action=%s", interaction.user.id, action)
+    log.info("discord button action=%s", action)
     try:
         await press(interaction)
     except Exception as error:

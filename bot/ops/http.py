@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.core.knowledge import KnowledgeError
+from bot.ops import EndpointUnavailable
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
@@ -126,7 +127,13 @@ async def http_server(ops: Operations, host: str, port: int) -> AsyncIterator[in
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise EndpointUnavailable(
+                f"OPTOUT_HTTP_HOST/OPTOUT_HTTP_PORT: cannot listen on {host}:{port}: {reason}"
+            ) from None
         bound = runner.addresses[0][1] if runner.addresses else port
         log.info("ops http listening host=%s port=%s", host, bound)
         yield bound
@@ -136,8 +143,8 @@ async def http_server(ops: Operations, host: str, port: int) -> AsyncIterator[in
 
 @contextlib.asynccontextmanager
 async def operations(services: Services, *, sighup: bool = True) -> AsyncIterator[Operations]:
-    """SIGHUP reloads the knowledge base (not in the terminal chat, where SIGHUP means the
-    terminal closed); with OPTOUT_HTTP_PORT set, the endpoint listens."""
+    """SIGHUP reloads the knowledge base (every door, the terminal chat included); with
+    OPTOUT_HTTP_PORT set, the endpoint listens."""
     ops = Operations(services)
     loop = asyncio.get_running_loop()
     tasks: set[asyncio.Task] = set()

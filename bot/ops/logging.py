@@ -57,6 +57,12 @@ def configure_logging(log_format: str = "text", level: str = "INFO") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    quiet_token_bearing_loggers()
+
+
+def quiet_token_bearing_loggers() -> None:
+    """Libraries whose debug and info lines hold the token (or request URLs and payloads with
+    ids in them) log warnings and errors only, whatever OPTOUT_LOG_LEVEL says."""
     for name in TOKEN_BEARING_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(max(logging.WARNING, logger.level))

@@ -39,7 +39,7 @@ FORGET = "forget"
 
 def privacy_paragraphs(kb: KnowledgeBase, collect_unanswered: bool = False) -> tuple[str, ...]:
     """What the bot keeps, as the privacy reply says it."""
-    keys = ["privacy_without", "privacy_with", "privacy_keep"]
+    keys = ["privacy_without", "privacy_with", "privacy_keep", "privacy_logs"]
     if collect_unanswered:
         keys.append("privacy_unanswered")
     return tuple(kb.say("subscriptions." + key) for key in keys)

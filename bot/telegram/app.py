@@ -47,6 +47,7 @@ from telegram.helpers import create_deep_linked_url
 from bot.core.reply import Reply
 from bot.service.chat import ChatService
 from bot.service.commands import COMMANDS, Command
+from bot.service.log_ids import log_tag
 from bot.service.sessions import ChatKey
 from bot.telegram.groups import GONE, may_use
 from bot.telegram.render import (
@@ -189,14 +190,10 @@ async def on_command(update: Update, context: TelegramContext) -> None:
     hint = language_hint(update.effective_user)
     if not await may_use(context.bot, message.chat, message.from_user, message, command):
         await _refuse(context, message, hint)
-        log.info(
-            "telegram command refused chat=%s command=%s",
-            message.chat.id,
-            command_name_for_log(command),
-        )
+        log.info("telegram command refused command=%s", command_name_for_log(command))
         return
     reply = await context.service.command(chat_key(message), name, argument, hint)
-    log.info("telegram command chat=%s command=%s", message.chat.id, command_name_for_log(command))
+    log.info("telegram command command=%s", command_name_for_log(command))
     await send_reply(context, message, reply, quote=True)
 
 
@@ -238,7 +235,7 @@ async def on_group_reply(update: Update, context: TelegramContext) -> None:
         chat_key(message), message.text, language_hint(update.effective_user), private=False
     )
     if reply.kind in QUIET_IN_GROUPS:
-        log.info("telegram group reply not sent chat=%s kind=%s", message.chat_id, reply.kind)
+        log.info("telegram group reply not sent kind=%s", reply.kind)
         return
     await send_reply(context, message, reply, quote=True)
 
@@ -269,9 +266,7 @@ async def on_button(update: Update, context: TelegramContext) -> None:
         return
     await query.answer()
     chat = chat_key(message)
-    log.info(
-        "telegram button chat=%s action=%s intent=%s", message.chat.id, press.action, press.intent
-    )
+    log.info("telegram button action=%s intent=%s", press.action, press.intent)
     if press.action in ("pick", "none"):
         await edit_keyboard(query, None)  # the choice is made: the menu goes
     hint = language_hint(query.from_user)
@@ -307,7 +302,7 @@ async def _command_button(
     if isinstance(message, Message):  # the choice is made: its buttons go
         await edit_keyboard(query, without_presses(message.reply_markup, "command"))
     reply = await context.service.command(chat_key(message), command.name, argument, hint)
-    log.info("telegram command button chat=%s command=%s", message.chat.id, command.name)
+    log.info("telegram command button command=%s", command.name)
     await send_reply(context, message, reply, quote=False)
 
 
@@ -325,9 +320,7 @@ async def _more_button(
         await query.answer(await _label(context, query, "old_button"))
         return
     await query.answer()
-    log.info(
-        "telegram more chat=%s intent=%s region=%s", message.chat.id, press.intent, press.region
-    )
+    log.info("telegram more intent=%s region=%s", press.intent, press.region)
     if isinstance(message, Message):  # the details are out: the button goes
         await edit_keyboard(query, without_presses(message.reply_markup, "more"))
     await send_reply(context, message, reply, quote=False)
@@ -338,7 +331,7 @@ async def on_old_button(update: Update, context: TelegramContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    log.info("telegram old button chat=%s", query.message.chat.id if query.message else None)
+    log.info("telegram old button")
     await query.answer(await _label(context, query, "old_button"))
 
 
@@ -391,7 +384,7 @@ async def on_inline_query(update: Update, context: TelegramContext) -> None:
     reply = await context.service.message(chat, text, language_hint(query.from_user), private=False)
     if reply.kind != "answer" or reply.intent is None:
         await query.answer([], cache_time=INLINE_CACHE, is_personal=True)
-        log.info("telegram inline user=%s kind=%s results=0", query.from_user.id, reply.kind)
+        log.info("telegram inline kind=%s results=0", reply.kind)
         return
     username = context.bot.username
     start_link = create_deep_linked_url(username, deep_link_payload(reply.region))
@@ -409,7 +402,7 @@ async def on_inline_query(update: Update, context: TelegramContext) -> None:
         reply_markup=InlineKeyboardMarkup(rows),
     )
     await query.answer([result], cache_time=INLINE_CACHE, is_personal=True)
-    log.info("telegram inline user=%s intent=%s results=1", query.from_user.id, reply.intent)
+    log.info("telegram inline intent=%s results=1", reply.intent)
 
 
 # --- sending -----------------------------------------------------------------------------------
@@ -440,8 +433,7 @@ async def send_reply(
                 link_preview_options=preview,
             )
     log.info(
-        "telegram reply chat=%s kind=%s intent=%s region=%s messages=%d",
-        anchor.chat.id,
+        "telegram reply kind=%s intent=%s region=%s messages=%d",
         reply.kind,
         reply.intent,
         reply.region,
@@ -474,7 +466,7 @@ async def on_my_chat_member(update: Update, context: TelegramContext) -> None:
     if await context.service.chat_gone(chat_key_of(change.chat)):
         log.info(
             "telegram chat=%s status=%s: subscription deactivated",
-            change.chat.id,
+            log_tag(change.chat.id),
             change.new_chat_member.status,
         )
 

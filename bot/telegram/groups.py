@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot.service.commands import Command
+from bot.service.log_ids import log_tag
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ async def may_use(
     try:
         member = await bot.get_chat_member(chat.id, user.id)
     except TelegramError as exc:
-        log.info("telegram admin check failed chat=%s error=%s", chat.id, type(exc).__name__)
+        log.info(
+            "telegram admin check failed chat=%s error=%s", log_tag(chat.id), type(exc).__name__
+        )
         return False
     return member.status in ADMINS

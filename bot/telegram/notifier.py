@@ -38,6 +38,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.reminders import ChatRef
 from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
+from bot.service.log_ids import log_tag
 from bot.telegram.app import quiet_token_bearing_loggers
 from bot.telegram.render import ButtonPress, plain_messages
 from bot.telegram.settings import TelegramSettings
@@ -166,7 +167,11 @@ class TelegramNotifier:
             await self._post(chat_id, text, keyboard)
         except ChatMigrated as moved:
             # A group became a supergroup: same people, new id. This reminder goes there.
-            log.info("telegram reminder chat=%s moved to chat=%s", chat_id, moved.new_chat_id)
+            log.info(
+                "telegram reminder chat=%s moved to chat=%s",
+                log_tag(chat_id),
+                log_tag(moved.new_chat_id),
+            )
             try:
                 await self._post(moved.new_chat_id, text, keyboard)
             except TelegramError as exc:
@@ -191,16 +196,16 @@ class TelegramNotifier:
         if isinstance(exc, RetryAfter):
             wait = retry_after_seconds(exc)
             self.pacer.hold(wait)
-            log.warning("telegram flood limit chat=%s retry_after=%s", chat_id, wait)
+            log.warning("telegram flood limit chat=%s retry_after=%s", log_tag(chat_id), wait)
             return TransientFailure("Telegram flood limit", retry_after=wait)
         if isinstance(exc, Forbidden) or (
             isinstance(exc, BadRequest) and any(g in exc.message.lower() for g in GONE)
         ):
-            log.info("telegram reminder refused chat=%s error=%s", chat_id, kind)
+            log.info("telegram reminder refused chat=%s error=%s", log_tag(chat_id), kind)
             return PermanentRefusal(f"Telegram refused the chat ({kind})")
         if isinstance(exc, BadRequest):
             # The message itself is wrong (a bug): retrying will not help, nor will deactivating.
-            log.warning("telegram reminder rejected chat=%s error=%s", chat_id, kind)
+            log.warning("telegram reminder rejected chat=%s error=%s", log_tag(chat_id), kind)
             return DeliveryError(f"Telegram rejected the message ({kind})")
         if isinstance(exc, InvalidToken):
             log.error("telegram rejected the bot token while sending reminders")

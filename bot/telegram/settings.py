@@ -16,6 +16,8 @@ DEFAULT_WEBHOOK_PORT = 8443
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 # Telegram's rule for setWebhook(secret_token=...).
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# The only ports Telegram delivers webhook updates to (core.telegram.org/bots/api#setwebhook).
+WEBHOOK_PUBLIC_PORTS = (443, 80, 88, 8443)
 
 
 class SettingsError(ValueError):
@@ -51,6 +53,15 @@ class TelegramSettings:
             hook = urlparse(self.webhook_url)
             if hook.scheme != "https" or not hook.netloc:
                 raise SettingsError("TELEGRAM_WEBHOOK_URL must be an https:// URL")
+            try:
+                public_port = hook.port or 443
+            except ValueError:
+                public_port = None
+            if public_port not in WEBHOOK_PUBLIC_PORTS:
+                raise SettingsError(
+                    "TELEGRAM_WEBHOOK_URL must use a port Telegram calls: "
+                    + ", ".join(map(str, WEBHOOK_PUBLIC_PORTS))
+                )
             if not self.webhook_secret:
                 raise SettingsError(
                     "TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL is set"

@@ -41,7 +41,12 @@ class TerminalNotifier:
 
 
 async def _read_line(stdin: TextIO) -> str:
-    return await asyncio.to_thread(stdin.readline)
+    """The next line; "" at end of input, or when the terminal has gone (a hung-up terminal
+    answers reads with EIO)."""
+    try:
+        return await asyncio.to_thread(stdin.readline)
+    except OSError:
+        return ""
 
 
 def command_reference() -> str:

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from pathlib import Path
 
+import psycopg
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
-from bot.settings import VARIABLES
+from bot.settings import VARIABLES, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -123,3 +128,53 @@ def test_dockerfile_runs_as_non_root_with_a_health_check():
     assert text.count("FROM python:3.11-slim") == 2
     assert "pip wheel" in text and "USER optout" in text and "VOLUME /data" in text
     assert "HEALTHCHECK" in text and "/healthz" in text and "OPTOUT_HTTP_HOST=0.0.0.0" in text
+
+
+def compose_interpolated(text: str, env: dict[str, str]) -> str:
+    """${NAME}, ${NAME:-default} and ${NAME:?error} as docker compose fills them in."""
+
+    def value(match: re.Match[str]) -> str:
+        name, operator, fallback = match[1], match[2], match[3]
+        if env.get(name):
+            return env[name]
+        assert operator != ":?", f"compose would refuse to start: {name} is required"
+        return fallback if operator == ":-" else ""
+
+    return re.sub(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:-|:\?)([^}]*))?\}", value, text)
+
+
+def test_compose_passes_a_password_with_any_character_safely(tmp_path):
+    password = "p@ss:w/rd%?#"
+    text = compose_interpolated(
+        (DEPLOY / "docker-compose.yml").read_text(),
+        {"POSTGRES_PASSWORD": password, "POSTGRES_USER": "optout", "POSTGRES_DB": "optout"},
+    )
+    environment = yaml.safe_load(text)["services"]["bot"]["environment"]
+    assert password not in environment["OPTOUT_DATABASE_URL"]
+    env = {name: str(value) for name, value in environment.items()}
+    settings = load_settings({**env, "OPTOUT_DATA_DIR": str(tmp_path)})
+    parsed = psycopg.conninfo.conninfo_to_dict(settings.database_url)
+    assert parsed["password"] == password
+    assert (parsed["host"], parsed["user"], parsed["dbname"]) == ("postgres", "optout", "optout")
+
+
+def test_the_image_installs_the_runtime_dependencies_at_locked_versions():
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert "COPY deploy/constraints.txt /wheels/constraints.txt" in dockerfile
+    assert "pip install --constraint /wheels/constraints.txt /wheels/*.whl" in dockerfile
+    pins = {}
+    for line in (DEPLOY / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not an exact pin: {line}"
+            pins[canonicalize_name(name)] = Version(version)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for text in project["dependencies"]:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{requirement.name} is not pinned in deploy/constraints.txt"
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} breaks {text}"
+    # The test and lint tools stay out of the image.
+    for text in project["optional-dependencies"]["dev"]:
+        name = canonicalize_name(Requirement(text).name)
+        assert name == "aiohttp" or name not in pins, name

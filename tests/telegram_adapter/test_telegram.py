@@ -18,15 +18,18 @@ import aiohttp
 import pytest
 from telegram import Update
 
+from bot.core.reminders import ChatRef
 from bot.core.reply import ENGLISH_LABELS, CitedSource, LinkButton, Reply, Topic, render_plain
 from bot.service.chat import ChatService
 from bot.service.commands import listed_commands
 from bot.service.conversations import ChatKey
+from bot.service.errors import PermanentRefusal
 from bot.storage import open_store
 from bot.telegram.app import (
     TOKEN_BEARING_LOGGERS,
     build_application,
 )
+from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.render import (
     MAX_CALLBACK_BYTES,
     ButtonPress,
@@ -37,6 +40,7 @@ from bot.telegram.render import (
 from bot.telegram.runner import TelegramStartError, running
 from bot.telegram.settings import SettingsError, TelegramSettings
 from tests.conftest import KNOWLEDGE_DIR, ROOT
+from tests.log_privacy import assert_logs_hold_none_of
 from tests.telegram_adapter.fake_bot_api import BOT_USER, TOKEN, ApiError, FakeBotApi
 
 GROUP = -100123
@@ -438,7 +442,7 @@ async def test_token_text_and_names_never_reach_the_logs(api, settings, service,
         )
         await sent_after(api, lambda: api.inline_query("canada"), method="answerInlineQuery")
     records = caplog.records
-    assert any("telegram reply chat=1001" in r.getMessage() for r in records)
+    assert any(r.getMessage().startswith("telegram reply kind=") for r in records)
     for text in (TOKEN, TOKEN.split(":")[1], "secret question", "Zebulon"):
         assert text not in caplog.text
         assert not any(text in r.getMessage() for r in records)
@@ -627,3 +631,60 @@ async def test_cli_only_telegram_without_token_explains(tmp_path):
         err.decode().strip()
         == "optout-bot: TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather"
     )
+
+
+# --- what the logs hold --------------------------------------------------------------------------
+
+PRIVATE_ID = 918273645
+OTHER_ID = 918273646
+GROUP_ID = -1009182736451
+SECRET_TEXT = "Zorblax Quuxley of 12 Wibble Lane"
+
+
+async def test_a_whole_conversation_logs_no_id_and_no_text(api, settings, service, debug_logs):
+    """Every line logged, at every level, while a person asks, presses buttons, subscribes,
+    reads /privacy, forgets, asks inline and in a group, and a reminder is refused: neither
+    their chat or user id nor a word they wrote is in it."""
+    caplog = debug_logs
+    app = build_application(settings, service)
+    api.errors[OTHER_ID] = ApiError(403, "Forbidden: bot was blocked by the user")
+    async with running(app, settings, poll_timeout=1):
+
+        async def say(text: str, chat_id: int = PRIVATE_ID, **options) -> list[dict]:
+            return await sent_after(
+                api, lambda: api.message(text, chat_id, first_name="Zebulonia", **options)
+            )
+
+        await say("/start")
+        await say(f"how do I opt out? {SECRET_TEXT}")
+        await sent_after(
+            api, lambda: api.callback("v1|t|deadline", on=api.messages[-1], user_id=PRIVATE_ID)
+        )
+        await say(f"am I affected in Canada? {SECRET_TEXT}")
+        await sent_after(
+            api,
+            lambda: api.callback("v1|m|am_i_affected|CA", on=api.messages[-1], user_id=PRIVATE_ID),
+        )
+        await say("subscribe CA")
+        await say("/privacy")
+        await say("forget")
+        await say("yes")
+        await sent_after(
+            api,
+            lambda: api.inline_query(f"canada {SECRET_TEXT}", user_id=PRIVATE_ID),
+            method="answerInlineQuery",
+        )
+        await say("/deadline@optout_test_bot", GROUP_ID, chat_type="supergroup", user_id=PRIVATE_ID)
+        before = len(api.sent)
+        api.message(SECRET_TEXT, OTHER_ID)
+        await api.wait_for("sendMessage", before + 2)  # the answer and the apology, both refused
+        with pytest.raises(PermanentRefusal):
+            await TelegramNotifier(app.bot, private_interval=0).send(
+                ChatRef("telegram", str(OTHER_ID)), "reminder"
+            )
+    records = caplog.records
+    messages = [r.getMessage() for r in records]
+    ids = [str(PRIVATE_ID), str(OTHER_ID), str(GROUP_ID), str(abs(GROUP_ID))]
+    assert_logs_hold_none_of(records, [*ids, SECRET_TEXT, "Zorblax", "Wibble", "Zebulonia"])
+    assert any(m.startswith("telegram reply kind=answer") for m in messages)
+    assert any(m.startswith("telegram reminder refused chat=") for m in messages)

@@ -1,0 +1,82 @@
+"""`forget` deletes everything held about a chat, the conversation context included, on SQLite
+(context in memory) and on PostgreSQL (context in the `sessions` table), through the same path
+a door takes; and /privacy names that table and says what the logs hold, in every language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.bootstrap import Services, build_services
+from bot.core.clock import FixedClock
+from bot.core.reply import render_plain
+from bot.service.conversations import ChatKey
+from bot.service.subscriptions import privacy_paragraphs
+from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
+from tests.storage.test_store_contract import (
+    Database,
+)
+from tests.storage.test_store_contract import (
+    postgres_database as postgres_database,
+)
+from tests.storage.test_store_contract import (
+    sqlite_database as sqlite_database,
+)
+
+CHAT = ChatKey("telegram", "918273645")
+OTHER = ChatKey("telegram", "111")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest) -> Database:
+    return request.getfixturevalue(f"{request.param}_database")
+
+
+@pytest.fixture
+def services(database: Database, kb, monkeypatch) -> Iterator[Services]:
+    monkeypatch.setattr("bot.bootstrap.load_knowledge", lambda directory=None: kb)
+    built = build_services(
+        FixedClock(BEFORE_DEADLINE), database=database.url, knowledge_dir=KNOWLEDGE_DIR
+    )
+    yield built
+    built.close()
+
+
+def rows_about(database: Database, chat_id: str) -> dict[str, list[tuple]]:
+    return {
+        name: [row for row in rows if chat_id in map(str, row)]
+        for name, rows in database.table_rows().items()
+    }
+
+
+async def test_forget_leaves_nothing_about_the_chat(services: Services, database: Database):
+    for chat in (CHAT, OTHER):
+        await services.chat.message(chat, "am I affected in Canada?")
+        await services.chat.message(chat, "subscribe CA")
+    assert await services.conversations.remembered_region(CHAT) == "CA"
+    asked = await services.chat.message(CHAT, "forget")
+    assert asked.commands[0].command == "forget confirm"
+    await services.chat.message(CHAT, "yes")
+    assert await services.conversations.remembered_region(CHAT) is None
+    assert services.conversations.sessions.get(CHAT) is None
+    assert {name: rows for name, rows in rows_about(database, CHAT.chat_id).items() if rows} == {}
+    # The other chat keeps its subscription and its context.
+    assert await services.conversations.remembered_region(OTHER) == "CA"
+    assert rows_about(database, OTHER.chat_id)["subscriptions"]
+    if database.kind == "postgres":
+        assert rows_about(database, OTHER.chat_id)["sessions"]
+
+
+def test_privacy_names_the_context_table_and_what_the_logs_hold(kb):
+    for language in kb.languages:
+        words = kb.in_language(language)
+        text = "\n".join(privacy_paragraphs(words))
+        assert '"sessions"' in text and "30" in text, language
+        assert words.say("subscriptions.privacy_logs") in text, language
+
+
+async def test_the_privacy_reply_says_what_the_logs_hold(services: Services):
+    english = render_plain(await services.chat.command(CHAT, "privacy"))
+    assert "no chat or user id" in english and '"forget" deletes everything' in english
+    assert 'in its "sessions" table' in english
