@@ -16,9 +16,20 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.reminders import CADENCES
+from bot.core.reply import Reply
 from bot.discord.chats import channel_chat, user_chat
-from bot.discord.views import answer, door_text, locale, private_here, send_text
+from bot.discord.views import (
+    answer,
+    defer,
+    door_text,
+    locale,
+    private_here,
+    send_direct,
+    send_reply,
+    send_text,
+)
 from bot.service.chat import ChatService
+from bot.service.commands import find_command
 from bot.service.region_choices import STOP_VALUE
 
 log = logging.getLogger(__name__)
@@ -144,8 +155,30 @@ class OptOutCog(
     async def subscribe(
         self, interaction: discord.Interaction, region: app_commands.Range[str, 1, 100]
     ) -> None:
-        note = door_text(interaction, "dm_note") if interaction.guild_id is not None else None
-        await self._reminder_command(interaction, "subscribe", region, note=note)
+        if interaction.guild_id is None:  # in the bot's DM: the answer is where reminders go
+            await self._reminder_command(interaction, "subscribe", region)
+            return
+        # Asked in a server, reminders go by DM: the confirmation goes there first, so a closed
+        # DM is found now rather than by the first reminder.
+        delivered: list[bool | None] = []
+
+        async def confirm(reply: Reply) -> bool:
+            delivered.append(await send_direct(interaction.user, reply))
+            return delivered[-1] is not False
+
+        chat = user_chat(interaction.user.id)
+        hint = locale(interaction)
+        await defer(interaction, ephemeral=True)
+        reply = await self._service.subscribe_confirmed(chat, region, confirm, hint)
+        note = None
+        if delivered == [True]:
+            note = door_text(interaction, "dm_sent")
+        elif delivered == [None]:
+            note = door_text(interaction, "dm_note")
+        elif delivered == [False]:
+            note = door_text(interaction, "dm_closed", command=slash_command("subscribe"))
+        log.info("discord subscribe user=%s dm=%s", interaction.user.id, delivered or None)
+        await send_reply(interaction, reply, ephemeral=True, note=note)
 
     @app_commands.command(description="Stop your reminders and delete your subscription")
     async def unsubscribe(self, interaction: discord.Interaction) -> None:
@@ -275,6 +308,15 @@ class OptOutCog(
         if not current.strip() or STOP_VALUE.startswith(current.strip().lower()):
             found = [STOP_CHOICE, *found]
         return found[:25]
+
+
+def slash_command(name: str) -> str:
+    """How a command of the table is written on Discord: "/optout subscribe"."""
+    command = find_command(name)
+    sub = command.discord_name if command is not None else None
+    if sub is None:
+        raise ValueError(f"{name} has no /optout subcommand")
+    return f"/optout {sub}"
 
 
 def can_post(interaction: discord.Interaction) -> bool:

@@ -44,9 +44,9 @@ def locale(interaction: discord.Interaction) -> str | None:
     return str(value) if value is not None else None
 
 
-def door_text(interaction: discord.Interaction, key: str) -> str:
+def door_text(interaction: discord.Interaction, key: str, **values: str) -> str:
     """One of the doors' own messages in the client's language (no storage: safe in errors)."""
-    return service_of(interaction).words.say("doors." + key, locale(interaction))
+    return service_of(interaction).words.say("doors." + key, locale(interaction), **values)
 
 
 async def old_button_text(interaction: discord.Interaction) -> str:
@@ -81,10 +81,17 @@ async def answer(
 ) -> None:
     """Run `work` and send its reply. `slow` work (the store) is deferred first: Discord wants a
     first response within 3 seconds, and a deferral buys 15 minutes for the follow-up."""
-    if slow and not interaction.response.is_done():
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    if slow:
+        await defer(interaction, ephemeral=ephemeral)
     reply = await work()
     await send_reply(interaction, reply, ephemeral=ephemeral, note=note)
+
+
+async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:
+    """ "Thinking…" now: Discord wants a first response within 3 seconds, and a deferral buys
+    15 minutes for the follow-up."""
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
 
 
 async def send_reply(
@@ -116,6 +123,27 @@ async def send_reply(
         len(messages),
         ephemeral,
     )
+
+
+async def send_direct(user: discord.abc.User, reply: Reply) -> bool | None:
+    """The reply as a direct message to `user`: True when Discord took it, False when it
+    refused for good (50007: their DMs from this server are closed, or they blocked the bot),
+    None when it could not be told (a network or server error)."""
+    try:
+        for message in render_reply(reply):
+            options: dict[str, Any] = {"embeds": list(message.embeds)}
+            view = view_for(message.buttons)
+            if view is not None:
+                options["view"] = view
+            await user.send(**options)
+    except (discord.Forbidden, discord.NotFound) as error:
+        log.info("discord dm refused user=%s code=%s", user.id, error.code)
+        return False
+    except discord.HTTPException as error:
+        log.warning("discord dm not sent user=%s status=%s", user.id, error.status)
+        return None
+    log.info("discord dm sent user=%s", user.id)
+    return True
 
 
 async def send_text(interaction: discord.Interaction, text: str) -> None:

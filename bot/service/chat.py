@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.core.clock import Clock
@@ -161,6 +161,19 @@ class ChatService:
         if not self.knows_topic(intent):
             return None
         return await self.conversations.more(chat, intent, region, hint=hint)
+
+    async def subscribe_confirmed(
+        self,
+        chat: ChatKey,
+        place: str,
+        confirm: Callable[[Reply], Awaitable[bool]],
+        hint: str | None = None,
+    ) -> Reply:
+        """Subscribe a chat whose reminders go elsewhere than the reply (Discord: asked in a
+        server, sent by DM): `confirm` delivers the confirmation there and says whether it
+        arrived; when it did not, nothing is kept and the reply says so."""
+        words = await self.subscriptions.words(chat, hint)
+        return await self.subscriptions.subscribe(chat, place, words, confirm=confirm)
 
     async def subscribe_for(
         self, chat: ChatKey, place: str, asked_by: ChatKey, hint: str | None = None

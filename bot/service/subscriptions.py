@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 
 import babel
@@ -146,7 +146,17 @@ class SubscriptionService:
 
     # --- commands ----------------------------------------------------------------------------
 
-    async def subscribe(self, chat: ChatKey, place: str, kb: KnowledgeBase | None = None) -> Reply:
+    async def subscribe(
+        self,
+        chat: ChatKey,
+        place: str,
+        kb: KnowledgeBase | None = None,
+        *,
+        confirm: Callable[[Reply], Awaitable[bool]] | None = None,
+    ) -> Reply:
+        """Subscribe a chat for a region. `confirm` sends the confirmation where reminders will
+        go (a Discord DM asked for in a server) and says whether it arrived: when it did not,
+        no reminder could either, so no subscription is kept and the reply says so."""
         kb = kb or await self.words(chat)
         region = self.answerer.region_from_argument(place) if place else None
         if region is None and not place:
@@ -177,7 +187,7 @@ class SubscriptionService:
             )
         self._on_change(sub)
         place_name = region_display_name(region, kb)
-        return plain_reply(
+        reply = plain_reply(
             kb,
             kb.say("subscriptions.subscribed_title"),
             kb.say("subscriptions.subscribed", place=place_name, zone=zone),
@@ -188,6 +198,10 @@ class SubscriptionService:
                 CommandButton(kb.say("subscriptions.button_unsubscribe"), "unsubscribe"),
             ),
         )
+        if confirm is not None and not await confirm(reply):
+            await asyncio.to_thread(self.store.forget, chat.platform, chat.chat_id)
+            return _said(kb, "undeliverable_title", "undeliverable")
+        return reply
 
     async def unsubscribe(self, chat: ChatKey, kb: KnowledgeBase | None = None) -> Reply:
         kb = kb or await self.words(chat)
