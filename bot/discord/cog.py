@@ -19,6 +19,7 @@ from bot.core.reminders import CADENCES
 from bot.core.reply import Reply
 from bot.discord.chats import channel_chat, user_chat
 from bot.discord.views import (
+    DISCORD_COMMANDS,
     answer,
     defer,
     door_text,
@@ -29,7 +30,6 @@ from bot.discord.views import (
     send_text,
 )
 from bot.service.chat import ChatService
-from bot.service.commands import find_command
 from bot.service.region_choices import STOP_VALUE
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,12 @@ class OptOutCog(
         await answer(
             interaction,
             lambda: self._service.message(
-                chat, question, locale(interaction), private=False, question_only=True
+                chat,
+                question,
+                locale(interaction),
+                private=False,
+                form=DISCORD_COMMANDS,
+                question_only=True,
             ),
             ephemeral=private_here(interaction) and not share,
         )
@@ -99,7 +104,9 @@ class OptOutCog(
         # The value is whatever the user sent, suggestion or not: the core resolves it again.
         await answer(
             interaction,
-            lambda: self._service.command(chat, "affected", country, locale(interaction)),
+            lambda: self._service.command(
+                chat, "affected", country, locale(interaction), DISCORD_COMMANDS
+            ),
             ephemeral=private_here(interaction) and not share,
         )
 
@@ -144,7 +151,7 @@ class OptOutCog(
         chat = user_chat(interaction.user.id)
         await answer(
             interaction,
-            lambda: self._service.command(chat, name, "", locale(interaction)),
+            lambda: self._service.command(chat, name, "", locale(interaction), DISCORD_COMMANDS),
             ephemeral=private_here(interaction) and not share,
         )
 
@@ -169,14 +176,16 @@ class OptOutCog(
         chat = user_chat(interaction.user.id)
         hint = locale(interaction)
         await defer(interaction, ephemeral=True)
-        reply = await self._service.subscribe_confirmed(chat, region, confirm, hint)
+        reply = await self._service.subscribe_confirmed(
+            chat, region, confirm, hint, DISCORD_COMMANDS
+        )
         note = None
         if delivered == [True]:
             note = door_text(interaction, "dm_sent")
         elif delivered == [None]:
             note = door_text(interaction, "dm_note")
         elif delivered == [False]:
-            note = door_text(interaction, "dm_closed", command=slash_command("subscribe"))
+            note = door_text(interaction, "dm_closed", command=DISCORD_COMMANDS.write("subscribe"))
         log.info("discord subscribe user=%s dm=%s", interaction.user.id, delivered or None)
         await send_reply(interaction, reply, ephemeral=True, note=note)
 
@@ -221,7 +230,7 @@ class OptOutCog(
         await answer(
             interaction,
             lambda: self._service.command(
-                user_chat(interaction.user.id), "privacy", "", locale(interaction)
+                user_chat(interaction.user.id), "privacy", "", locale(interaction), DISCORD_COMMANDS
             ),
             ephemeral=private_here(interaction) and not share,
         )
@@ -242,7 +251,9 @@ class OptOutCog(
         chat = user_chat(interaction.user.id)
         await answer(
             interaction,
-            lambda: self._service.command(chat, name, argument, locale(interaction)),
+            lambda: self._service.command(
+                chat, name, argument, locale(interaction), DISCORD_COMMANDS
+            ),
             ephemeral=private_here(interaction),
             slow=True,
             note=note,
@@ -270,7 +281,7 @@ class OptOutCog(
             log.info("discord channel reminders stop channel=%s", channel_id)
             await answer(
                 interaction,
-                lambda: service.command(chat, "unsubscribe", "", hint),
+                lambda: service.command(chat, "unsubscribe", "", hint, DISCORD_COMMANDS),
                 ephemeral=True,
                 slow=True,
             )
@@ -284,7 +295,7 @@ class OptOutCog(
         log.info("discord channel reminders channel=%s guild=%s", channel_id, interaction.guild_id)
         await answer(
             interaction,
-            lambda: service.subscribe_for(chat, region, asker, hint),
+            lambda: service.subscribe_for(chat, region, asker, hint, DISCORD_COMMANDS),
             ephemeral=True,
             slow=True,
         )
@@ -308,15 +319,6 @@ class OptOutCog(
         if not current.strip() or STOP_VALUE.startswith(current.strip().lower()):
             found = [STOP_CHOICE, *found]
         return found[:25]
-
-
-def slash_command(name: str) -> str:
-    """How a command of the table is written on Discord: "/optout subscribe"."""
-    command = find_command(name)
-    sub = command.discord_name if command is not None else None
-    if sub is None:
-        raise ValueError(f"{name} has no /optout subcommand")
-    return f"/optout {sub}"
 
 
 def can_post(interaction: discord.Interaction) -> bool:

@@ -14,7 +14,7 @@ import discord
 
 from bot.discord.chats import user_chat
 from bot.discord.render import render_reply
-from bot.discord.views import view_for
+from bot.discord.views import DISCORD_COMMANDS, view_for
 from bot.service.chat import ChatService
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ async def answer_direct_message(service: ChatService, message: discord.Message) 
     if not text:
         return  # a sticker or an attachment alone
     try:
-        reply = await service.message(user_chat(message.author.id), text)
+        reply = await service.message(user_chat(message.author.id), text, form=DISCORD_COMMANDS)
     except Exception as error:  # logged by type: its message may hold the user's text
         log.error("discord dm failed user=%s error=%s", message.author.id, type(error).__name__)
         await message.channel.send(service.words.say("doors.sorry"))

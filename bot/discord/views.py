@@ -28,6 +28,11 @@ from bot.discord.render import (
     topic_custom_id,
 )
 from bot.service.chat import ChatService
+from bot.service.commands import CommandForm
+
+# Commands as Discord users run them, wherever a reply is shown (a server, a DM): the /optout
+# subcommand; typed "yes" never reaches the bot from a server, so replies point at buttons.
+DISCORD_COMMANDS = CommandForm(prefix="/optout ", discord=True, typed_answers=False)
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +262,7 @@ class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=COMMAND_
         command = service.find_command(name)
         await answer(
             interaction,
-            lambda: service.command(chat, name, argument, locale(interaction)),
+            lambda: service.command(chat, name, argument, locale(interaction), DISCORD_COMMANDS),
             ephemeral=private_here(interaction),
             # Commands that touch the store are deferred first (Discord's 3-second window).
             slow=command is not None and command.owner == "subscription",

@@ -53,6 +53,36 @@ COMMAND_TABLE: dict[str, Command] = {command.name: command for command in COMMAN
 ALIASES: dict[str, str] = {command.discord: command.name for command in COMMANDS if command.discord}
 
 
+@dataclass(frozen=True)
+class CommandForm:
+    """How commands are written where a reply is shown, so that every instruction a reply gives
+    works there: "timezone Toronto" typed in the terminal, "/timezone Toronto" in a Telegram
+    chat (a tappable command), "/timezone@optout_bot" in a Telegram group (in privacy mode the
+    bot hears only commands addressed to it), "/optout timezone" on Discord."""
+
+    prefix: str = ""
+    mention: str = ""  # "@optout_bot" after the name
+    discord: bool = False  # the names are Discord's /optout subcommands
+    # Short answers typed as text ("yes" to "delete everything?") reach the bot here; where
+    # they do not (Discord's slash commands), a reply points at its buttons instead.
+    typed_answers: bool = True
+
+    def write(self, name: str) -> str:
+        """The command as the user types it here: "/optout timezone"."""
+        command = COMMAND_TABLE[name]
+        word = (command.discord_name or command.name) if self.discord else command.name
+        return f"{self.prefix}{word}{self.mention}"
+
+    def placeholders(self) -> dict[str, str]:
+        """Every command written this way, for the "{cmd_<name>}" placeholders of the bot's
+        messages (knowledge/messages.yaml)."""
+        return {f"cmd_{command.name}": self.write(command.name) for command in COMMANDS}
+
+
+# The terminal, and wherever a typed command word is read: "timezone Toronto".
+BARE_WORDS = CommandForm()
+
+
 def find_command(name: str) -> Command | None:
     """The command for a typed name ("/Subscribe", "steps"), or None."""
     name = name.lower().lstrip("/")

@@ -47,7 +47,7 @@ from telegram.helpers import create_deep_linked_url
 
 from bot.core.reply import Reply
 from bot.service.chat import ChatService
-from bot.service.commands import COMMANDS, Command
+from bot.service.commands import COMMANDS, Command, CommandForm
 from bot.service.sessions import ChatKey
 from bot.telegram.groups import GONE, may_use
 from bot.telegram.render import (
@@ -201,7 +201,8 @@ async def on_command(update: Update, context: TelegramContext) -> None:
             command_name_for_log(command),
         )
         return
-    reply = await context.service.command(chat_key(message), name, argument, hint)
+    form = command_form(message.chat, context.bot.username)
+    reply = await context.service.command(chat_key(message), name, argument, hint, form)
     log.info("telegram command chat=%s command=%s", message.chat.id, command_name_for_log(command))
     await send_reply(context, message, reply, quote=True)
 
@@ -228,7 +229,10 @@ async def on_private_text(update: Update, context: TelegramContext) -> None:
     if message is None or not message.text:
         return
     reply = await context.service.message(
-        chat_key(message), message.text, language_hint(update.effective_user)
+        chat_key(message),
+        message.text,
+        language_hint(update.effective_user),
+        form=command_form(message.chat, context.bot.username),
     )
     await send_reply(context, message, reply, quote=True)
 
@@ -241,7 +245,11 @@ async def on_group_reply(update: Update, context: TelegramContext) -> None:
     if replied.from_user is None or replied.from_user.id != context.bot.id:
         return  # a reply to someone else
     reply = await context.service.message(
-        chat_key(message), message.text, language_hint(update.effective_user), private=False
+        chat_key(message),
+        message.text,
+        language_hint(update.effective_user),
+        private=False,
+        form=command_form(message.chat, context.bot.username),
     )
     if reply.kind in QUIET_IN_GROUPS:
         log.info("telegram group reply not sent chat=%s kind=%s", message.chat_id, reply.kind)
@@ -312,7 +320,8 @@ async def _command_button(
     await query.answer()
     if isinstance(message, Message):  # the choice is made: its buttons go
         await edit_keyboard(query, without_presses(message.reply_markup, "command"))
-    reply = await context.service.command(chat_key(message), command.name, argument, hint)
+    form = command_form(message.chat, context.bot.username)
+    reply = await context.service.command(chat_key(message), command.name, argument, hint, form)
     log.info("telegram command button chat=%s command=%s", message.chat.id, command.name)
     await send_reply(context, message, reply, quote=False)
 
@@ -459,6 +468,14 @@ async def send_reply(
         reply.region,
         len(messages),
     )
+
+
+def command_form(chat: Chat, username: str) -> CommandForm:
+    """How replies write commands in this chat: "/timezone", tappable in Telegram; in a group
+    "/timezone@bot", the only form a bot in privacy mode is sure to receive there."""
+    if chat.type == ChatType.PRIVATE:
+        return CommandForm(prefix="/")
+    return CommandForm(prefix="/", mention=f"@{username}")
 
 
 def command_name(text: str) -> str:

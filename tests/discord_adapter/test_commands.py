@@ -206,6 +206,25 @@ async def test_subscribe_in_the_bots_dm_sends_nothing_more(bot, adapter, rest):
     assert rest.calls("POST", "/api/v10/users/@me/channels") == []
 
 
+def description(message: dict) -> str:
+    return "\n".join(embed.get("description") or "" for embed in message["embeds"])
+
+
+@pytest.mark.parametrize("place", [IN_DM, IN_SERVER], ids=["dm", "server"])
+async def test_replies_name_the_slash_commands_that_work_on_discord(bot, adapter, place):
+    await dispatch(bot, slash("subscribe", place, region="Germany"))
+    text = description(adapter.messages()[0])
+    assert '"/optout timezone <zone or city>"' in text and '"/optout unsubscribe"' in text
+    assert '"timezone' not in text and '"unsubscribe"' not in text
+    adapter.clear()
+    await dispatch(bot, slash("forget", place))
+    (forget,) = adapter.messages()
+    # /optout forget takes no "confirm": the reply points at its button.
+    assert "confirm" not in description(forget) and "button" in description(forget)
+    (row,) = forget["components"]
+    assert [b["custom_id"] for b in row["components"]] == ["optout:v1:c:forget confirm"]
+
+
 async def test_a_long_answer_is_split_into_follow_ups(bot, adapter):
     await dispatch(bot, slash("sources", IN_SERVER))
     messages = adapter.messages()
