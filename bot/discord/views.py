@@ -15,7 +15,7 @@ from typing import Any
 import discord
 
 from bot.core.reply import Reply
-from bot.discord.chats import user_chat
+from bot.discord.chats import DISCORD_COMMANDS, user_chat
 from bot.discord.render import (
     COMMAND_TEMPLATE,
     MORE_TEMPLATE,
@@ -28,11 +28,6 @@ from bot.discord.render import (
     topic_custom_id,
 )
 from bot.service.chat import ChatService
-from bot.service.commands import CommandForm
-
-# Commands as Discord users run them, wherever a reply is shown (a server, a DM): the /optout
-# subcommand; typed "yes" never reaches the bot from a server, so replies point at buttons.
-DISCORD_COMMANDS = CommandForm(prefix="/optout ", discord=True, typed_answers=False)
 
 log = logging.getLogger(__name__)
 

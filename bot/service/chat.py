@@ -21,10 +21,12 @@ from bot.core.short_replies import ShortReply, read_short_reply
 from bot.service.commands import (
     BARE_WORDS,
     COMMAND_TABLE,
+    SLASH_COMMANDS,
     Command,
     CommandForm,
     find_command,
     listed_commands,
+    write_commands,
 )
 from bot.service.conversations import PICK, ConversationService
 from bot.service.region_choices import RegionChoice, RegionChoices
@@ -58,13 +60,17 @@ class Words:
         """A message ("doors.sorry", "labels.old_button") in a language or a platform hint."""
         return self._knowledge().in_language(normalise_language(language)).say(key, **values)
 
-    def describe(self, command: str, language: str | None = None) -> str | None:
-        """A command's one-line description in a language, or None when there is none."""
+    def describe(
+        self, command: str, language: str | None = None, form: CommandForm = SLASH_COMMANDS
+    ) -> str | None:
+        """A command's one-line description in a language, the commands it names written as
+        `form` writes them (Telegram's menu: "/affected Canada"); None when there is none."""
         found = find_command(command)
         if found is None:
             return None
         kb = self._knowledge().in_language(normalise_language(language))
-        return kb.messages.get("commands." + found.name)
+        text = kb.messages.get("commands." + found.name)
+        return write_commands(text, form) if text else None
 
     def menu(self, language: str | None = None) -> list[tuple[str, str]]:
         """(name, description) of every listed command, in the table's order."""

@@ -6,6 +6,7 @@ A command's description is the knowledge base's "commands.<name>" message, in ea
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -81,6 +82,17 @@ class CommandForm:
 
 # The terminal, and wherever a typed command word is read: "timezone Toronto".
 BARE_WORDS = CommandForm()
+# Menus (Telegram's command menu) and private Telegram chats: "/timezone", tappable there.
+SLASH_COMMANDS = CommandForm(prefix="/")
+# A command in the bot's messages ("{cmd_timezone} <zone or city>"), written for the door.
+_COMMAND_PLACEHOLDER = re.compile(r"\{(cmd_[a-z]+)\}")
+
+
+def write_commands(text: str, form: CommandForm) -> str:
+    """A message with every "{cmd_<name>}" in it written as `form` writes that command; its
+    other placeholders are left for the message's own values."""
+    names = form.placeholders()
+    return _COMMAND_PLACEHOLDER.sub(lambda m: names.get(m[1], m[0]), text)
 
 
 def find_command(name: str) -> Command | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import lru_cache
@@ -29,7 +28,7 @@ from bot.core.reminders import (
 from bot.core.reply import CommandButton, Reply
 from bot.core.text import normalise
 from bot.core.timezones import zone_for
-from bot.service.commands import BARE_WORDS, CommandForm
+from bot.service.commands import BARE_WORDS, CommandForm, write_commands
 from bot.service.conversations import ChatKey, ConversationService
 from bot.storage.base import Store
 
@@ -38,18 +37,12 @@ LOOKAHEAD = dt.timedelta(days=400)
 AUTO = "auto"
 # Session.pending while "delete everything?" waits for a yes or a no.
 FORGET = "forget"
-# A command in the bot's messages ("{cmd_timezone} <zone or city>"), written for the door.
-_COMMAND_PLACEHOLDER = re.compile(r"\{(cmd_[a-z]+)\}")
 
 
 def commands_written(kb: KnowledgeBase, form: CommandForm) -> KnowledgeBase:
     """The knowledge base with every command its messages name written as `form` writes it,
     so that each instruction in a reply works where the reply is shown."""
-    names = form.placeholders()
-    messages = {
-        key: _COMMAND_PLACEHOLDER.sub(lambda m: names.get(m[1], m[0]), text)
-        for key, text in kb.messages.items()
-    }
+    messages = {key: write_commands(text, form) for key, text in kb.messages.items()}
     return replace(kb, messages=messages)
 
 

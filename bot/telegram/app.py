@@ -47,7 +47,7 @@ from telegram.helpers import create_deep_linked_url
 
 from bot.core.reply import Reply
 from bot.service.chat import ChatService
-from bot.service.commands import COMMANDS, Command, CommandForm
+from bot.service.commands import COMMANDS, SLASH_COMMANDS, Command, CommandForm
 from bot.service.sessions import ChatKey
 from bot.telegram.groups import GONE, may_use
 from bot.telegram.render import (
@@ -474,7 +474,7 @@ def command_form(chat: Chat, username: str) -> CommandForm:
     """How replies write commands in this chat: "/timezone", tappable in Telegram; in a group
     "/timezone@bot", the only form a bot in privacy mode is sure to receive there."""
     if chat.type == ChatType.PRIVATE:
-        return CommandForm(prefix="/")
+        return SLASH_COMMANDS
     return CommandForm(prefix="/", mention=f"@{username}")
 
 

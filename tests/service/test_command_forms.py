@@ -121,3 +121,12 @@ async def test_a_command_word_outside_a_private_chat_is_named_as_the_door_writes
         chat, "unsubscribe", "en", private=False, form=TELEGRAM_GROUP
     )
     assert reply.title == "That is a command: send it as /unsubscribe@optout_test_bot"
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr", "nl", "it", "es", "pl"])
+def test_command_descriptions_name_the_command_as_each_menu_runs_it(chat_service, language):
+    words = chat_service.words
+    assert "/affected " in (words.describe("affected", language) or "")  # Telegram's menu
+    on_discord = words.describe("affected", language, DISCORD_COMMANDS) or ""
+    assert "/optout affected " in on_discord and "{cmd_" not in on_discord
+    assert "/optout subscribe " in (words.describe("subscribe", language, DISCORD_COMMANDS) or "")
