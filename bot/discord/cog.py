@@ -17,9 +17,8 @@ from discord.ext import commands
 
 from bot.core.reminders import CADENCES
 from bot.core.reply import Reply
-from bot.discord.chats import channel_chat, user_chat
+from bot.discord.chats import DISCORD_COMMANDS, channel_chat, user_chat
 from bot.discord.views import (
-    DISCORD_COMMANDS,
     answer,
     defer,
     door_text,

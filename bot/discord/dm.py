@@ -12,9 +12,9 @@ from typing import Any
 
 import discord
 
-from bot.discord.chats import user_chat
+from bot.discord.chats import DISCORD_COMMANDS, user_chat
 from bot.discord.render import render_reply
-from bot.discord.views import DISCORD_COMMANDS, view_for
+from bot.discord.views import view_for
 from bot.service.chat import ChatService
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from bot.core.reply import Reply, render_plain
+from bot.discord.chats import DISCORD_COMMANDS
 from bot.discord.cog import OptOutCog
-from bot.discord.views import DISCORD_COMMANDS
 from bot.service.commands import BARE_WORDS, COMMAND_TABLE, CommandForm
 from bot.service.sessions import ChatKey
 
