@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+from bot.service.commands import CommandForm
 from bot.service.conversations import ChatKey
 
 PLATFORM = "discord"
+# Commands as Discord users run them, wherever a reply is shown (a server, a DM): the /optout
+# subcommand; typed "yes" never reaches the bot from a server, so replies point at buttons.
+DISCORD_COMMANDS = CommandForm(prefix="/optout ", discord=True, typed_answers=False)
 
 ChatKind = Literal["user", "channel"]
 

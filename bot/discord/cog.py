@@ -16,8 +16,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.reminders import CADENCES
-from bot.discord.chats import channel_chat, user_chat
-from bot.discord.views import answer, door_text, locale, private_here, send_text
+from bot.core.reply import Reply
+from bot.discord.chats import DISCORD_COMMANDS, channel_chat, user_chat
+from bot.discord.views import (
+    answer,
+    defer,
+    door_text,
+    locale,
+    private_here,
+    send_direct,
+    send_reply,
+    send_text,
+)
 from bot.service.chat import ChatService
 from bot.service.log_ids import log_tag
 from bot.service.region_choices import STOP_VALUE
@@ -72,7 +82,12 @@ class OptOutCog(
         await answer(
             interaction,
             lambda: self._service.message(
-                chat, question, locale(interaction), private=False, question_only=True
+                chat,
+                question,
+                locale(interaction),
+                private=False,
+                form=DISCORD_COMMANDS,
+                question_only=True,
             ),
             ephemeral=private_here(interaction) and not share,
         )
@@ -89,7 +104,9 @@ class OptOutCog(
         # The value is whatever the user sent, suggestion or not: the core resolves it again.
         await answer(
             interaction,
-            lambda: self._service.command(chat, "affected", country, locale(interaction)),
+            lambda: self._service.command(
+                chat, "affected", country, locale(interaction), DISCORD_COMMANDS
+            ),
             ephemeral=private_here(interaction) and not share,
         )
 
@@ -134,7 +151,7 @@ class OptOutCog(
         chat = user_chat(interaction.user.id)
         await answer(
             interaction,
-            lambda: self._service.command(chat, name, "", locale(interaction)),
+            lambda: self._service.command(chat, name, "", locale(interaction), DISCORD_COMMANDS),
             ephemeral=private_here(interaction) and not share,
         )
 
@@ -145,8 +162,32 @@ class OptOutCog(
     async def subscribe(
         self, interaction: discord.Interaction, region: app_commands.Range[str, 1, 100]
     ) -> None:
-        note = door_text(interaction, "dm_note") if interaction.guild_id is not None else None
-        await self._reminder_command(interaction, "subscribe", region, note=note)
+        if interaction.guild_id is None:  # in the bot's DM: the answer is where reminders go
+            await self._reminder_command(interaction, "subscribe", region)
+            return
+        # Asked in a server, reminders go by DM: the confirmation goes there first, so a closed
+        # DM is found now rather than by the first reminder.
+        delivered: list[bool | None] = []
+
+        async def confirm(reply: Reply) -> bool:
+            delivered.append(await send_direct(interaction.user, reply))
+            return delivered[-1] is not False
+
+        chat = user_chat(interaction.user.id)
+        hint = locale(interaction)
+        await defer(interaction, ephemeral=True)
+        reply = await self._service.subscribe_confirmed(
+            chat, region, confirm, hint, DISCORD_COMMANDS
+        )
+        note = None
+        if delivered == [True]:
+            note = door_text(interaction, "dm_sent")
+        elif delivered == [None]:
+            note = door_text(interaction, "dm_note")
+        elif delivered == [False]:
+            note = door_text(interaction, "dm_closed", command=DISCORD_COMMANDS.write("subscribe"))
+        log.info("discord subscribe dm=%s", delivered or None)
+        await send_reply(interaction, reply, ephemeral=True, note=note)
 
     @app_commands.command(description="Stop your reminders and delete your subscription")
     async def unsubscribe(self, interaction: discord.Interaction) -> None:
@@ -189,7 +230,7 @@ class OptOutCog(
         await answer(
             interaction,
             lambda: self._service.command(
-                user_chat(interaction.user.id), "privacy", "", locale(interaction)
+                user_chat(interaction.user.id), "privacy", "", locale(interaction), DISCORD_COMMANDS
             ),
             ephemeral=private_here(interaction) and not share,
         )
@@ -210,7 +251,9 @@ class OptOutCog(
         chat = user_chat(interaction.user.id)
         await answer(
             interaction,
-            lambda: self._service.command(chat, name, argument, locale(interaction)),
+            lambda: self._service.command(
+                chat, name, argument, locale(interaction), DISCORD_COMMANDS
+            ),
             ephemeral=private_here(interaction),
             slow=True,
             note=note,
@@ -238,7 +281,7 @@ class OptOutCog(
             log.info("discord channel reminders stop channel=%s", log_tag(channel_id))
             await answer(
                 interaction,
-                lambda: service.command(chat, "unsubscribe", "", hint),
+                lambda: service.command(chat, "unsubscribe", "", hint, DISCORD_COMMANDS),
                 ephemeral=True,
                 slow=True,
             )
@@ -258,7 +301,7 @@ class OptOutCog(
         )
         await answer(
             interaction,
-            lambda: service.subscribe_for(chat, region, asker, hint),
+            lambda: service.subscribe_for(chat, region, asker, hint, DISCORD_COMMANDS),
             ephemeral=True,
             slow=True,
         )

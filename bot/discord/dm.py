@@ -12,7 +12,7 @@ from typing import Any
 
 import discord
 
-from bot.discord.chats import user_chat
+from bot.discord.chats import DISCORD_COMMANDS, user_chat
 from bot.discord.render import render_reply
 from bot.discord.views import view_for
 from bot.service.chat import ChatService
@@ -29,7 +29,7 @@ async def answer_direct_message(service: ChatService, message: discord.Message) 
     if not text:
         return  # a sticker or an attachment alone
     try:
-        reply = await service.message(user_chat(message.author.id), text)
+        reply = await service.message(user_chat(message.author.id), text, form=DISCORD_COMMANDS)
     except Exception as error:  # logged by type: its message may hold the user's text
         log.error("discord dm failed error=%s", type(error).__name__)
         await message.channel.send(service.words.say("doors.sorry"))

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.core.languages import normalise_language
+from bot.discord.chats import DISCORD_COMMANDS
 from bot.service.chat import Words
 
 
@@ -28,5 +29,6 @@ class CommandTranslator(app_commands.Translator):
         if language in (None, self._words.source_language) or language not in self._words.languages:
             return None
         # "steps" is the table's "optout": find_command knows the aliases.
-        text = self._words.describe(getattr(context.data, "name", ""), language)
+        name = getattr(context.data, "name", "")
+        text = self._words.describe(name, language, DISCORD_COMMANDS)
         return text[:100] if text else None  # Discord's limit for a description

@@ -15,7 +15,7 @@ from typing import Any
 import discord
 
 from bot.core.reply import Reply
-from bot.discord.chats import user_chat
+from bot.discord.chats import DISCORD_COMMANDS, user_chat
 from bot.discord.render import (
     COMMAND_TEMPLATE,
     MORE_TEMPLATE,
@@ -44,9 +44,9 @@ def locale(interaction: discord.Interaction) -> str | None:
     return str(value) if value is not None else None
 
 
-def door_text(interaction: discord.Interaction, key: str) -> str:
+def door_text(interaction: discord.Interaction, key: str, **values: str) -> str:
     """One of the doors' own messages in the client's language (no storage: safe in errors)."""
-    return service_of(interaction).words.say("doors." + key, locale(interaction))
+    return service_of(interaction).words.say("doors." + key, locale(interaction), **values)
 
 
 async def old_button_text(interaction: discord.Interaction) -> str:
@@ -81,10 +81,17 @@ async def answer(
 ) -> None:
     """Run `work` and send its reply. `slow` work (the store) is deferred first: Discord wants a
     first response within 3 seconds, and a deferral buys 15 minutes for the follow-up."""
-    if slow and not interaction.response.is_done():
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    if slow:
+        await defer(interaction, ephemeral=ephemeral)
     reply = await work()
     await send_reply(interaction, reply, ephemeral=ephemeral, note=note)
+
+
+async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:
+    """ "Thinking…" now: Discord wants a first response within 3 seconds, and a deferral buys
+    15 minutes for the follow-up."""
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
 
 
 async def send_reply(
@@ -115,6 +122,27 @@ async def send_reply(
         len(messages),
         ephemeral,
     )
+
+
+async def send_direct(user: discord.abc.User, reply: Reply) -> bool | None:
+    """The reply as a direct message to `user`: True when Discord took it, False when it
+    refused for good (50007: their DMs from this server are closed, or they blocked the bot),
+    None when it could not be told (a network or server error)."""
+    try:
+        for message in render_reply(reply):
+            options: dict[str, Any] = {"embeds": list(message.embeds)}
+            view = view_for(message.buttons)
+            if view is not None:
+                options["view"] = view
+            await user.send(**options)
+    except (discord.Forbidden, discord.NotFound) as error:
+        log.info("discord dm refused user=%s code=%s", user.id, error.code)
+        return False
+    except discord.HTTPException as error:
+        log.warning("discord dm not sent user=%s status=%s", user.id, error.status)
+        return None
+    log.info("discord dm sent user=%s", user.id)
+    return True
 
 
 async def send_text(interaction: discord.Interaction, text: str) -> None:
@@ -228,7 +256,7 @@ class CommandButton(discord.ui.DynamicItem[discord.ui.Button], template=COMMAND_
         command = service.find_command(name)
         await answer(
             interaction,
-            lambda: service.command(chat, name, argument, locale(interaction)),
+            lambda: service.command(chat, name, argument, locale(interaction), DISCORD_COMMANDS),
             ephemeral=private_here(interaction),
             # Commands that touch the store are deferred first (Discord's 3-second window).
             slow=command is not None and command.owner == "subscription",

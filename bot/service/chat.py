@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.core.clock import Clock
@@ -18,7 +18,16 @@ from bot.core.knowledge import KnowledgeBase
 from bot.core.languages import normalise_language
 from bot.core.reply import Reply
 from bot.core.short_replies import ShortReply, read_short_reply
-from bot.service.commands import COMMAND_TABLE, Command, find_command, listed_commands
+from bot.service.commands import (
+    BARE_WORDS,
+    COMMAND_TABLE,
+    SLASH_COMMANDS,
+    Command,
+    CommandForm,
+    find_command,
+    listed_commands,
+    write_commands,
+)
 from bot.service.conversations import PICK, ConversationService
 from bot.service.region_choices import RegionChoice, RegionChoices
 from bot.service.sessions import ChatKey
@@ -51,13 +60,17 @@ class Words:
         """A message ("doors.sorry", "labels.old_button") in a language or a platform hint."""
         return self._knowledge().in_language(normalise_language(language)).say(key, **values)
 
-    def describe(self, command: str, language: str | None = None) -> str | None:
-        """A command's one-line description in a language, or None when there is none."""
+    def describe(
+        self, command: str, language: str | None = None, form: CommandForm = SLASH_COMMANDS
+    ) -> str | None:
+        """A command's one-line description in a language, the commands it names written as
+        `form` writes them (Telegram's menu: "/affected Canada"); None when there is none."""
         found = find_command(command)
         if found is None:
             return None
         kb = self._knowledge().in_language(normalise_language(language))
-        return kb.messages.get("commands." + found.name)
+        text = kb.messages.get("commands." + found.name)
+        return write_commands(text, form) if text else None
 
     def menu(self, language: str | None = None) -> list[tuple[str, str]]:
         """(name, description) of every listed command, in the table's order."""
@@ -94,40 +107,42 @@ class ChatService:
         hint: str | None = None,
         *,
         private: bool = True,
-        command_prefix: str = "/",
+        form: CommandForm = BARE_WORDS,
         question_only: bool = False,
     ) -> Reply:
         """Free text from a chat, read in this order: the answer to what the bot has just asked
         ("yes" to "delete everything?", "2" to a did-you-mean), then a bare command
         ("reminders", "checkup monthly"), then a question. Outside a private chat a bare
-        command is not run: the reply names the command as the door writes it
-        (`command_prefix`: "/" on Telegram, "/optout " on Discord). `question_only`: the text
-        was sent as a question (Discord's /optout ask), so no command word is looked for."""
+        command is not run: the reply names the command as the door writes it. `form`: how
+        replies write commands where this chat sees them. `question_only`: the text was sent
+        as a question (Discord's /optout ask), so no command word is looked for."""
         short = read_short_reply(text)
         if short is not None:
-            answered = await self._answer_pending(chat, short, hint)
+            answered = await self._answer_pending(chat, short, hint, form)
             if answered is not None:
                 return answered
         if not question_only and (bare := bare_command(text)) is not None:
             name, argument = bare
             if private:
-                return await self.command(chat, name, argument, hint)
-            return await self._use_the_command(chat, f"{command_prefix}{name} {argument}", hint)
+                return await self.command(chat, name, argument, hint, form)
+            return await self._use_the_command(chat, f"{form.write(name)} {argument}", hint, form)
         return await self.conversations.ask(chat, text, hint)
 
-    async def _use_the_command(self, chat: ChatKey, command: str, hint: str | None) -> Reply:
-        words = await self.subscriptions.words(chat, hint)
+    async def _use_the_command(
+        self, chat: ChatKey, command: str, hint: str | None, form: CommandForm
+    ) -> Reply:
+        words = await self.subscriptions.words(chat, hint, form)
         return plain_reply(words, words.say("doors.use_command", command=command.strip()))
 
     async def _answer_pending(
-        self, chat: ChatKey, short: ShortReply, hint: str | None
+        self, chat: ChatKey, short: ShortReply, hint: str | None, form: CommandForm
     ) -> Reply | None:
         """The reply to a short answer to the bot's own question; None when there was no
         question it answers."""
         pending = await self.conversations.pending(chat)
         if pending == FORGET and short.yes is not None:
             if short.yes:
-                return await self.command(chat, "forget", "confirm", hint)
+                return await self.command(chat, "forget", "confirm", hint, form)
             words = await self.subscriptions.words(chat, hint)
             return await self.subscriptions.keep_everything(chat, words)
         if pending and pending.startswith(PICK):
@@ -135,16 +150,22 @@ class ChatService:
             if short.choice is not None and short.choice <= len(offered):
                 return await self.topic(chat, offered[short.choice - 1], hint)
             if short.yes is False:  # "none of these"
-                return await self.command(chat, "topics", "", hint)
+                return await self.command(chat, "topics", "", hint, form)
         return None
 
     async def command(
-        self, chat: ChatKey, name: str, argument: str = "", hint: str | None = None
+        self,
+        chat: ChatKey,
+        name: str,
+        argument: str = "",
+        hint: str | None = None,
+        form: CommandForm = BARE_WORDS,
     ) -> Reply:
-        """A command by name, with or without its slash; an unknown one gets the help answer."""
+        """A command by name, with or without its slash; an unknown one gets the help answer.
+        `form`: how the reply writes the commands it names."""
         command = find_command(name) or COMMAND_TABLE["help"]
         if command.owner == "subscription":
-            return await self.subscriptions.handle(chat, command.name, argument, hint)
+            return await self.subscriptions.handle(chat, command.name, argument, hint, form)
         return await self.conversations.command(chat, command.name, argument, hint)
 
     async def topic(self, chat: ChatKey, intent: str, hint: str | None = None) -> Reply | None:
@@ -162,14 +183,37 @@ class ChatService:
             return None
         return await self.conversations.more(chat, intent, region, hint=hint)
 
+    async def subscribe_confirmed(
+        self,
+        chat: ChatKey,
+        place: str,
+        confirm: Callable[[Reply], Awaitable[bool]],
+        hint: str | None = None,
+        form: CommandForm = BARE_WORDS,
+    ) -> Reply:
+        """Subscribe a chat whose reminders go elsewhere than the reply (Discord: asked in a
+        server, sent by DM): `confirm` delivers the confirmation there and says whether it
+        arrived; when it did not, nothing is kept and the reply says so."""
+        words = await self.subscriptions.words(chat, hint, form)
+        return await self.subscriptions.subscribe(chat, place, words, confirm=confirm)
+
     async def subscribe_for(
-        self, chat: ChatKey, place: str, asked_by: ChatKey, hint: str | None = None
+        self,
+        chat: ChatKey,
+        place: str,
+        asked_by: ChatKey,
+        hint: str | None = None,
+        form: CommandForm = BARE_WORDS,
     ) -> Reply:
         """Subscribe another chat (a Discord channel) in the language of the one who asked; the
         reply has no buttons, which would act on the asker's own reminders."""
-        words = await self.subscriptions.words(asked_by, hint)
+        words = await self.subscriptions.words(asked_by, hint, form)
         reply = await self.subscriptions.subscribe(chat, place, words)
-        return replace(reply, commands=())
+        # Nor the commands that change one's own reminders: they do not act on the channel.
+        own = words.say("subscriptions.subscribed_how")
+        return replace(
+            reply, commands=(), paragraphs=tuple(p for p in reply.paragraphs if p != own)
+        )
 
     async def chat_gone(self, chat: ChatKey) -> bool:
         """The chat blocked or removed the bot: no reminder is tried again. True when a

@@ -6,6 +6,7 @@ A command's description is the knowledge base's "commands.<name>" message, in ea
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,6 +52,47 @@ COMMANDS: tuple[Command, ...] = (
 COMMAND_TABLE: dict[str, Command] = {command.name: command for command in COMMANDS}
 # Other names a command answers to: Discord's /optout steps is /optout elsewhere.
 ALIASES: dict[str, str] = {command.discord: command.name for command in COMMANDS if command.discord}
+
+
+@dataclass(frozen=True)
+class CommandForm:
+    """How commands are written where a reply is shown, so that every instruction a reply gives
+    works there: "timezone Toronto" typed in the terminal, "/timezone Toronto" in a Telegram
+    chat (a tappable command), "/timezone@optout_bot" in a Telegram group (in privacy mode the
+    bot hears only commands addressed to it), "/optout timezone" on Discord."""
+
+    prefix: str = ""
+    mention: str = ""  # "@optout_bot" after the name
+    discord: bool = False  # the names are Discord's /optout subcommands
+    # Short answers typed as text ("yes" to "delete everything?") reach the bot here; where
+    # they do not (Discord's slash commands), a reply points at its buttons instead.
+    typed_answers: bool = True
+
+    def write(self, name: str) -> str:
+        """The command as the user types it here: "/optout timezone"."""
+        command = COMMAND_TABLE[name]
+        word = (command.discord_name or command.name) if self.discord else command.name
+        return f"{self.prefix}{word}{self.mention}"
+
+    def placeholders(self) -> dict[str, str]:
+        """Every command written this way, for the "{cmd_<name>}" placeholders of the bot's
+        messages (knowledge/messages.yaml)."""
+        return {f"cmd_{command.name}": self.write(command.name) for command in COMMANDS}
+
+
+# The terminal, and wherever a typed command word is read: "timezone Toronto".
+BARE_WORDS = CommandForm()
+# Menus (Telegram's command menu) and private Telegram chats: "/timezone", tappable there.
+SLASH_COMMANDS = CommandForm(prefix="/")
+# A command in the bot's messages ("{cmd_timezone} <zone or city>"), written for the door.
+_COMMAND_PLACEHOLDER = re.compile(r"\{(cmd_[a-z]+)\}")
+
+
+def write_commands(text: str, form: CommandForm) -> str:
+    """A message with every "{cmd_<name>}" in it written as `form` writes that command; its
+    other placeholders are left for the message's own values."""
+    names = form.placeholders()
+    return _COMMAND_PLACEHOLDER.sub(lambda m: names.get(m[1], m[0]), text)
 
 
 def find_command(name: str) -> Command | None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from functools import lru_cache
 
 import babel
@@ -27,6 +28,7 @@ from bot.core.reminders import (
 from bot.core.reply import CommandButton, Reply
 from bot.core.text import normalise
 from bot.core.timezones import zone_for
+from bot.service.commands import BARE_WORDS, CommandForm, write_commands
 from bot.service.conversations import ChatKey, ConversationService
 from bot.storage.base import Store
 
@@ -35,6 +37,13 @@ LOOKAHEAD = dt.timedelta(days=400)
 AUTO = "auto"
 # Session.pending while "delete everything?" waits for a yes or a no.
 FORGET = "forget"
+
+
+def commands_written(kb: KnowledgeBase, form: CommandForm) -> KnowledgeBase:
+    """The knowledge base with every command its messages name written as `form` writes it,
+    so that each instruction in a reply works where the reply is shown."""
+    messages = {key: write_commands(text, form) for key, text in kb.messages.items()}
+    return replace(kb, messages=messages)
 
 
 def privacy_paragraphs(kb: KnowledgeBase, collect_unanswered: bool = False) -> tuple[str, ...]:
@@ -119,13 +128,18 @@ class SubscriptionService:
         self._on_change = on_change or (lambda _sub: None)
 
     async def handle(
-        self, chat: ChatKey, name: str, argument: str = "", hint: str | None = None
+        self,
+        chat: ChatKey,
+        name: str,
+        argument: str = "",
+        hint: str | None = None,
+        form: CommandForm = BARE_WORDS,
     ) -> Reply:
         """One reminder command by name (without the slash); `hint` is the platform's language
-        hint (Telegram language_code, Discord locale)."""
+        hint (Telegram language_code, Discord locale); `form`, how the reply writes commands."""
         name = name.lower().lstrip("/")
         argument = argument.strip()
-        kb = await self.words(chat, hint)
+        kb = await self.words(chat, hint, form)
         if name == "subscribe":
             return await self.subscribe(chat, argument, kb)
         if name == "unsubscribe":
@@ -141,12 +155,23 @@ class SubscriptionService:
         if name == "privacy":
             return self.privacy(kb)
         if name == "forget":
-            return await self.forget(chat, kb, confirmed=argument.lower() in ("confirm", "yes"))
+            confirmed = argument.lower() in ("confirm", "yes")
+            return await self.forget(chat, kb, confirmed=confirmed, typed=form.typed_answers)
         raise ValueError(name)
 
     # --- commands ----------------------------------------------------------------------------
 
-    async def subscribe(self, chat: ChatKey, place: str, kb: KnowledgeBase | None = None) -> Reply:
+    async def subscribe(
+        self,
+        chat: ChatKey,
+        place: str,
+        kb: KnowledgeBase | None = None,
+        *,
+        confirm: Callable[[Reply], Awaitable[bool]] | None = None,
+    ) -> Reply:
+        """Subscribe a chat for a region. `confirm` sends the confirmation where reminders will
+        go (a Discord DM asked for in a server) and says whether it arrived: when it did not,
+        no reminder could either, so no subscription is kept and the reply says so."""
         kb = kb or await self.words(chat)
         region = self.answerer.region_from_argument(place) if place else None
         if region is None and not place:
@@ -177,7 +202,7 @@ class SubscriptionService:
             )
         self._on_change(sub)
         place_name = region_display_name(region, kb)
-        return plain_reply(
+        reply = plain_reply(
             kb,
             kb.say("subscriptions.subscribed_title"),
             kb.say("subscriptions.subscribed", place=place_name, zone=zone),
@@ -188,6 +213,10 @@ class SubscriptionService:
                 CommandButton(kb.say("subscriptions.button_unsubscribe"), "unsubscribe"),
             ),
         )
+        if confirm is not None and not await confirm(reply):
+            await asyncio.to_thread(self.store.forget, chat.platform, chat.chat_id)
+            return _said(kb, "undeliverable_title", "undeliverable")
+        return reply
 
     async def unsubscribe(self, chat: ChatKey, kb: KnowledgeBase | None = None) -> Reply:
         kb = kb or await self.words(chat)
@@ -299,7 +328,7 @@ class SubscriptionService:
         )
 
     def privacy(self, kb: KnowledgeBase | None = None) -> Reply:
-        kb = kb or self.answerer.kb
+        kb = kb or commands_written(self.answerer.kb, BARE_WORDS)
         return plain_reply(
             kb,
             kb.say("subscriptions.privacy_title"),
@@ -313,15 +342,22 @@ class SubscriptionService:
         return _said(kb, "forget_cancelled_title", "forget_cancelled")
 
     async def forget(
-        self, chat: ChatKey, kb: KnowledgeBase | None = None, *, confirmed: bool
+        self,
+        chat: ChatKey,
+        kb: KnowledgeBase | None = None,
+        *,
+        confirmed: bool,
+        typed: bool = True,
     ) -> Reply:
+        """Delete everything about a chat once confirmed. `typed`: a typed "yes" reaches the
+        bot where the reply is shown; where it does not, the reply points at its button."""
         kb = kb or await self.words(chat)
         if not confirmed:
             await self.conversations.set_pending(chat, FORGET)  # so "yes" confirms
             return plain_reply(
                 kb,
                 kb.say("subscriptions.forget_title"),
-                kb.say("subscriptions.forget"),
+                kb.say("subscriptions.forget" if typed else "subscriptions.forget_press"),
                 commands=(CommandButton(kb.say("subscriptions.forget_button"), "forget confirm"),),
             )
         await asyncio.to_thread(self.store.forget, chat.platform, chat.chat_id)
@@ -339,9 +375,13 @@ class SubscriptionService:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    async def words(self, chat: ChatKey, hint: str | None = None) -> KnowledgeBase:
-        """The knowledge base in the language this chat is answered in."""
-        return self.answerer.kb.in_language(await self.conversations.language_of(chat, hint))
+    async def words(
+        self, chat: ChatKey, hint: str | None = None, form: CommandForm = BARE_WORDS
+    ) -> KnowledgeBase:
+        """The knowledge base in the language this chat is answered in, its messages naming
+        commands as `form` writes them."""
+        language = await self.conversations.language_of(chat, hint)
+        return commands_written(self.answerer.kb.in_language(language), form)
 
     async def _subscription(self, chat: ChatKey) -> Subscription | None:
         sub = await asyncio.to_thread(self.store.subscription_for, chat.platform, chat.chat_id)

@@ -19,6 +19,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputTextMessageContent,
     LinkPreviewOptions,
     MaybeInaccessibleMessage,
@@ -46,7 +47,7 @@ from telegram.helpers import create_deep_linked_url
 
 from bot.core.reply import Reply
 from bot.service.chat import ChatService
-from bot.service.commands import COMMANDS, Command
+from bot.service.commands import COMMANDS, SLASH_COMMANDS, Command, CommandForm
 from bot.service.log_ids import log_tag
 from bot.service.sessions import ChatKey
 from bot.telegram.groups import GONE, may_use
@@ -67,6 +68,9 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 INLINE_CACHE = dt.timedelta(seconds=30)
+# The /start payload of the "open the bot" button above inline results with no answer: it
+# starts the private chat with the greeting, as a bare /start does.
+OPEN_PAYLOAD = "inline"
 # Replies that are not answers; a group only hears the bot when it has something to say.
 QUIET_IN_GROUPS = frozenset({"fallback", "did_you_mean"})
 # Loggers that would print request URLs, and so the token, at INFO or DEBUG.
@@ -187,12 +191,15 @@ async def on_command(update: Update, context: TelegramContext) -> None:
     name = command_name(message.text)
     argument = message.text.strip().partition(" ")[2].strip()
     command = context.service.find_command(name)
+    if command is not None and command.name == "start" and argument == OPEN_PAYLOAD:
+        argument = ""  # from the inline button: the chat opens as a bare /start would
     hint = language_hint(update.effective_user)
     if not await may_use(context.bot, message.chat, message.from_user, message, command):
         await _refuse(context, message, hint)
         log.info("telegram command refused command=%s", command_name_for_log(command))
         return
-    reply = await context.service.command(chat_key(message), name, argument, hint)
+    form = command_form(message.chat, context.bot.username)
+    reply = await context.service.command(chat_key(message), name, argument, hint, form)
     log.info("telegram command command=%s", command_name_for_log(command))
     await send_reply(context, message, reply, quote=True)
 
@@ -219,7 +226,10 @@ async def on_private_text(update: Update, context: TelegramContext) -> None:
     if message is None or not message.text:
         return
     reply = await context.service.message(
-        chat_key(message), message.text, language_hint(update.effective_user)
+        chat_key(message),
+        message.text,
+        language_hint(update.effective_user),
+        form=command_form(message.chat, context.bot.username),
     )
     await send_reply(context, message, reply, quote=True)
 
@@ -232,7 +242,11 @@ async def on_group_reply(update: Update, context: TelegramContext) -> None:
     if replied.from_user is None or replied.from_user.id != context.bot.id:
         return  # a reply to someone else
     reply = await context.service.message(
-        chat_key(message), message.text, language_hint(update.effective_user), private=False
+        chat_key(message),
+        message.text,
+        language_hint(update.effective_user),
+        private=False,
+        form=command_form(message.chat, context.bot.username),
     )
     if reply.kind in QUIET_IN_GROUPS:
         log.info("telegram group reply not sent kind=%s", reply.kind)
@@ -301,7 +315,8 @@ async def _command_button(
     await query.answer()
     if isinstance(message, Message):  # the choice is made: its buttons go
         await edit_keyboard(query, without_presses(message.reply_markup, "command"))
-    reply = await context.service.command(chat_key(message), command.name, argument, hint)
+    form = command_form(message.chat, context.bot.username)
+    reply = await context.service.command(chat_key(message), command.name, argument, hint, form)
     log.info("telegram command button command=%s", command.name)
     await send_reply(context, message, reply, quote=False)
 
@@ -372,24 +387,30 @@ async def edit_keyboard(query: CallbackQuery, markup: InlineKeyboardMarkup | Non
 
 
 async def on_inline_query(update: Update, context: TelegramContext) -> None:
-    """ "@bot canada" in any chat: a short, shareable answer and a button to start the bot."""
+    """ "@bot canada" in any chat: the short answer with its action link, shareable as it is.
+    Above the results, always, a button that opens a private chat with the bot: for the
+    answer's region, or for the greeting when there is no answer to share."""
     query = update.inline_query
     if query is None:
         return
+    hint = language_hint(query.from_user)
     text = query.query.strip()
-    if not text:
-        await query.answer([], cache_time=INLINE_CACHE, is_personal=True)
+    reply = None
+    if text:
+        chat = ChatKey(PLATFORM, f"inline:{query.from_user.id}")
+        reply = await context.service.message(chat, text, hint, private=False)
+    answered = reply is not None and reply.kind == "answer" and reply.intent is not None
+    payload = (deep_link_payload(reply.region) if answered and reply else None) or OPEN_PAYLOAD
+    label = context.service.words.say("doors.private_chat_button", hint)
+    button = InlineQueryResultsButton(text=label, start_parameter=payload)
+    if reply is None or not answered:
+        await query.answer([], cache_time=INLINE_CACHE, is_personal=True, button=button)
+        kind = reply.kind if reply is not None else "empty"
+        log.info("telegram inline kind=%s results=0", kind)
         return
-    chat = ChatKey(PLATFORM, f"inline:{query.from_user.id}")
-    reply = await context.service.message(chat, text, language_hint(query.from_user), private=False)
-    if reply.kind != "answer" or reply.intent is None:
-        await query.answer([], cache_time=INLINE_CACHE, is_personal=True)
-        log.info("telegram inline kind=%s results=0", reply.kind)
-        return
-    username = context.bot.username
-    start_link = create_deep_linked_url(username, deep_link_payload(reply.region))
-    rows = [[InlineKeyboardButton(f"Ask @{username}", url=start_link)]]
-    rows += link_rows(reply)
+    start_link = create_deep_linked_url(context.bot.username, payload)
+    rows = link_rows(reply)  # the action first: the setting to switch off
+    rows.append([InlineKeyboardButton(label, url=start_link)])
     result = InlineQueryResultArticle(
         id=f"{reply.intent}:{reply.region or '-'}"[:64],
         title=reply.title,
@@ -401,7 +422,7 @@ async def on_inline_query(update: Update, context: TelegramContext) -> None:
         ),
         reply_markup=InlineKeyboardMarkup(rows),
     )
-    await query.answer([result], cache_time=INLINE_CACHE, is_personal=True)
+    await query.answer([result], cache_time=INLINE_CACHE, is_personal=True, button=button)
     log.info("telegram inline intent=%s results=1", reply.intent)
 
 
@@ -439,6 +460,14 @@ async def send_reply(
         reply.region,
         len(messages),
     )
+
+
+def command_form(chat: Chat, username: str) -> CommandForm:
+    """How replies write commands in this chat: "/timezone", tappable in Telegram; in a group
+    "/timezone@bot", the only form a bot in privacy mode is sure to receive there."""
+    if chat.type == ChatType.PRIVATE:
+        return SLASH_COMMANDS
+    return CommandForm(prefix="/", mention=f"@{username}")
 
 
 def command_name(text: str) -> str:

@@ -46,10 +46,13 @@ def adapter() -> Iterator[RecordingAdapter]:
 
 
 @pytest.fixture
-async def bot(services, settings, adapter) -> AsyncIterator[OptOutBot]:
-    """The bot as it is after setup_hook, offline: interactions come from the harness."""
+async def bot(services, settings, adapter, rest) -> AsyncIterator[OptOutBot]:
+    """The bot as it is after setup_hook, with no gateway: interactions come from the harness,
+    interaction responses go to the recording adapter, and the REST calls a command makes
+    besides (a DM to the user) go to the fake REST API."""
     offline = OptOutBot(services.chat, settings, sync_on_start=False)
     await start_offline(offline)
+    await offline.http.static_login(TOKEN)
     yield offline
     await offline.close()
 

@@ -16,6 +16,7 @@ from bot.bootstrap import build_services
 from bot.core.reply import ENGLISH_LABELS
 from bot.discord.bot import OptOutBot
 from tests.conftest import KNOWLEDGE_DIR
+from tests.discord_adapter.fake_rest_api import Canned
 from tests.discord_adapter.harness import (
     CHANNEL_ID,
     EPHEMERAL,
@@ -35,6 +36,7 @@ from tests.discord_adapter.harness import (
 
 MODERATOR_IN_SERVER = replace(IN_SERVER, permissions=MODERATOR)
 # The doors' own messages in English (the harness's client locale is en-US).
+DM_CHANNEL = 900000000000000999  # the user's DM channel as the REST API opens it
 DOORS = yaml.safe_load((KNOWLEDGE_DIR / "messages.yaml").read_text("utf-8"))["doors"]
 
 # (subcommand, options, title of the answer, whether it is deferred first)
@@ -154,17 +156,73 @@ async def test_share_posts_the_answer_for_everyone(bot, adapter):
     assert title(sent.message) == "The deadline, and whether it is too late"
 
 
-async def test_subscribe_in_a_server_defers_then_follows_up_with_where_reminders_go(
-    bot, adapter, services
-):
+async def test_subscribe_in_a_server_sends_the_confirmation_by_dm(bot, adapter, services, rest):
     await dispatch(bot, slash("subscribe", IN_SERVER, region="Germany"))
     assert [s.kind for s in adapter.sent] == ["callback", "followup"]
     assert adapter.sent[0].payload == {"type": 5, "data": {"flags": 64}}
     followup = adapter.sent[1].payload
     assert followup["flags"] & EPHEMERAL and title(followup) == "Subscribed"
-    assert "direct messages" in followup["embeds"][-1]["footer"]["text"]
+    assert followup["embeds"][-1]["footer"]["text"] == DOORS["dm_sent"]
+    # The same confirmation, with its buttons, went to the user's DMs: where reminders go.
+    (dm,) = rest.posted(rest.dm_channels[USER_ID])
+    assert title(dm) == "Subscribed" and dm["components"]
     sub = services.store.subscription_for("discord", f"user:{USER_ID}")
     assert sub.region == "DE" and sub.timezone == "Europe/Berlin"
+
+
+async def test_subscribe_with_closed_dms_says_so_and_keeps_nothing(bot, adapter, services, rest):
+    rest.dm_channels[USER_ID] = DM_CHANNEL
+    rest.errors[DM_CHANNEL] = Canned(403, 50007, "Cannot send messages to this user")
+    await dispatch(bot, slash("subscribe", IN_SERVER, region="Germany"))
+    (answer,) = adapter.messages()
+    assert answer["flags"] & EPHEMERAL
+    assert title(answer) == "Not subscribed: I can't message you"
+    footer = answer["embeds"][-1]["footer"]["text"]
+    assert "Privacy Settings" in footer and "/optout subscribe" in footer
+    assert services.store.subscription_for("discord", f"user:{USER_ID}") is None
+    # Once DMs are open, subscribing again works.
+    del rest.errors[DM_CHANNEL]
+    adapter.clear()
+    await dispatch(bot, slash("subscribe", IN_SERVER, region="Germany"))
+    assert title(adapter.messages()[0]) == "Subscribed"
+    assert services.store.subscription_for("discord", f"user:{USER_ID}").active
+
+
+async def test_subscribe_keeps_the_subscription_when_discord_cannot_say(
+    bot, adapter, services, rest
+):
+    rest.dm_channels[USER_ID] = DM_CHANNEL
+    rest.errors[DM_CHANNEL] = Canned(500, 0, "500: Internal Server Error", times=10)
+    await dispatch(bot, slash("subscribe", IN_SERVER, region="Germany"))
+    (answer,) = adapter.messages()
+    assert title(answer) == "Subscribed"
+    assert answer["embeds"][-1]["footer"]["text"] == DOORS["dm_note"]
+    assert services.store.subscription_for("discord", f"user:{USER_ID}").active
+
+
+async def test_subscribe_in_the_bots_dm_sends_nothing_more(bot, adapter, rest):
+    await dispatch(bot, slash("subscribe", IN_DM, region="Germany"))
+    assert title(adapter.messages()[0]) == "Subscribed"
+    assert rest.calls("POST", "/api/v10/users/@me/channels") == []
+
+
+def description(message: dict) -> str:
+    return "\n".join(embed.get("description") or "" for embed in message["embeds"])
+
+
+@pytest.mark.parametrize("place", [IN_DM, IN_SERVER], ids=["dm", "server"])
+async def test_replies_name_the_slash_commands_that_work_on_discord(bot, adapter, place):
+    await dispatch(bot, slash("subscribe", place, region="Germany"))
+    text = description(adapter.messages()[0])
+    assert '"/optout timezone <zone or city>"' in text and '"/optout unsubscribe"' in text
+    assert '"timezone' not in text and '"unsubscribe"' not in text
+    adapter.clear()
+    await dispatch(bot, slash("forget", place))
+    (forget,) = adapter.messages()
+    # /optout forget takes no "confirm": the reply points at its button.
+    assert "confirm" not in description(forget) and "button" in description(forget)
+    (row,) = forget["components"]
+    assert [b["custom_id"] for b in row["components"]] == ["optout:v1:c:forget confirm"]
 
 
 async def test_a_long_answer_is_split_into_follow_ups(bot, adapter):

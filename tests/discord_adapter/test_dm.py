@@ -48,3 +48,16 @@ async def test_the_bots_own_messages_and_empty_ones_are_ignored(rest, online_bot
     await receive(online_bot, dm_message("Subscribed", bot=True))
     await receive(online_bot, dm_message("   "))
     assert rest.posted(DM_CHANNEL_ID) == []
+
+
+async def test_command_words_typed_in_a_dm_run_and_the_reply_names_slash_commands(
+    rest, online_bot, services
+):
+    for typed in ("subscribe Germany", "timezone Toronto", "unsubscribe"):
+        await receive(online_bot, dm_message(typed))
+    subscribed, zone, unsubscribed = rest.posted(DM_CHANNEL_ID)
+    assert subscribed["embeds"][0]["title"] == "Subscribed"
+    assert '"/optout timezone <zone or city>"' in subscribed["embeds"][0]["description"]
+    assert zone["embeds"][0]["title"] == "Time zone: America/Toronto"
+    assert unsubscribed["embeds"][0]["title"] == "Unsubscribed"
+    assert services.store.subscription_for("discord", user_chat(USER_ID).chat_id) is None

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from bot.service.chat import ChatService, bare_command
-from bot.service.commands import COMMANDS, find_command, listed_commands
+from bot.service.commands import COMMANDS, CommandForm, find_command, listed_commands
 from bot.service.sessions import ChatKey
 
 CHAT = ChatKey("test", "1")
@@ -135,10 +135,11 @@ async def test_a_number_with_nothing_asked_is_not_a_pick(chat_service: ChatServi
 
 
 async def test_bare_commands_in_a_group_name_the_command(chat_service: ChatService):
-    reply = await chat_service.message(CHAT, "subscribe CA", private=False)
-    assert reply.title == "That is a command: send it as /subscribe CA"
+    group = CommandForm(prefix="/", mention="@optout_bot")
+    reply = await chat_service.message(CHAT, "subscribe CA", private=False, form=group)
+    assert reply.title == "That is a command: send it as /subscribe@optout_bot CA"
     on_discord = await chat_service.message(
-        CHAT, "reminders", private=False, command_prefix="/optout "
+        CHAT, "reminders", private=False, form=CommandForm(prefix="/optout ", discord=True)
     )
     assert on_discord.title.endswith("/optout reminders")
     assert (await chat_service.message(CHAT, "help")).intent == "help"

@@ -37,6 +37,7 @@ JSON_FIELDS = (
     "reply_markup",
     "reply_parameters",
     "results",
+    "button",
     "commands",
     "allowed_updates",
     "link_preview_options",

@@ -258,11 +258,49 @@ async def test_inline_query_gives_a_short_answer_and_a_deep_link(api, bot):
     content = result["input_message_content"]
     assert content["parse_mode"] == "HTML" and "Yes. In Canada" in content["message_text"]
     assert tg_len(content["message_text"]) < 1600
-    link = result["reply_markup"]["inline_keyboard"][0][0]
-    assert link["url"] == f"https://t.me/{BOT_USER['username']}?start=CA"
-    (empty,) = await sent_after(api, lambda: api.inline_query("  "), method="answerInlineQuery")
-    assert empty["results"] == []
+    (setting, ask) = [row[0] for row in result["reply_markup"]["inline_keyboard"]]
+    assert setting["url"].startswith("https://www.linkedin.com/")
+    assert ask["url"] == f"https://t.me/{BOT_USER['username']}?start=CA"
+    assert answer["button"] == {"text": "Message me privately", "start_parameter": "CA"}
     assert api.sent == []
+
+
+async def test_inline_steps_show_the_short_answer_and_the_setting_link(api, bot):
+    (answer,) = await sent_after(
+        api, lambda: api.inline_query("how do I opt out"), method="answerInlineQuery"
+    )
+    (result,) = answer["results"]
+    text = result["input_message_content"]["message_text"]
+    # The key step and the one action, whole: no preamble cut off with "…".
+    assert 'Turn off the setting "Data for Generative AI Improvement"' in text
+    assert "…" not in text
+    urls = [row[0]["url"] for row in result["reply_markup"]["inline_keyboard"]]
+    assert urls[0] == "https://www.linkedin.com/mypreferences/d/settings/data-for-ai-improvement"
+
+
+@pytest.mark.parametrize("query", ["  ", "asdf qwerty", "what's the weather in Paris?"])
+async def test_inline_query_without_an_answer_offers_to_open_the_bot(api, bot, query):
+    (answer,) = await sent_after(api, lambda: api.inline_query(query), method="answerInlineQuery")
+    assert answer["results"] == []
+    assert answer["button"] == {"text": "Message me privately", "start_parameter": "inline"}
+    # Pressing it opens the private chat with /start inline: the greeting, as a bare /start.
+    (reply,) = await sent_after(api, lambda: api.message("/start inline"))
+    assert reply["text"].startswith("<b>Greeting</b>")
+
+
+async def test_inline_button_is_in_the_users_language(api, bot):
+    query = lambda: api.queue(  # noqa: E731
+        {
+            "inline_query": {
+                "id": "iq-de",
+                "from": api.user(1001, language="de"),
+                "query": "zzzz",
+                "offset": "",
+            }
+        }
+    )
+    (answer,) = await sent_after(api, query, method="answerInlineQuery")
+    assert answer["button"] == {"text": "Mir privat schreiben", "start_parameter": "inline"}
 
 
 async def test_inline_link_starts_the_bot_for_that_region(api, bot):

@@ -130,6 +130,14 @@ async def subscribe(api: FakeBotApi, chat_id: int = 1001, region: str = "CA", **
     return reply
 
 
+async def test_a_private_reply_names_tappable_commands(api, bot):
+    reply = await subscribe(api)
+    assert '"/timezone &lt;zone or city&gt;"' in reply["text"] and '"/unsubscribe"' in reply["text"]
+    (forget,) = await sent_after(api, lambda: api.message("/forget"))
+    assert '"/forget confirm"' in forget["text"]
+    assert callback_data(forget) == ["v1|c|forget confirm"]  # and a button to confirm
+
+
 async def handled(api: FakeBotApi) -> None:
     """Updates are handled one at a time, in order: once a later one is answered, every update
     queued before it has been handled."""
@@ -332,6 +340,10 @@ async def test_in_a_group_only_admins_change_the_subscription(api, bot, services
         api, lambda: api.message("/subscribe@optout_test_bot CA", GROUP, user_id=ADMIN, **group)
     )
     assert ok["text"].startswith("<b>Subscribed</b>") and ok["reply_parameters"]["message_id"]
+    # In privacy mode the group's bare words never reach the bot: the reply names commands
+    # addressed to it.
+    assert '"/timezone@optout_test_bot &lt;zone or city&gt;"' in ok["text"]
+    assert '"/unsubscribe@optout_test_bot"' in ok["text"]
     assert subscription(services, GROUP).region == "CA"
     checked = api.requests("getChatMember")
     assert [(r["chat_id"], r["user_id"]) for r in checked] == [
