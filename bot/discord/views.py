@@ -28,6 +28,7 @@ from bot.discord.render import (
     topic_custom_id,
 )
 from bot.service.chat import ChatService
+from bot.service.log_ids import log_tag
 
 log = logging.getLogger(__name__)
 
@@ -136,12 +137,12 @@ async def send_direct(user: discord.abc.User, reply: Reply) -> bool | None:
                 options["view"] = view
             await user.send(**options)
     except (discord.Forbidden, discord.NotFound) as error:
-        log.info("discord dm refused user=%s code=%s", user.id, error.code)
+        log.info("discord dm refused user=%s code=%s", log_tag(user.id), error.code)
         return False
     except discord.HTTPException as error:
-        log.warning("discord dm not sent user=%s status=%s", user.id, error.status)
+        log.warning("discord dm not sent user=%s status=%s", log_tag(user.id), error.status)
         return None
-    log.info("discord dm sent user=%s", user.id)
+    log.info("discord dm sent user=%s", log_tag(user.id))
     return True
 
 
