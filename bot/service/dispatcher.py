@@ -235,6 +235,11 @@ class Dispatcher:
 
     # --- one sender per platform account ---------------------------------------------------------
 
+    @property
+    def sender_leases(self) -> frozenset[str]:
+        """The platform accounts this instance sends for now (the others stand by for them)."""
+        return frozenset(self._held)
+
     async def _hold(self, key: str) -> bool:
         """Whether this worker holds the sender lease on `key`, renewing it once half has passed."""
         async with self._holding:
