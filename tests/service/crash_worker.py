@@ -28,6 +28,10 @@ from bot.storage import open_store
 class FileNotifier:
     """Records each delivery durably before returning, as a real platform's send would."""
 
+    # Its platform account, as a real notifier names its bot: the restarted worker must take
+    # over the killed one's sender lease.
+    sender_keys = {"terminal": "terminal:crash-test"}
+
     def __init__(self, out: TextIO, pause: float):
         self.out = out
         self.pause = pause  # a little time per send, so that a kill lands inside a batch

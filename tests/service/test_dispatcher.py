@@ -432,3 +432,48 @@ async def test_two_dispatchers_on_one_postgres_deliver_each_reminder_once(
     finally:
         for s in stores:
             s.close()
+
+
+class AccountNotifier(FakeNotifier):
+    """A notifier that names its platform account, as TelegramNotifier names its bot."""
+
+    sender_keys = {"terminal": "terminal:bot-1"}
+
+
+async def test_one_instance_sends_per_account_and_another_takes_over_when_its_lease_ends(
+    store, clock, kb
+):
+    notifier = AccountNotifier(clock)
+    a, b = (
+        Dispatcher(store, notifier, kb, clock, worker=name, sleep=RecordingSleep())
+        for name in ("a", "b")
+    )
+    for n in range(12):
+        subscribe(store, f"chat-{n}")
+    due = dt.datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN)
+    clock.set(due - dt.timedelta(seconds=10))
+    await a.run_once()  # nothing due yet; a takes the account's lease
+    assert a.sender_leases == {"terminal:bot-1"} and notifier.sent == []
+    clock.set(due)
+    assert (await b.run_once()).claimed == 0  # a's lease runs 30 s: b stands by
+    assert b.sender_leases == frozenset() and notifier.sent == []
+    clock.set(due + a.sender_lease)  # a has not renewed: gone, as if it had crashed
+    assert (await b.run_once()).sent == 12
+    assert (await a.run_once()).claimed == 0 and a.sender_leases == frozenset()
+    assert len({chat for chat, _t, _a in notifier.sent}) == len(notifier.sent) == 12
+
+
+async def test_a_stopped_instance_hands_its_account_over_at_once(store, clock, kb):
+    notifier = AccountNotifier(clock)
+    a, b = (
+        Dispatcher(store, notifier, kb, clock, worker=name, sleep=RecordingSleep())
+        for name in ("a", "b")
+    )
+    subscribe(store)
+    clock.set(dt.datetime(2025, 10, 20, 9, 0, tzinfo=BERLIN))
+    await a.run_once()
+    a.stop()
+    a.release()  # what the end of run_forever does
+    assert a.sender_leases == frozenset()
+    clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN))
+    assert (await b.run_once()).sent == 1
