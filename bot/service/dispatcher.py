@@ -159,8 +159,9 @@ class Dispatcher:
         self.idle_sleep = idle_sleep
         self.min_sleep = min_sleep
         self._sleep = sleep
-        # Sends in flight at once within a batch: the platform notifiers pace them, and one slow
-        # round trip must not hold up the rest (Telegram's 30/s needs several in flight).
+        # Subscriptions served side by side within a batch: the platform notifiers pace them, and
+        # one slow round trip must not hold up the rest (Telegram's 30/s needs several in flight).
+        # Sends in flight are capped lower, by record_step (5 at 100 ms a round trip: 50/s).
         self.concurrency = max(1, concurrency)
         self.record_step = max(1, record_step)
         # A notifier that knows its platforms (RoutingNotifier) makes this process claim only

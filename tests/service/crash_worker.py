@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -30,7 +30,7 @@ class FileNotifier:
 
     # Its platform account, as a real notifier names its bot: the restarted worker must take
     # over the killed one's sender lease.
-    sender_keys = {"terminal": "terminal:crash-test"}
+    sender_keys: ClassVar[dict[str, str]] = {"terminal": "terminal:crash-test"}
 
     def __init__(self, out: TextIO, pause: float):
         self.out = out

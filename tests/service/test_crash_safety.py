@@ -47,7 +47,6 @@ REMINDERS = 2000
 BATCH = 200
 KILL_AFTER = 300  # deliveries seen before the kill: half-way through the second batch
 LEASE = dt.timedelta(seconds=60)
-assert SENDER_LEASE < LEASE + dt.timedelta(minutes=1)  # run out by the restart
 DUE = dt.datetime(2025, 11, 3, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # one reminder each
 TIMEOUT = 60.0
 
@@ -125,8 +124,11 @@ def test_a_killed_dispatcher_loses_nothing_and_repeats_only_what_was_in_flight(
     assert len(before_restart) < REMINDERS  # the kill came in the middle of the run
     assert len(in_flight) <= RECORD_STEP  # sent, not recorded: what the restart repeats
 
-    # Restarted once the dead worker's lease has run out (the clock is fixed, not real).
-    finish(start_worker(database, out, DUE + LEASE + dt.timedelta(minutes=1)))
+    # Restarted once the dead worker's leases (its claims', its sender's) have run out (the
+    # clock is fixed, not real).
+    restart = DUE + LEASE + dt.timedelta(minutes=1)
+    assert restart > DUE + SENDER_LEASE
+    finish(start_worker(database, out, restart))
 
     counts = Counter(delivered(out))
     assert set(counts) == {f"r{n:04}" for n in range(REMINDERS)}  # nothing lost

@@ -7,6 +7,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -437,7 +438,7 @@ async def test_two_dispatchers_on_one_postgres_deliver_each_reminder_once(
 class AccountNotifier(FakeNotifier):
     """A notifier that names its platform account, as TelegramNotifier names its bot."""
 
-    sender_keys = {"terminal": "terminal:bot-1"}
+    sender_keys: ClassVar[dict[str, str]] = {"terminal": "terminal:bot-1"}
 
 
 async def test_one_instance_sends_per_account_and_another_takes_over_when_its_lease_ends(
