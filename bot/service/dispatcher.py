@@ -511,6 +511,9 @@ class _Recorder:
         self._writing = True
         try:
             while self._pending:
+                # One turn of the loop first: sends woken by the slots just given back finish
+                # and join this write, so writes carry up to `step` outcomes, not half as many.
+                await asyncio.sleep(0)
                 written, self._pending = self._pending, []
                 outcomes = [outcome for outcome, _slot in written]
                 await asyncio.to_thread(self._store.record, outcomes, self._clock.now())
