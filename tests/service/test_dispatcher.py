@@ -251,11 +251,14 @@ async def test_at_most_five_reminders_are_ever_sent_and_not_yet_recorded(
     for n in range(60):
         subscribe(store, f"chat-{n}")
     unrecorded: list[int] = []
+    started = 0
     send = notifier.send
 
     async def send_and_count(chat: ChatRef, text: str, stop_label: str = "") -> None:
-        # Sent (the ones before, and this one) minus recorded: what a kill now would repeat.
-        unrecorded.append(len(notifier.sent) + 1 - store.stats()["sent"])
+        # Started (sent or in flight, this one too) minus recorded: what a kill now would repeat.
+        nonlocal started
+        started += 1
+        unrecorded.append(started - store.stats()["sent"])
         await send(chat, text)
 
     notifier.send = send_and_count
