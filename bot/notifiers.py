@@ -23,6 +23,15 @@ class RoutingNotifier:
     def platforms(self) -> frozenset[str]:
         return frozenset(self.notifiers)
 
+    @property
+    def sender_keys(self) -> dict[str, str]:
+        """Each platform's account, for the notifiers that name one (one sender at a time)."""
+        return {
+            platform: key
+            for notifier in self.notifiers.values()
+            for platform, key in (getattr(notifier, "sender_keys", None) or {}).items()
+        }
+
     async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
         notifier = self.notifiers.get(chat.platform)
         if notifier is None:

@@ -1,9 +1,15 @@
 """The reminder dispatcher: claims due reminders in batches, sends them, records what happened.
 
-Delivery is at least once with a dedupe key: each reminder's outcome is recorded after its batch
-is sent, so a crash in between can repeat at most the batch in flight; a lease that expires lets
-another instance pick up a crashed one's claims. A stop is orderly: sends in flight finish, the
-rest of the batch is not sent, what was sent is recorded and the other claims are released.
+Delivery is at least once with a dedupe key: outcomes are recorded as the sends finish, a few per
+write, and no more than RECORD_STEP reminders are ever sent (or in flight) and not yet recorded,
+so a crash repeats at most that many; a lease that expires lets another instance pick up a crashed
+one's claims. A stop is orderly: sends in flight finish, the rest of the batch is not sent, what
+was sent is recorded and the other claims are released.
+
+Rate limits are per platform account (one Telegram bot: 30 messages a second), not per process:
+a notifier names its accounts (sender_keys), and only the instance holding an account's sender
+lease in the database sends for it; the others stand by and take over when the lease runs out.
+A 429 is the platform asking to slow down, not a failed attempt: it is waited out and not counted.
 """
 
 from __future__ import annotations
@@ -41,9 +47,16 @@ SCHEDULE_HORIZON = dt.timedelta(days=35)
 # that changed is scheduled on its own, so a loop woken by every subscribe stays cheap.
 SCHEDULE_EVERY = dt.timedelta(minutes=10)
 SCHEDULE_CHUNK = 1000
+# At most this many reminders are sent (or in flight) and not yet recorded at any moment: a kill
+# repeats at most this many. It also caps sends in flight at once.
+RECORD_STEP = 5
+# How long a sender lease lasts; it is renewed once half of it has passed, while sending.
+SENDER_LEASE = dt.timedelta(seconds=30)
+# The most a reminder waits out 429s in total before it is put back for later (never failed).
+MAX_FLOOD_WAIT = 300.0
 
 Sleep = Callable[[float], Awaitable[None]]
-Attempt = Literal["sent", "refused", "failed", "stopped"]
+Attempt = Literal["sent", "refused", "failed", "deferred", "stopped"]
 
 
 class PassObserver(Protocol):
@@ -53,7 +66,10 @@ class PassObserver(Protocol):
 
 
 class Notifier(Protocol):
-    """The port each platform implements; raises PermanentRefusal or TransientFailure."""
+    """The port each platform implements; raises PermanentRefusal or TransientFailure (with
+    retry_after for a rate limit). A notifier may also have `platforms` (what it delivers) and
+    `sender_keys` ({platform: account}, e.g. {"telegram": "telegram:<bot id>"}): the accounts
+    whose rate limit all instances share, sent for by one instance at a time."""
 
     async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
         """Deliver `text`; a door that offers a stop button labels it `stop_label` (the
@@ -73,6 +89,8 @@ class PassReport:
     failed: int = 0
     refused: int = 0
     retries: int = 0
+    rate_limited: int = 0  # of the retries, 429s waited out (never counted as attempts)
+    deferred: int = 0  # left scheduled after MAX_FLOOD_WAIT of 429s: claimed again later
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -120,6 +138,9 @@ class Dispatcher:
         min_sleep: float = 1.0,
         sleep: Sleep = asyncio.sleep,
         concurrency: int = 16,
+        record_step: int = RECORD_STEP,
+        sender_lease: dt.timedelta = SENDER_LEASE,
+        max_flood_wait: float = MAX_FLOOD_WAIT,
         metrics: PassObserver | None = None,
     ):
         self.store = store
@@ -138,12 +159,22 @@ class Dispatcher:
         self.idle_sleep = idle_sleep
         self.min_sleep = min_sleep
         self._sleep = sleep
-        # Sends in flight at once within a batch: the platform notifiers pace them, and one slow
-        # round trip must not hold up the rest (Telegram's 30/s needs several in flight).
+        # Subscriptions served side by side within a batch: the platform notifiers pace them, and
+        # one slow round trip must not hold up the rest (Telegram's 30/s needs several in flight).
+        # Sends in flight are capped lower, by record_step (5 at 100 ms a round trip: 50/s).
         self.concurrency = max(1, concurrency)
+        self.record_step = max(1, record_step)
         # A notifier that knows its platforms (RoutingNotifier) makes this process claim only
         # reminders it can deliver; others stay for the process that has that platform's token.
+        self.sender_keys: dict[str, str] = dict(getattr(notifier, "sender_keys", None) or {})
         self.platforms: frozenset[str] | None = getattr(notifier, "platforms", None)
+        if self.platforms is None and self.sender_keys:
+            self.platforms = frozenset(self.sender_keys)
+        self.sender_lease = sender_lease
+        # A claim must not expire while its reminder waits out 429s: another claim would repeat it.
+        self.max_flood_wait = min(max_flood_wait, lease.total_seconds() / 2)
+        self._held: dict[str, dt.datetime] = {}  # sender key -> when our lease on it ends
+        self._holding = asyncio.Lock()
         self.metrics = metrics
         self._wake = asyncio.Event()
         self._scheduled_at: dt.datetime | None = None
@@ -194,11 +225,51 @@ class Dispatcher:
         self._stopped.clear()
 
     def release(self) -> int:
-        """Give back this worker's unfinished claims; returns how many."""
+        """Give back this worker's unfinished claims and sender leases; returns how many claims."""
         released = self.store.release(self.worker)
         if released:
             log.info("released %s claimed reminder(s) not sent", released)
+        for key in list(self._held):
+            self.store.release_sender(key, self.worker)
+            del self._held[key]
         return released
+
+    # --- one sender per platform account ---------------------------------------------------------
+
+    @property
+    def sender_leases(self) -> frozenset[str]:
+        """The platform accounts this instance sends for now (the others stand by for them)."""
+        return frozenset(self._held)
+
+    async def _hold(self, key: str) -> bool:
+        """Whether this worker holds the sender lease on `key`, renewing it once half has passed."""
+        async with self._holding:
+            now = self.clock.now()
+            until = self._held.get(key)
+            if until is not None and now < until - self.sender_lease / 2:
+                return True
+            held = await asyncio.to_thread(
+                self.store.hold_sender, key, self.worker, now, self.sender_lease
+            )
+            if held:
+                if until is None:
+                    log.info("sending reminders as %s", key)
+                self._held[key] = now + self.sender_lease
+            elif until is not None:
+                del self._held[key]
+                log.warning("sender lease on %s lost to another instance: standing by", key)
+            return held
+
+    async def _may_send(self, platform: str) -> bool:
+        key = self.sender_keys.get(platform)
+        return key is None or await self._hold(key)
+
+    async def _claimable_platforms(self) -> frozenset[str] | None:
+        """The platforms to claim for: every one this process delivers, but of those with a
+        sender key only the ones whose lease it holds (another instance is sending the rest)."""
+        if not self.sender_keys or self.platforms is None:
+            return self.platforms
+        return frozenset([p for p in sorted(self.platforms) if await self._may_send(p)])
 
     async def run_forever(self) -> None:
         """Pass after pass, sleeping until the next due reminder, at most idle_sleep seconds."""
@@ -260,13 +331,16 @@ class Dispatcher:
                 schedule_reminders, self.store, self.kb, now + self.horizon, self.offsets, now=now
             )
         while not self._stopping:
+            platforms = await self._claimable_platforms()
+            if platforms is not None and not platforms:
+                break  # another instance holds every sender lease: stand by
             claims = await asyncio.to_thread(
                 self.store.claim_due,
                 self.clock.now(),
                 limit=self.batch_size,
                 lease=self.lease,
                 worker=self.worker,
-                platforms=self.platforms,
+                platforms=platforms,
             )
             if not claims:
                 break
@@ -285,18 +359,23 @@ class Dispatcher:
         by_subscription: dict[int, list[Claim]] = {}
         for claim in claims:
             by_subscription.setdefault(claim.subscription.id, []).append(claim)
-        outcomes: list[Outcome] = []
+        recorder = _Recorder(self.store, self.clock, self.record_step)
         limit = asyncio.Semaphore(self.concurrency)
 
         async def run(group: list[Claim]) -> None:
             async with limit:
-                await self._dispatch_subscription(group, outcomes, report)
+                await self._dispatch_subscription(group, recorder, report)
 
-        await asyncio.gather(*(run(group) for group in by_subscription.values()))
-        await asyncio.to_thread(self.store.record, outcomes, self.clock.now())
+        try:
+            async with asyncio.TaskGroup() as tasks:  # one failure stops the others
+                for group in by_subscription.values():
+                    tasks.create_task(run(group))
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+        await recorder.flush()
 
     async def _dispatch_subscription(
-        self, claims: list[Claim], outcomes: list[Outcome], report: PassReport
+        self, claims: list[Claim], recorder: _Recorder, report: PassReport
     ) -> None:
         for claim in claims:
             if self._stopping:
@@ -310,15 +389,19 @@ class Dispatcher:
                 else reminder_text(claim.reminder, sub, self.kb, now, late=decision == "late")
             )
             if text is None:
-                outcomes.append(Outcome(claim.id, ReminderState.SKIPPED))
+                recorder.note(Outcome(claim.id, ReminderState.SKIPPED))
                 report.skipped += 1
                 continue
+            await recorder.slot()
             result = await self._deliver(claim, text, report)
-            if result == "stopped":
-                return
+            if result in ("stopped", "deferred"):
+                recorder.free()
+                if result == "deferred":
+                    report.deferred += 1
+                return  # left claimed: claimed again when the lease runs out, in order
             if result == "sent":
                 late = decision == "late"
-                outcomes.append(
+                await recorder.add(
                     Outcome(claim.id, ReminderState.LATE if late else ReminderState.SENT)
                 )
                 if late:
@@ -327,39 +410,56 @@ class Dispatcher:
                     report.sent += 1
             elif result == "refused":
                 report.refused += 1
+                # Written before the deactivation, which drops the subscription's scheduled rows.
                 refusal = [Outcome(claim.id, ReminderState.REFUSED)]
                 await asyncio.to_thread(self.store.record, refusal, self.clock.now())
+                recorder.free()
                 await asyncio.to_thread(self.store.deactivate, sub.id)
                 log.info("subscription %s deactivated: delivery refused", sub.id)
                 return  # its other reminders were dropped with the subscription
             else:
-                outcomes.append(Outcome(claim.id, ReminderState.FAILED))
+                await recorder.add(Outcome(claim.id, ReminderState.FAILED))
                 report.failed += 1
 
     async def _deliver(self, claim: Claim, text: str, report: PassReport) -> Attempt:
         chat = claim.subscription.chat
         stop_label = self.kb.in_language(claim.subscription.language).say("reminders.stop_button")
-        for attempt in range(1, self.max_attempts + 1):
+        attempt = 1
+        flood_waited = 0.0
+        while True:
+            if not await self._may_send(chat.platform):
+                return "stopped"  # another instance sends for this account now
             try:
                 await self.notifier.send(chat, text, stop_label)
                 return "sent"
             except PermanentRefusal:
                 return "refused"
             except TransientFailure as error:
-                wait = error.retry_after
+                retry_after = error.retry_after
                 name = "TransientFailure"
             except Exception as error:  # a notifier bug or an unmapped error: retried, then failed
-                wait = None
+                retry_after = None
                 name = type(error).__name__
-            if wait is None:
+            if retry_after is not None:
+                # The platform's rate limit, not this reminder's failure: waited out, not counted.
+                # Past the cap it is left for later, so a 429 that never ends cannot hold it.
+                if flood_waited + retry_after > self.max_flood_wait:
+                    log.warning(
+                        "reminder %s deferred: rate limited for %.0f s", claim.id, flood_waited
+                    )
+                    return "deferred"
+                wait = retry_after
+                flood_waited += wait
+                report.rate_limited += 1
+            else:
                 wait = self.base_backoff * 2 ** (attempt - 1)
-            if attempt == self.max_attempts or wait > self.max_backoff:
-                log.warning("reminder %s failed after %s attempts: %s", claim.id, attempt, name)
-                return "failed"
+                if attempt == self.max_attempts or wait > self.max_backoff:
+                    log.warning("reminder %s failed after %s attempts: %s", claim.id, attempt, name)
+                    return "failed"
+                attempt += 1
             if self._stopping or not await self._wait_unless_stopped(max(0.0, wait)):
                 return "stopped"
             report.retries += 1
-        return "failed"
 
     async def _wait_unless_stopped(self, seconds: float) -> bool:
         """Sleep; False as soon as stop() is called instead."""
@@ -371,6 +471,57 @@ class Dispatcher:
             sleeping.cancel()
             stopped.cancel()
         return not self._stopping
+
+
+class _Recorder:
+    """Records a batch's outcomes as its sends finish. A send takes a slot first, given back once
+    its outcome is written, so at most `step` reminders are ever sent and not yet recorded. While
+    one write runs, the outcomes that come in meanwhile wait and go together in the next."""
+
+    def __init__(self, store: Store, clock: Clock, step: int):
+        self._store = store
+        self._clock = clock
+        self._slots = asyncio.Semaphore(step)
+        self._pending: list[tuple[Outcome, bool]] = []  # (outcome, holds a slot)
+        self._writing = False
+
+    async def slot(self) -> None:
+        await self._slots.acquire()
+
+    def free(self) -> None:
+        """Give back a slot whose send did not happen."""
+        self._slots.release()
+
+    def note(self, outcome: Outcome) -> None:
+        """An outcome without a send (skipped): written with the next ones, nothing waits on it."""
+        self._pending.append((outcome, False))
+
+    async def add(self, outcome: Outcome) -> None:
+        """The outcome of a send made under a slot: written now, or with the write under way's
+        next round."""
+        self._pending.append((outcome, True))
+        if not self._writing:
+            await self._write()
+
+    async def flush(self) -> None:
+        if not self._writing:
+            await self._write()
+
+    async def _write(self) -> None:
+        self._writing = True
+        try:
+            while self._pending:
+                # One turn of the loop first: sends woken by the slots just given back finish
+                # and join this write, so writes carry up to `step` outcomes, not half as many.
+                await asyncio.sleep(0)
+                written, self._pending = self._pending, []
+                outcomes = [outcome for outcome, _slot in written]
+                await asyncio.to_thread(self._store.record, outcomes, self._clock.now())
+                for _outcome, slot in written:
+                    if slot:
+                        self._slots.release()
+        finally:
+            self._writing = False
 
 
 async def stop_dispatcher(dispatcher: Dispatcher, task: asyncio.Task, grace: float) -> None:

@@ -136,6 +136,17 @@ class Store(Protocol):
 
     def next_due_at(self, platforms: frozenset[str] | None = None) -> dt.datetime | None: ...
 
+    def hold_sender(self, key: str, worker: str, now: dt.datetime, lease: dt.timedelta) -> bool:
+        """Take or renew the lease on sending as `key` (one platform account, e.g. one Telegram
+        bot) until now + lease; True while this worker holds it. Another worker's lease is taken
+        only once it has expired: one sender per account at a time, so replicas together keep to
+        the account's rate limit."""
+        ...
+
+    def release_sender(self, key: str, worker: str) -> None:
+        """Give up this worker's lease on `key` (at shutdown), so a standby takes over at once."""
+        ...
+
     def upcoming(self, subscription_id: int, limit: int = 10) -> list[Reminder]: ...
 
     def subscriber_counts(self) -> dict[tuple[str, str], int]:

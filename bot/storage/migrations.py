@@ -82,6 +82,14 @@ SQLITE_MIGRATIONS: list[str] = [
     """
     ALTER TABLE sessions ADD COLUMN pending TEXT
     """,
+    # 8: one sender per platform account at a time (a lease), so replicas share its rate limit.
+    """
+    CREATE TABLE senders (
+        key TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        lease_until INTEGER NOT NULL
+    );
+    """,
 ]
 
 POSTGRES_MIGRATIONS: list[str] = [
@@ -155,6 +163,14 @@ POSTGRES_MIGRATIONS: list[str] = [
     """,
     """
     ALTER TABLE sessions ADD COLUMN pending TEXT
+    """,
+    # 8: one sender per platform account at a time (a lease), so replicas share its rate limit.
+    """
+    CREATE TABLE senders (
+        key TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        lease_until TIMESTAMPTZ NOT NULL
+    );
     """,
 ]
 

@@ -15,6 +15,15 @@ SUBSCRIPTION_COLUMNS = (
     " language_chosen"
 )
 REMINDER_COLUMNS = "id, subscription_id, kind, subject, offset_days, due_at, expires_at, attempts"
+# Take the sender lease if it is free, ours, or expired; a row comes back only if we hold it. On
+# PostgreSQL two takers of one key queue on its row and the second sees the first's lease.
+HOLD_SENDER = (
+    "INSERT INTO senders (key, holder, lease_until) VALUES (?, ?, ?)"
+    " ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until"
+    " WHERE senders.holder = excluded.holder OR senders.lease_until <= ?"
+    " RETURNING holder"
+)
+RELEASE_SENDER = "DELETE FROM senders WHERE key = ? AND holder = ?"
 
 
 class SqlReads:

@@ -15,7 +15,13 @@ from bot.core.reminders import Cadence, Reminder, Subscription
 from bot.core.session import Session
 from bot.storage.base import Claim, Gap, Outcome
 from bot.storage.migrations import migrate_sqlite
-from bot.storage.sql import REMINDER_COLUMNS, SUBSCRIPTION_COLUMNS, SqlReads
+from bot.storage.sql import (
+    HOLD_SENDER,
+    RELEASE_SENDER,
+    REMINDER_COLUMNS,
+    SUBSCRIPTION_COLUMNS,
+    SqlReads,
+)
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -238,6 +244,17 @@ class SqliteStore(SqlReads):
                 names,
             ).fetchone()
         return _moment(row[0]) if row and row[0] is not None else None
+
+    def hold_sender(self, key: str, worker: str, now: dt.datetime, lease: dt.timedelta) -> bool:
+        with self._write() as conn:
+            row = conn.execute(
+                HOLD_SENDER, (key, worker, _micros(now + lease), _micros(now))
+            ).fetchone()
+        return row is not None
+
+    def release_sender(self, key: str, worker: str) -> None:
+        with self._write() as conn:
+            conn.execute(RELEASE_SENDER, (key, worker))
 
     # --- conversation context --------------------------------------------------------------
 

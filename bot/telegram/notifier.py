@@ -7,8 +7,13 @@ Application's bot covers the overall and group limits with leaky buckets, which 
 30 at once; it has nothing per private chat. The Pacer here adds the per-chat spacing and spaces
 the overall rate evenly, so no window of one second ever holds more than 30 reminders.
 
+The limits are the bot's, whatever the number of processes: the notifier names its account
+(sender_keys), and the dispatcher sends only while it holds that account's sender lease in the
+database, so of several replicas one sends at a time and this Pacer's rate is the bot's rate.
+
 A 429 is reported as TransientFailure(retry_after): the dispatcher owns retries and waits that
-long before trying the same reminder again, and the Pacer holds every other reminder as long.
+long before trying the same reminder again (not counted as an attempt), and the Pacer holds every
+other reminder as long.
 """
 
 from __future__ import annotations
@@ -97,11 +102,14 @@ class Pacer:
         try:
             async with chat.lock:  # messages to one chat queue here, in order
                 await self._until(chat.next_at)
-                start = max(self._clock(), self._next_overall)
-                self._next_overall = start + self.overall_interval
-                await self._until(start)
-                while self._clock() < self._held_until:  # a 429 arrived while we waited
-                    await self._until(self._held_until)
+                while True:
+                    start = max(self._clock(), self._next_overall, self._held_until)
+                    self._next_overall = start + self.overall_interval
+                    await self._until(start)
+                    if self._clock() >= self._held_until:
+                        break
+                    # A 429 arrived while we waited: take a new slot after it, spaced like the
+                    # rest, rather than all start together the moment the hold ends (a burst).
                 chat.next_at = self._clock() + interval
         finally:
             chat.users -= 1
@@ -144,6 +152,8 @@ class TelegramNotifier:
         self.private_interval = private_interval
         self.group_interval = group_interval
         self.pacer = Pacer(1 / per_second, clock=clock, sleep=sleep)
+        # The rate limits are per bot: its id (the token's public part, never the secret).
+        self.sender_keys = {"telegram": f"telegram:{bot.token.partition(':')[0]}"}
 
     async def aclose(self) -> None:
         """Close the bot's connections; for a notifier that owns its bot (from

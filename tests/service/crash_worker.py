@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -27,6 +27,10 @@ from bot.storage import open_store
 
 class FileNotifier:
     """Records each delivery durably before returning, as a real platform's send would."""
+
+    # Its platform account, as a real notifier names its bot: the restarted worker must take
+    # over the killed one's sender lease.
+    sender_keys: ClassVar[dict[str, str]] = {"terminal": "terminal:crash-test"}
 
     def __init__(self, out: TextIO, pause: float):
         self.out = out

@@ -7,6 +7,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +16,7 @@ from bot.core.clock import FixedClock
 from bot.core.knowledge import KnowledgeBase
 from bot.core.reminders import ChatRef
 from bot.service import Dispatcher, PermanentRefusal, TransientFailure, schedule_reminders
-from bot.service.dispatcher import stop_dispatcher
+from bot.service.dispatcher import RECORD_STEP, stop_dispatcher
 from bot.storage import Store, open_store
 from tests.storage.test_store_contract import (
     Database,
@@ -202,14 +203,69 @@ async def test_transient_failures_back_off_then_fail(dispatcher, store, notifier
     assert store.stats()["failed"] == 1
 
 
-async def test_a_wait_longer_than_the_limit_fails_at_once(
+async def test_429s_are_waited_out_and_never_count_as_attempts(
+    dispatcher, store, notifier, clock, sleep
+):
+    subscribe(store)
+    notifier.failures = [TransientFailure("429", retry_after=1.0) for _ in range(10)]
+    clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN))
+    report = await dispatcher.run_once()
+    assert sleep.waits == [1.0] * 10  # ten 429s, though max_attempts is 4
+    assert (report.sent, report.failed, report.rate_limited) == (1, 0, 10)
+    assert len(notifier.sent) == 1 and store.stats()["failed"] == 0
+
+
+async def test_a_429_that_never_ends_leaves_the_reminder_for_later_never_failed(
+    dispatcher, store, notifier, clock, sleep
+):
+    subscribe(store)
+    notifier.failures = [TransientFailure("429", retry_after=7.0) for _ in range(1000)]
+    clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN))
+    report = await dispatcher.run_once()
+    # Waited out up to the cap (at most half the claim's lease, so no one else claims it
+    # meanwhile), then left scheduled under its claim.
+    assert 0 < sum(sleep.waits) <= dispatcher.max_flood_wait <= dispatcher.lease.total_seconds()
+    assert (report.deferred, report.failed, report.sent) == (1, 0, 0)
+    assert store.stats()["scheduled"] == 4 and store.stats()["failed"] == 0
+    notifier.failures = []
+    assert (await dispatcher.run_once()).claimed == 0  # not before its claim runs out
+    clock.advance(dispatcher.lease)
+    assert (await dispatcher.run_once()).sent == 1 and len(notifier.sent) == 1
+
+
+async def test_a_wait_longer_than_the_cap_leaves_the_reminder_for_later_at_once(
     dispatcher, store, notifier, clock, sleep
 ):
     subscribe(store)
     notifier.failures = [TransientFailure("429", retry_after=3600.0)]
     clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN))
     report = await dispatcher.run_once()
-    assert sleep.waits == [] and report.failed == 1
+    assert sleep.waits == [] and report.deferred == 1 and report.failed == 0
+    clock.advance(dispatcher.lease)
+    assert (await dispatcher.run_once()).sent == 1
+
+
+async def test_at_most_five_reminders_are_ever_sent_and_not_yet_recorded(
+    dispatcher, store, notifier, clock
+):
+    for n in range(60):
+        subscribe(store, f"chat-{n}")
+    unrecorded: list[int] = []
+    started = 0
+    send = notifier.send
+
+    async def send_and_count(chat: ChatRef, text: str, stop_label: str = "") -> None:
+        # Started (sent or in flight, this one too) minus recorded: what a kill now would repeat.
+        nonlocal started
+        started += 1
+        unrecorded.append(started - store.stats()["sent"])
+        await send(chat, text)
+
+    notifier.send = send_and_count
+    clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN))
+    report = await dispatcher.run_once()
+    assert report.sent == 60 and store.stats()["sent"] == 60
+    assert max(unrecorded) == RECORD_STEP == 5
 
 
 async def test_after_downtime_live_reminders_go_late_once_and_dead_ones_are_skipped(
@@ -255,6 +311,7 @@ async def test_forget_leaves_no_row_in_any_table(database: Database, notifier, k
             "reminders": [],
             "sessions": [],
             "unanswered": [],
+            "senders": [],
         }
     finally:
         store.close()
@@ -379,3 +436,48 @@ async def test_two_dispatchers_on_one_postgres_deliver_each_reminder_once(
     finally:
         for s in stores:
             s.close()
+
+
+class AccountNotifier(FakeNotifier):
+    """A notifier that names its platform account, as TelegramNotifier names its bot."""
+
+    sender_keys: ClassVar[dict[str, str]] = {"terminal": "terminal:bot-1"}
+
+
+async def test_one_instance_sends_per_account_and_another_takes_over_when_its_lease_ends(
+    store, clock, kb
+):
+    notifier = AccountNotifier(clock)
+    a, b = (
+        Dispatcher(store, notifier, kb, clock, worker=name, sleep=RecordingSleep())
+        for name in ("a", "b")
+    )
+    for n in range(12):
+        subscribe(store, f"chat-{n}")
+    due = dt.datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN)
+    clock.set(due - dt.timedelta(seconds=10))
+    await a.run_once()  # nothing due yet; a takes the account's lease
+    assert a.sender_leases == {"terminal:bot-1"} and notifier.sent == []
+    clock.set(due)
+    assert (await b.run_once()).claimed == 0  # a's lease runs 30 s: b stands by
+    assert b.sender_leases == frozenset() and notifier.sent == []
+    clock.set(due + a.sender_lease)  # a has not renewed: gone, as if it had crashed
+    assert (await b.run_once()).sent == 12
+    assert (await a.run_once()).claimed == 0 and a.sender_leases == frozenset()
+    assert len({chat for chat, _t, _a in notifier.sent}) == len(notifier.sent) == 12
+
+
+async def test_a_stopped_instance_hands_its_account_over_at_once(store, clock, kb):
+    notifier = AccountNotifier(clock)
+    a, b = (
+        Dispatcher(store, notifier, kb, clock, worker=name, sleep=RecordingSleep())
+        for name in ("a", "b")
+    )
+    subscribe(store)
+    clock.set(dt.datetime(2025, 10, 20, 9, 0, tzinfo=BERLIN))
+    await a.run_once()
+    a.stop()
+    a.release()  # what the end of run_forever does
+    assert a.sender_leases == frozenset()
+    clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN))
+    assert (await b.run_once()).sent == 1

@@ -320,6 +320,7 @@ def test_forget_leaves_no_row_about_the_user(database: Database, store: Store):
         "reminders": 0,
         "sessions": 0,
         "unanswered": 0,
+        "senders": 0,
     }
 
 
@@ -416,3 +417,56 @@ def test_concurrent_claims_never_share_a_reminder(database: Database, store: Sto
             worker.close()
     every = [i for taken in results for i in taken]
     assert len(every) == len(set(every)) == 200
+
+
+def test_outcomes_of_different_states_are_recorded_in_one_call(store: Store):
+    subs = [subscribe(store, str(n)) for n in range(3)]
+    store.schedule([reminder(s.id, offset=0) for s in subs])
+    claims = store.claim_due(T0 + dt.timedelta(hours=1), limit=10, lease=LEASE, worker="a")
+    states = [ReminderState.SENT, ReminderState.LATE, ReminderState.FAILED]
+    store.record([Outcome(c.id, s) for c, s in zip(claims, states, strict=True)], T0)
+    stats = store.stats()
+    assert (stats["sent"], stats["late"], stats["failed"], stats["scheduled"]) == (1, 1, 1, 0)
+
+
+# --- one sender per platform account -----------------------------------------------------------
+
+SENDER_LEASE = dt.timedelta(seconds=30)
+
+
+def test_one_sender_per_account_until_its_lease_runs_out(store: Store):
+    key = "telegram:123456"
+    assert store.hold_sender(key, "a", T0, SENDER_LEASE)
+    assert not store.hold_sender(key, "b", T0 + dt.timedelta(seconds=29), SENDER_LEASE)
+    assert store.hold_sender("telegram:999", "b", T0, SENDER_LEASE)  # another bot: its own
+    # The holder renews; the other still waits, then takes over once a renewal is missed.
+    assert store.hold_sender(key, "a", T0 + dt.timedelta(seconds=20), SENDER_LEASE)
+    assert not store.hold_sender(key, "b", T0 + dt.timedelta(seconds=49), SENDER_LEASE)
+    assert store.hold_sender(key, "b", T0 + dt.timedelta(seconds=50), SENDER_LEASE)
+    assert not store.hold_sender(key, "a", T0 + dt.timedelta(seconds=51), SENDER_LEASE)
+
+
+def test_a_released_sender_lease_is_taken_at_once(store: Store):
+    key = "telegram:123456"
+    assert store.hold_sender(key, "a", T0, SENDER_LEASE)
+    store.release_sender(key, "b")  # not b's to release
+    assert not store.hold_sender(key, "b", T0, SENDER_LEASE)
+    store.release_sender(key, "a")
+    assert store.hold_sender(key, "b", T0, SENDER_LEASE)
+
+
+def test_concurrent_takers_of_a_sender_lease_one_wins(database: Database, store: Store):
+    workers = [database.open() for _ in range(4)]
+    barrier = threading.Barrier(len(workers))
+
+    def take(worker: Store, name: str) -> bool:
+        barrier.wait()
+        return worker.hold_sender("telegram:123456", name, T0, SENDER_LEASE)
+
+    try:
+        with ThreadPoolExecutor(len(workers)) as pool:
+            results = list(pool.map(take, workers, ["a", "b", "c", "d"]))
+    finally:
+        for worker in workers:
+            worker.close()
+    assert sorted(results) == [False, False, False, True]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import heapq
 import itertools
 import sqlite3
 from zoneinfo import ZoneInfo
@@ -26,6 +27,7 @@ from bot.telegram.app import build_application
 from bot.telegram.notifier import (
     OVERALL_PER_SECOND,
     PACE,
+    Pacer,
     TelegramNotifier,
     notifier_from_environment,
     reminder_bot,
@@ -452,6 +454,64 @@ async def test_a_429_holds_every_chat_for_retry_after(api, notifier, fake_time):
     start = fake_time.now
     await notifier.send(chat(1002), "hello")  # another chat waits too: the limit is the bot's
     assert fake_time.now - start == pytest.approx(5.0)
+
+
+class VirtualTime:
+    """A monotonic clock for concurrent sleepers: each sleep ends at its own moment, and time
+    jumps to the earliest one once every task is asleep (FakeTime adds up concurrent sleeps)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._sleepers: list[tuple[float, int, asyncio.Future]] = []
+        self._order = itertools.count()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        woken = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + seconds, next(self._order), woken))
+        await woken
+
+    async def settle(self) -> None:
+        """Let every task run until it sleeps or ends."""
+        for _ in range(20):
+            await asyncio.sleep(0)
+
+    async def run(self, tasks: list[asyncio.Task]) -> None:
+        await self.settle()
+        while not all(task.done() for task in tasks):
+            moment, _, woken = heapq.heappop(self._sleepers)
+            self.now = max(self.now, moment)
+            woken.set_result(None)
+            await self.settle()
+
+
+async def test_after_a_429_the_waiting_messages_start_spaced_not_all_at_once():
+    virtual = VirtualTime()
+    interval = 1 / PACE
+    pacer = Pacer(interval, clock=virtual.monotonic, sleep=virtual.sleep)
+    starts: list[float] = []
+
+    async def one(chat_id: int) -> None:
+        await pacer.wait(chat_id, 1.0)
+        starts.append(virtual.now)
+
+    tasks = [asyncio.create_task(one(n)) for n in range(6)]
+    await virtual.settle()  # the first has started; the others have their slots and sleep
+    assert starts == [1000.0]
+    pacer.hold(1.0)  # a 429 for the first
+    await virtual.run(tasks)
+    after = starts[1:]
+    assert after[0] == pytest.approx(1001.0)
+    # Not a burst of five the moment the hold ends: spaced like any others.
+    assert all(b - a == pytest.approx(interval) for a, b in itertools.pairwise(after))
+
+
+def test_the_notifier_names_its_bot_for_the_sender_lease_never_the_secret(ptb_bot):
+    keys = TelegramNotifier(ptb_bot).sender_keys
+    bot_id, _, secret = ptb_bot.token.partition(":")
+    assert keys == {"telegram": f"telegram:{bot_id}"} and secret not in keys["telegram"]
 
 
 async def test_an_unreachable_api_is_a_transient_failure(settings, fake_time):
