@@ -197,6 +197,12 @@ class KnowledgeBase:
         return tuple(self.translations) or (self.language,)
 
     @functools.cached_property
+    def memo(self) -> dict[tuple, str]:
+        """Texts written from this knowledge base alone (a reminder's words for a region and a
+        day), kept with it, so that a reloaded knowledge base starts afresh."""
+        return {}
+
+    @functools.cached_property
     def labels(self) -> dict[str, str]:
         """The words a door puts around a reply (the "labels" messages), in this language."""
         return {

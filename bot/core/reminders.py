@@ -340,6 +340,9 @@ def _period_name(day: dt.date, months: int) -> str:
 
 # --- words -------------------------------------------------------------------------------------
 
+# How many reminder texts a knowledge base keeps written (a few per region, language and day).
+MEMO_SIZE = 10_000
+
 
 def reminder_text(
     reminder: Reminder,
@@ -353,15 +356,37 @@ def reminder_text(
     from `now` in the subscriber's zone, so a late reminder still counts right. None when its
     event is no longer in the knowledge base."""
     kb = kb.in_language(sub.language)
-    if reminder.kind == "checkup":
-        return _checkup_text(sub, kb, late)
     notice = reminder.kind == "notice"
     event = kb.event_index.get(
         reminder.subject.removeprefix(NOTICE_PREFIX) if notice else reminder.subject
     )
-    if event is None:
-        return None
-    days_left = (event.date - now.astimezone(sub.zone).date()).days
+    days_left = (event.date - now.astimezone(sub.zone).date()).days if event else None
+    # The same words go to every subscriber of a region and language on a day: written once
+    # (dates and day counts through babel are most of a dispatch's time).
+    key = ("reminder", reminder.kind, reminder.subject, sub.region, sub.checkup, days_left, late)
+    text = kb.memo.get(key)
+    if text is None:
+        text = _reminder_words(reminder, sub, kb, event, days_left, late)
+        if len(kb.memo) >= MEMO_SIZE:
+            kb.memo.clear()
+        kb.memo[key] = text
+    return text or None
+
+
+def _reminder_words(
+    reminder: Reminder,
+    sub: Subscription,
+    kb: KnowledgeBase,
+    event: Event | None,
+    days_left: int | None,
+    late: bool,
+) -> str:
+    """reminder_text() for one region and language ("" when the event is gone)."""
+    if reminder.kind == "checkup":
+        return _checkup_text(sub, kb, late)
+    notice = reminder.kind == "notice"
+    if event is None or days_left is None:
+        return ""
     place = region_display_name(sub.region, kb)
     when = _when(kb, event, days_left)
     if notice:

@@ -4,6 +4,7 @@ late reminder is sent or skipped."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -14,6 +15,7 @@ from bot.core.reminders import (
     delivery,
     local_delivery,
     reminded_events,
+    reminder_text,
     reminders_between,
 )
 
@@ -57,3 +59,17 @@ def test_a_late_reminder_is_skipped_when_the_next_one_comes_within_a_day(kb):
     almost = local_delivery(event_day - dt.timedelta(days=1), zone) - dt.timedelta(hours=7)
     assert delivery(seven, sub, almost) == "skip"
     assert delivery(seven, sub, seven.due_at) == "on_time"
+
+
+def test_a_reminders_words_are_written_once_per_region_language_and_day(kb):
+    """Every Canadian subscriber in English gets the same words on a day: the second is the
+    first's text, not written again; another day, region or language gets its own."""
+    now = dt.datetime(2025, 10, 27, 14, tzinfo=dt.UTC)
+    first, second = subscription("CA"), replace(subscription("CA"), id=2, chat_id="other")
+    (reminder, *_) = reminders_between(first, kb, START, END)
+    text = reminder_text(reminder, first, kb, now)
+    assert text and reminder_text(replace(reminder, subscription_id=2), second, kb, now) is text
+    assert reminder_text(reminder, first, kb, now + dt.timedelta(days=1)) != text
+    german = replace(first, language="de")
+    assert reminder_text(reminder, german, kb, now) != text
+    assert reminder_text(reminder, replace(first, region="HK"), kb, now) != text
