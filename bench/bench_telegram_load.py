@@ -47,7 +47,7 @@ from bot.core.evaluation import load_examples  # noqa: E402
 from tests.telegram_adapter.fake_bot_api import FakeBotApi  # noqa: E402
 
 FIRST_CHAT = 20_000_000
-READY_TIMEOUT = 180.0
+READY_TIMEOUT = 900.0
 PYTHON = sys.executable
 
 ECHO_BOT = """
