@@ -38,6 +38,8 @@ class Services:
     knowledge_dir: Path | None = None
     cache_dir: Path | None = None
     dispatchers: list[Dispatcher] = field(default_factory=list)
+    # Everything a first answer needs is built (see warm_up()); /readyz waits for it.
+    warmed: bool = False
 
     @cached_property
     def chat(self) -> ChatService:
@@ -59,9 +61,11 @@ class Services:
         """Load and validate the knowledge base and build a complete answerer from it; raises
         KnowledgeError and changes nothing if it is invalid. Slow: call it off the event loop,
         then swap_answerer() on it."""
-        return QuestionAnswerer(
+        fresh = QuestionAnswerer(
             load_knowledge(self.knowledge_dir), self.answerer.clock, self.cache_dir
         )
+        fresh.warm()  # its first answers as fast as the old one's
+        return fresh
 
     def swap_answerer(self, fresh: QuestionAnswerer) -> None:
         """Make a fully built answerer live, with no await in between: every door and dispatcher
@@ -75,6 +79,17 @@ class Services:
             len(fresh.kb.intents),
             len(fresh.kb.events),
         )
+
+    def warm_up(self) -> None:
+        """Build now what a first answer would otherwise load on first use, inside the first
+        questions and with every queued question waiting behind it: lingua's models and the word
+        lists (the detector), country names, date formats and each language's answer path (one
+        answer per language). Blocking, a few seconds: run it off the event loop, before a door
+        takes updates."""
+        if len(self.answerer.matchers) > 1:
+            self.answerer.detector.warm()
+        self.answerer.warm()
+        self.warmed = True
 
     def close(self) -> None:
         self.store.close()
@@ -95,7 +110,10 @@ def build_services(
     knowledge_dir: Path | str | None = None,
     settings: Settings | None = None,
     metrics: Metrics | None = None,
+    warm: bool = True,
 ) -> Services:
+    """Every service, warmed up (see Services.warm_up) unless `warm` is False: then the caller
+    warms them, as run_doors() does once the operations endpoint answers /healthz."""
     clock = clock or SystemClock()
     metrics = metrics or Metrics(now=clock.now)
     cache_dir = None
@@ -105,9 +123,6 @@ def build_services(
         cache_dir = settings.cache_dir
     knowledge_path = Path(knowledge_dir) if knowledge_dir is not None else None
     answerer = QuestionAnswerer(load_knowledge(knowledge_path), clock, cache_dir)
-    if len(answerer.matchers) > 1:
-        answerer.detector.warm()  # at start-up, not at the first user's question
-    answerer.warm()
     url = database or database_url()
     store = open_store(url)
     collect = settings is not None and settings.collect_unanswered
@@ -128,7 +143,7 @@ def build_services(
         collect_unanswered=collect,
         on_change=lambda sub: wake_all(dispatchers, sub),
     )
-    return Services(
+    services = Services(
         clock,
         answerer,
         conversations,
@@ -140,6 +155,9 @@ def build_services(
         cache_dir=cache_dir,
         dispatchers=dispatchers,
     )
+    if warm:
+        services.warm_up()
+    return services
 
 
 def wake_all(dispatchers: list[Dispatcher], sub: Subscription) -> None:

@@ -69,10 +69,10 @@ def _settings(only: Sequence[str] | None = None, *, status: int = 2):
     return settings
 
 
-def _services(now: dt.datetime | None, settings=None):
+def _services(now: dt.datetime | None, settings=None, *, warm: bool = True):
     from bot.bootstrap import build_services
 
-    return build_services(_clock(now), settings=settings or _settings())
+    return build_services(_clock(now), settings=settings or _settings(), warm=warm)
 
 
 def cmd_chat(args: argparse.Namespace, settings=None) -> int:
@@ -105,7 +105,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             discord=settings.discord if args.only == "discord" else None,
             doors=(args.only,),
         )
-    return run_doors(lambda: _services(args.now, settings), settings)
+    # run_doors() warms the services up once its operations endpoint answers /healthz.
+    return run_doors(lambda: _services(args.now, settings, warm=False), settings)
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:

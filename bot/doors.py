@@ -11,6 +11,7 @@ import contextlib
 import logging
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TextIO
 
@@ -48,6 +49,7 @@ def run_doors(build: Callable[[], Services], settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
         try:
             async with operations(services) as ops:
+                await warm_up(services)
                 await serve_doors(services, settings.telegram, settings.discord, stop, ops)
         finally:
             for sig in STOP_SIGNALS:
@@ -62,6 +64,15 @@ def run_doors(build: Callable[[], Services], settings: Settings) -> int:
         services.close()
     log.info("stopped")
     return 0
+
+
+async def warm_up(services: Services) -> None:
+    """Build what a first answer needs before any door takes updates; meanwhile /healthz
+    answers and /readyz says not ready."""
+    if not services.warmed:
+        started = time.perf_counter()
+        await asyncio.to_thread(services.warm_up)
+        log.info("warmed up seconds=%.1f", time.perf_counter() - started)
 
 
 async def serve_doors(

@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from wordfreq import tokenize, zipf_frequency
+from wordfreq import tokenize
 
 from bot.core.text import clip
+from bot.core.word_frequencies import zipf_frequency
 
 # English is the source language of the knowledge base; the others are translations of it.
 SOURCE_LANGUAGE = "en"

@@ -13,10 +13,10 @@ import numpy as np
 import snowballstemmer
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
-from wordfreq import zipf_frequency
 
 from bot.core.knowledge import KnowledgeBase
 from bot.core.languages import SNOWBALL_STEMMERS
+from bot.core.word_frequencies import zipf_frequency
 
 # How much each signal counts towards confidence; tuned on tests/data/eval.yaml (a weighted
 # geometric mean did no better).

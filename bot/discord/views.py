@@ -7,6 +7,7 @@ DM, after any restart, once OptOutBot.setup_hook has registered these classes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -31,6 +32,12 @@ from bot.service.chat import ChatService
 from bot.service.log_ids import log_tag
 
 log = logging.getLogger(__name__)
+
+# Discord wants a first response to an interaction within 3 seconds of its creation. Work that
+# may touch the store or the database is deferred at once (`slow`); any other answer is deferred
+# too if it is not ready this long after the callback started (sessions kept in PostgreSQL, a
+# busy event loop), so that it is never lost to the deadline.
+DEFER_AFTER = 1.5
 
 _STYLES = {
     "primary": discord.ButtonStyle.primary,
@@ -81,10 +88,16 @@ async def answer(
     note: str | None = None,
 ) -> None:
     """Run `work` and send its reply. `slow` work (the store) is deferred first: Discord wants a
-    first response within 3 seconds, and a deferral buys 15 minutes for the follow-up."""
+    first response within 3 seconds, and a deferral buys 15 minutes for the follow-up. Other work
+    is answered directly, or deferred once it has taken DEFER_AFTER seconds."""
     if slow:
         await defer(interaction, ephemeral=ephemeral)
-    reply = await work()
+    task = asyncio.ensure_future(work())
+    if not interaction.response.is_done():
+        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        if not done:
+            await defer(interaction, ephemeral=ephemeral)
+    reply = await task
     await send_reply(interaction, reply, ephemeral=ephemeral, note=note)
 
 

@@ -38,7 +38,9 @@ class Operations:
         self._reloading = asyncio.Lock()
 
     async def readiness(self) -> dict[str, bool]:
-        checks = {"database": await self._database_reachable()}
+        # "warm": what a first answer needs is built (Services.warm_up), so the first questions
+        # are answered as fast as later ones.
+        checks = {"warm": self.services.warmed, "database": await self._database_reachable()}
         dispatchers = self.services.dispatchers
         checks["dispatcher"] = bool(dispatchers) and all(d.running for d in dispatchers)
         for name, connected in self.platforms.items():

@@ -70,3 +70,19 @@ def test_names_no_region(answerer, text):
 def test_europe_is_not_a_region_id(answerer):
     match = answerer.regions.find("I live in Europe")
     assert match is not None and match.region is None and match.europe
+
+
+def test_the_cities_countries_are_kept_in_the_cache_dir_and_read_from_it(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+):
+    from bot.core import regions
+
+    path = tmp_path / "cities-test.json"
+    monkeypatch.setattr(regions, "_CITY_COUNTRIES", None)
+    regions._city_countries_from(path)
+    built = regions._city_countries()
+    assert path.exists()
+    assert built["london"] >= {"GB", "CA"}
+    monkeypatch.setattr(regions, "_CITY_COUNTRIES", None)
+    regions._city_countries_from(path)
+    assert regions._city_countries() == built

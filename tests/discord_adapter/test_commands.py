@@ -3,6 +3,7 @@ INTERACTION_CREATE payloads in, the interaction responses discord.py would send 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -458,3 +459,28 @@ async def test_a_failure_is_apologised_for_and_logged_without_user_text(
     assert sent.message["content"] == DOORS["sorry"] and flags(sent) & EPHEMERAL
     assert "RuntimeError" in caplog.text
     assert "my secret question" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [("ask", {"question": "how do I opt out?"}), ("affected", {"country": "DE"})],
+)
+async def test_an_answer_that_takes_long_is_deferred_within_discords_deadline(
+    bot, adapter, services, monkeypatch, name, options
+):
+    """/optout ask and /optout affected answer at once when they can; when the answer waits (on
+    sessions kept in PostgreSQL, say), they defer before Discord's 3 seconds are over."""
+    monkeypatch.setattr("bot.discord.views.DEFER_AFTER", 0.05)
+    conversations = services.conversations
+    session = conversations._session
+
+    async def slow_session(chat):
+        await asyncio.sleep(0.3)
+        return await session(chat)
+
+    monkeypatch.setattr(conversations, "_session", slow_session)
+    await dispatch(bot, slash(name, IN_SERVER, **options))
+    first, *rest = adapter.sent
+    assert first.kind == "callback" and first.payload == {"type": 5, "data": {"flags": 64}}
+    assert rest and all(s.kind == "followup" for s in rest)
+    assert adapter.messages()[0]["flags"] & EPHEMERAL

@@ -8,15 +8,19 @@ import datetime as dt
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from bot.bootstrap import Services
+from bot.bootstrap import Services, build_services
+from bot.core.clock import FixedClock
+from bot.doors import warm_up
 from bot.ops.http import Operations, _is_loopback, http_server, operations, reload_url
 from bot.service.conversations import ChatKey
 from bot.service.dispatcher import PassReport, schedule_reminders
+from bot.settings import load_settings
 from tests.conftest import BEFORE_DEADLINE
 from tests.ops.conftest import RecordingNotifier
 
@@ -54,7 +58,11 @@ async def test_readyz_needs_the_database_the_dispatcher_and_every_platform(servi
     async with endpoint(services) as (ops, http, base):
         async with http.get(f"{base}/readyz") as response:
             assert response.status == 503
-            assert (await response.json())["checks"] == {"database": True, "dispatcher": False}
+            assert (await response.json())["checks"] == {
+                "warm": True,
+                "database": True,
+                "dispatcher": False,
+            }
         async with running_dispatcher(services):
             async with http.get(f"{base}/readyz") as response:
                 assert response.status == 200
@@ -185,3 +193,43 @@ def test_reload_is_for_the_machine_itself():
     assert not _is_loopback("10.0.0.7") and not _is_loopback(None)
     assert reload_url("0.0.0.0", 9000) == "http://127.0.0.1:9000/reload"
     assert BEFORE_DEADLINE  # the services fixture's clock
+
+
+async def test_readyz_is_not_ready_until_the_warm_up_has_finished(
+    tmp_path: Path, knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """run_doors() starts the endpoint, then warms up (off the event loop), then the doors: while
+    the warm-up runs, /healthz answers and /readyz does not say ready."""
+    settings = load_settings(
+        {
+            "OPTOUT_DATA_DIR": str(tmp_path / "data"),
+            "OPTOUT_KNOWLEDGE_DIR": str(knowledge_copy),
+        }
+    )
+    services = build_services(FixedClock(BEFORE_DEADLINE), settings=settings, warm=False)
+    assert not services.warmed
+    release = threading.Event()
+    answered_once = services.answerer.warm
+
+    def slow_warm() -> None:
+        release.wait(10)
+        answered_once()
+
+    monkeypatch.setattr(services.answerer, "warm", slow_warm)
+    try:
+        async with endpoint(services) as (_, http, base), running_dispatcher(services):
+            warming = asyncio.create_task(warm_up(services))
+            await asyncio.sleep(0.05)
+            async with http.get(f"{base}/healthz") as response:
+                assert response.status == 200
+            async with http.get(f"{base}/readyz") as response:
+                assert response.status == 503
+                assert (await response.json())["checks"]["warm"] is False
+            release.set()
+            await warming
+            async with http.get(f"{base}/readyz") as response:
+                assert response.status == 200
+                assert (await response.json())["checks"]["warm"] is True
+    finally:
+        release.set()
+        services.close()
