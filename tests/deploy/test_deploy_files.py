@@ -178,3 +178,16 @@ def test_the_image_installs_the_runtime_dependencies_at_locked_versions():
     for text in project["optional-dependencies"]["dev"]:
         name = canonicalize_name(Requirement(text).name)
         assert name == "aiohttp" or name not in pins, name
+
+
+def test_the_kubernetes_knowledge_update_reaches_every_pod():
+    """kubectl exec on a deployment reaches one pod: the recipe rolls out an image instead."""
+    recipe = (DEPLOY / "README.md").read_text()
+    assert "kubectl set image deployment/optout-bot-telegram" in recipe
+    assert not re.search(r"kubectl exec deploy/\S+ -- optout-bot kb reload", recipe)
+    names = {
+        document["metadata"]["name"]
+        for document in yaml.safe_load_all((DEPLOY / "kubernetes" / "deployment.yaml").read_text())
+        if document and document.get("kind") == "Deployment"
+    }
+    assert {"optout-bot-telegram", "optout-bot-discord"} <= names
