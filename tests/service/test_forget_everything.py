@@ -12,7 +12,8 @@ from bot.bootstrap import Services, build_services
 from bot.core.clock import FixedClock
 from bot.core.reply import render_plain
 from bot.service.conversations import ChatKey
-from bot.service.subscriptions import privacy_paragraphs
+from bot.service.commands import BARE_WORDS
+from bot.service.subscriptions import commands_written, privacy_paragraphs
 from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
 from tests.storage.test_store_contract import (
     Database,
@@ -70,7 +71,7 @@ async def test_forget_leaves_nothing_about_the_chat(services: Services, database
 
 def test_privacy_names_the_context_table_and_what_the_logs_hold(kb):
     for language in kb.languages:
-        words = kb.in_language(language)
+        words = commands_written(kb.in_language(language), BARE_WORDS)
         text = "\n".join(privacy_paragraphs(words))
         assert '"sessions"' in text and "30" in text, language
         assert words.say("subscriptions.privacy_logs") in text, language
