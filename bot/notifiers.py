@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.core.reminders import ChatRef
-from bot.service.dispatcher import Notifier
+from bot.core.knowledge import KnowledgeBase
+from bot.core.reminders import ChatRef, Subscription
+from bot.service.dispatcher import GoneHook, Notifier
 from bot.service.errors import TransientFailure
 
 
@@ -38,3 +39,10 @@ class RoutingNotifier:
             # Another process (with that platform's token) delivers it; retry later.
             raise TransientFailure(None)
         await notifier.send(chat, text, stop_label)
+
+    async def on_gone(self, subscription: Subscription, words: KnowledgeBase) -> None:
+        """Passed on to the platform's notifier, when it has an on_gone."""
+        notifier = self.notifiers.get(subscription.platform)
+        on_gone: GoneHook | None = getattr(notifier, "on_gone", None)
+        if on_gone is not None:
+            await on_gone(subscription, words)

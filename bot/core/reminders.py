@@ -65,6 +65,9 @@ class Subscription:
     known_events: frozenset[str] | None = None
     # The user chose `language` with "language <code>": it wins over the language they write in.
     language_chosen: bool = False
+    # Who set up a subscription for a chat not their own (a Discord channel): their chat id on
+    # the same platform ("user:<id>"), told if the chat stops taking reminders. None otherwise.
+    set_up_by: str | None = None
 
     @property
     def chat(self) -> ChatRef:

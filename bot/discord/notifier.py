@@ -2,6 +2,9 @@
 
 discord.py waits out 429s itself (they are counted here); sends are paced besides, because
 refusals (DMs closed) count towards Discord's 10,000 invalid requests per 10 minutes.
+
+A channel that refuses a reminder for good (the bot lost its permission there, or the channel is
+gone) is reported by DM to the member who set up its reminders, before the subscription stops.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from types import SimpleNamespace
 import aiohttp
 import discord
 
-from bot.core.reminders import ChatRef
+from bot.core.knowledge import KnowledgeBase
+from bot.core.reminders import ChatRef, Subscription
 from bot.discord.chats import PLATFORM, parse_chat_id
 from bot.discord.render import split_content
 from bot.service.errors import PermanentRefusal, TransientFailure
@@ -125,6 +129,46 @@ class DiscordNotifier:
             except (aiohttp.ClientError, TimeoutError, OSError) as error:
                 raise TransientFailure(type(error).__name__) from None
         log.info("discord reminder sent kind=%s id=%s", kind, log_tag(number))
+
+    async def on_gone(self, subscription: Subscription, words: KnowledgeBase) -> None:
+        """A channel refused its reminders for good: tell the member who set them up, by DM,
+        which channel (and server, when the client knows it) and how to set them up again.
+        A DM refused too is only logged: the subscription stops all the same."""
+        try:
+            kind, channel_id = parse_chat_id(subscription.chat_id)
+            setter_kind, user_id = parse_chat_id(subscription.set_up_by or "")
+        except ValueError:
+            return
+        if subscription.platform != PLATFORM or kind != "channel" or setter_kind != "user":
+            return
+        text = words.say("doors.channel_gone", channel=self._channel_name(channel_id))
+        await self.pacer.wait()
+        try:
+            dm = await self._channel("user", user_id)
+            await dm.send(text, allowed_mentions=discord.AllowedMentions.none())
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError) as error:
+            log.info(
+                "discord channel-gone notice not delivered channel=%s user=%s error=%s code=%s",
+                log_tag(channel_id),
+                log_tag(user_id),
+                type(error).__name__,
+                getattr(error, "code", None),
+            )
+            return
+        log.info(
+            "discord channel-gone notice sent channel=%s user=%s",
+            log_tag(channel_id),
+            log_tag(user_id),
+        )
+
+    def _channel_name(self, channel_id: int) -> str:
+        """The channel as a mention (Discord shows its name to those who can see it), with its
+        server's name when the client has that channel cached."""
+        mention = f"<#{channel_id}>"
+        channel = self.client.get_channel(channel_id)
+        guild = getattr(channel, "guild", None)
+        name = getattr(guild, "name", None)
+        return f"{mention} ({discord.utils.escape_markdown(name)})" if name else mention
 
     async def _channel(self, kind: str, number: int) -> discord.abc.Messageable:
         if kind == "user":

@@ -205,10 +205,11 @@ class ChatService:
         hint: str | None = None,
         form: CommandForm = BARE_WORDS,
     ) -> Reply:
-        """Subscribe another chat (a Discord channel) in the language of the one who asked; the
-        reply has no buttons, which would act on the asker's own reminders."""
+        """Subscribe another chat (a Discord channel) in the language of the one who asked,
+        who is kept as its setter (told if it stops taking reminders); the reply has no
+        buttons, which would act on the asker's own reminders."""
         words = await self.subscriptions.words(asked_by, hint, form)
-        reply = await self.subscriptions.subscribe(chat, place, words)
+        reply = await self.subscriptions.subscribe(chat, place, words, set_up_by=asked_by)
         # Nor the commands that change one's own reminders: they do not act on the channel.
         own = words.say("subscriptions.subscribed_how")
         return replace(

@@ -69,12 +69,22 @@ class Notifier(Protocol):
     """The port each platform implements; raises PermanentRefusal or TransientFailure (with
     retry_after for a rate limit). A notifier may also have `platforms` (what it delivers) and
     `sender_keys` ({platform: account}, e.g. {"telegram": "telegram:<bot id>"}): the accounts
-    whose rate limit all instances share, sent for by one instance at a time."""
+    whose rate limit all instances share, sent for by one instance at a time; and `on_gone`
+    (GoneHook), called with a subscription whose chat refused a reminder for good, before it is
+    deactivated (Discord tells whoever set up a channel's reminders)."""
 
     async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
         """Deliver `text`; a door that offers a stop button labels it `stop_label` (the
         subscriber's language)."""
         ...
+
+
+class GoneHook(Protocol):
+    """A notifier's optional `on_gone`: told that `subscription`'s chat refused for good, with
+    the knowledge base in the subscription's language for its words. Whatever it does, the
+    subscription is deactivated afterwards; what it raises is logged and ignored."""
+
+    async def __call__(self, subscription: Subscription, words: KnowledgeBase) -> None: ...
 
 
 @dataclass
@@ -414,12 +424,23 @@ class Dispatcher:
                 refusal = [Outcome(claim.id, ReminderState.REFUSED)]
                 await asyncio.to_thread(self.store.record, refusal, self.clock.now())
                 recorder.free()
+                await self._tell_gone(sub)
                 await asyncio.to_thread(self.store.deactivate, sub.id)
                 log.info("subscription %s deactivated: delivery refused", sub.id)
                 return  # its other reminders were dropped with the subscription
             else:
                 await recorder.add(Outcome(claim.id, ReminderState.FAILED))
                 report.failed += 1
+
+    async def _tell_gone(self, sub: Subscription) -> None:
+        """The notifier's on_gone, if it has one: never in the way of the deactivation."""
+        on_gone: GoneHook | None = getattr(self.notifier, "on_gone", None)
+        if on_gone is None:
+            return
+        try:
+            await on_gone(sub, self.kb.in_language(sub.language))
+        except Exception as error:  # logged by type: a notice is not worth a failed pass
+            log.warning("subscription %s gone: notice failed: %s", sub.id, type(error).__name__)
 
     async def _deliver(self, claim: Claim, text: str, report: PassReport) -> Attempt:
         chat = claim.subscription.chat

@@ -48,7 +48,7 @@ def commands_written(kb: KnowledgeBase, form: CommandForm) -> KnowledgeBase:
 
 def privacy_paragraphs(kb: KnowledgeBase, collect_unanswered: bool = False) -> tuple[str, ...]:
     """What the bot keeps, as the privacy reply says it."""
-    keys = ["privacy_without", "privacy_with", "privacy_keep", "privacy_logs"]
+    keys = ["privacy_without", "privacy_with", "privacy_channel", "privacy_keep", "privacy_logs"]
     if collect_unanswered:
         keys.append("privacy_unanswered")
     return tuple(kb.say("subscriptions." + key) for key in keys)
@@ -168,10 +168,13 @@ class SubscriptionService:
         kb: KnowledgeBase | None = None,
         *,
         confirm: Callable[[Reply], Awaitable[bool]] | None = None,
+        set_up_by: ChatKey | None = None,
     ) -> Reply:
         """Subscribe a chat for a region. `confirm` sends the confirmation where reminders will
         go (a Discord DM asked for in a server) and says whether it arrived: when it did not,
-        no reminder could either, so no subscription is kept and the reply says so."""
+        no reminder could either, so no subscription is kept and the reply says so.
+        `set_up_by`: who subscribes a chat not their own (a Discord channel), kept with it so
+        that they can be told if it stops taking reminders."""
         kb = kb or await self.words(chat)
         region = self.answerer.region_from_argument(place) if place else None
         if region is None and not place:
@@ -194,6 +197,11 @@ class SubscriptionService:
             checkup=existing.checkup if existing else "off",
             created_at=self.answerer.clock.now(),
             known_events=event_ids(self.answerer.kb),
+            set_up_by=(
+                set_up_by.chat_id
+                if set_up_by is not None and set_up_by.platform == chat.platform
+                else None
+            ),
         )
         chosen = await self.conversations.chosen_language(chat)
         if chosen == kb.language:

@@ -1,8 +1,9 @@
 """The storage port: subscriptions and their reminders, typed to our domain.
 
 It stores no names and no message text: a subscription is platform, chat id, region, language,
-time zone, check-up cadence, created time and the knowledge base's event ids at that time; a
-reminder is its dedupe key, times and state.
+time zone, check-up cadence, created time, the knowledge base's event ids at that time and, for
+a chat set up by someone else (a Discord channel), that person's chat id; a reminder is its
+dedupe key, times and state.
 """
 
 from __future__ import annotations
@@ -67,10 +68,12 @@ class Store(Protocol):
         checkup: Cadence,
         created_at: dt.datetime,
         known_events: Iterable[str] | None = None,
+        set_up_by: str | None = None,
     ) -> Subscription:
         """Subscribe a chat, or renew its subscription (new settings, new created time).
         known_events: the knowledge base's event ids now, which will bring no new-event notice;
-        None leaves them to settle_known_events."""
+        None leaves them to settle_known_events. set_up_by: the chat id, on the same platform,
+        of whoever set up this chat's reminders when it is not their own (a Discord channel)."""
         ...
 
     def subscription_for(self, platform: str, chat_id: str) -> Subscription | None: ...
@@ -94,8 +97,8 @@ class Store(Protocol):
         ...
 
     def forget(self, platform: str, chat_id: str) -> int:
-        """Delete every row about this chat (its session too); returns how many subscriptions
-        went."""
+        """Delete every row about this chat (its session too), and clear it as the setter of
+        other chats' subscriptions (which stay); returns how many subscriptions went."""
         ...
 
     def active_subscriptions(self) -> Iterator[Subscription]:

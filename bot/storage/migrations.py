@@ -90,6 +90,10 @@ SQLITE_MIGRATIONS: list[str] = [
         lease_until INTEGER NOT NULL
     );
     """,
+    # 9: who set up a channel's reminders (their chat id), told if the channel stops taking them.
+    """
+    ALTER TABLE subscriptions ADD COLUMN set_up_by TEXT
+    """,
 ]
 
 POSTGRES_MIGRATIONS: list[str] = [
@@ -171,6 +175,10 @@ POSTGRES_MIGRATIONS: list[str] = [
         holder TEXT NOT NULL,
         lease_until TIMESTAMPTZ NOT NULL
     );
+    """,
+    # 9: who set up a channel's reminders (their chat id), told if the channel stops taking them.
+    """
+    ALTER TABLE subscriptions ADD COLUMN set_up_by TEXT
     """,
 ]
 

@@ -45,19 +45,30 @@ class PostgresStore(SqlReads):
         checkup: Cadence,
         created_at: dt.datetime,
         known_events: Iterable[str] | None = None,
+        set_up_by: str | None = None,
     ) -> Subscription:
         known = None if known_events is None else sorted(set(known_events))
         with self._lock, self._conn.transaction():
             row = self._conn.execute(
                 "INSERT INTO subscriptions (platform, chat_id, region, language, timezone, checkup,"
-                " created_at, active, known_events)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, TRUE, %s::text[])"
+                " created_at, active, known_events, set_up_by)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, TRUE, %s::text[], %s)"
                 " ON CONFLICT (platform, chat_id) DO UPDATE SET region = excluded.region,"
                 " language = excluded.language, timezone = excluded.timezone,"
                 " checkup = excluded.checkup, created_at = excluded.created_at, active = TRUE,"
-                " known_events = excluded.known_events"
+                " known_events = excluded.known_events, set_up_by = excluded.set_up_by"
                 f" RETURNING {SUBSCRIPTION_COLUMNS}",
-                (platform, chat_id, region, language, timezone, checkup, created_at, known),
+                (
+                    platform,
+                    chat_id,
+                    region,
+                    language,
+                    timezone,
+                    checkup,
+                    created_at,
+                    known,
+                    set_up_by,
+                ),
             ).fetchone()
             self._conn.execute(_DROP_PENDING, (row[0],))
         return _subscription(row)
@@ -125,6 +136,11 @@ class PostgresStore(SqlReads):
             )
             self._conn.execute(
                 "DELETE FROM sessions WHERE platform = %s AND chat_id = %s", (platform, chat_id)
+            )
+            # Channels this chat set up keep their reminders, without it as their setter.
+            self._conn.execute(
+                "UPDATE subscriptions SET set_up_by = NULL WHERE platform = %s AND set_up_by = %s",
+                (platform, chat_id),
             )
             cursor = self._conn.execute(
                 "DELETE FROM subscriptions WHERE platform = %s AND chat_id = %s",
@@ -362,6 +378,7 @@ def _subscription(row: tuple) -> Subscription:
         active=bool(row[8]),
         known_events=None if row[9] is None else _known_set(tuple(row[9])),
         language_chosen=bool(row[10]),
+        set_up_by=row[11],
     )
 
 

@@ -12,7 +12,7 @@ from bot.storage.base import empty_stats
 
 SUBSCRIPTION_COLUMNS = (
     "id, platform, chat_id, region, language, timezone, checkup, created_at, active, known_events,"
-    " language_chosen"
+    " language_chosen, set_up_by"
 )
 REMINDER_COLUMNS = "id, subscription_id, kind, subject, offset_days, due_at, expires_at, attempts"
 # Take the sender lease if it is free, ours, or expired; a row comes back only if we hold it. On

@@ -56,16 +56,18 @@ class SqliteStore(SqlReads):
         checkup: Cadence,
         created_at: dt.datetime,
         known_events: Iterable[str] | None = None,
+        set_up_by: str | None = None,
     ) -> Subscription:
         known = None if known_events is None else _known_text(known_events)
         with self._write() as conn:
             row = conn.execute(
                 "INSERT INTO subscriptions (platform, chat_id, region, language, timezone, checkup,"
-                " created_at, active, known_events) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)"
+                " created_at, active, known_events, set_up_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
                 " ON CONFLICT (platform, chat_id) DO UPDATE SET region = excluded.region,"
                 " language = excluded.language, timezone = excluded.timezone,"
                 " checkup = excluded.checkup, created_at = excluded.created_at, active = 1,"
-                " known_events = excluded.known_events"
+                " known_events = excluded.known_events, set_up_by = excluded.set_up_by"
                 f" RETURNING {SUBSCRIPTION_COLUMNS}",
                 (
                     platform,
@@ -76,6 +78,7 @@ class SqliteStore(SqlReads):
                     checkup,
                     _micros(created_at),
                     known,
+                    set_up_by,
                 ),
             ).fetchone()
             conn.execute(
@@ -149,6 +152,11 @@ class SqliteStore(SqlReads):
             )
             conn.execute(
                 "DELETE FROM sessions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
+            )
+            # Channels this chat set up keep their reminders, without it as their setter.
+            conn.execute(
+                "UPDATE subscriptions SET set_up_by = NULL WHERE platform = ? AND set_up_by = ?",
+                (platform, chat_id),
             )
             cursor = conn.execute(
                 "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ?", (platform, chat_id)
@@ -402,6 +410,7 @@ def _subscription(row: tuple) -> Subscription:
         active=bool(row[8]),
         known_events=_known_set(row[9]),
         language_chosen=bool(row[10]),
+        set_up_by=row[11],
     )
 
 

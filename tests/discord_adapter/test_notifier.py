@@ -4,6 +4,8 @@ REST API: what would be sent, and how Discord's refusals reach the dispatcher.""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,8 +13,19 @@ import pytest
 from bot.core.reminders import ChatRef
 from bot.discord.chats import channel_chat, user_chat
 from bot.discord.notifier import DiscordNotifier, Pacer
+from bot.notifiers import RoutingNotifier
 from bot.service.errors import PermanentRefusal, TransientFailure
+from bot.service.log_ids import log_tag
 from tests.discord_adapter.fake_rest_api import Canned
+from tests.discord_adapter.harness import (
+    CHANNEL_ID,
+    IN_SERVER,
+    MODERATOR,
+    USER_ID,
+    dispatch,
+    slash,
+)
+from tests.log_privacy import assert_logs_hold_none_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
 FIRST_REMINDER = dt.datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN)  # 14 days before 3 Nov, for DE
@@ -157,3 +170,95 @@ async def test_dms_closed_50007_deactivates_the_subscription(rest, online_bot, s
     clock.set(FIRST_REMINDER + dt.timedelta(days=8))
     report = await dispatcher.run_once()
     assert report.claimed == 0 and len(rest.posted(DM_CHANNEL)) == 1
+
+
+# --- a channel that refuses for good: its setter is told -----------------------------------------
+
+SETTER_DM = 700000000000000042
+# A moderator whose Discord client is in German: channel reminders in German, and so is the notice.
+MODERATOR_IN_GERMAN = replace(IN_SERVER, permissions=MODERATOR, locale="de")
+CHANNEL_REFUSALS = [
+    Canned(403, 50001, "Missing Access"),
+    Canned(403, 50013, "Missing Permissions"),
+    Canned(404, 10003, "Unknown Channel"),
+]
+
+
+async def set_up_channel_reminders(bot, services) -> None:
+    await dispatch(bot, slash("channel-reminders", MODERATOR_IN_GERMAN, region="DE"))
+    sub = services.store.subscription_for("discord", f"channel:{CHANNEL_ID}")
+    assert sub is not None and sub.active and sub.language == "de"
+    assert sub.set_up_by == f"user:{USER_ID}"
+
+
+@pytest.mark.parametrize("canned", CHANNEL_REFUSALS)
+async def test_a_channel_that_refuses_is_reported_to_who_set_it_up(
+    rest, bot, adapter, services, clock, kb, canned
+):
+    rest.dm_channels[USER_ID] = SETTER_DM
+    await set_up_channel_reminders(bot, services)
+    rest.errors[CHANNEL_ID] = canned
+    # As the bot runs it: the Discord notifier behind the router of every platform.
+    notifier = RoutingNotifier({"discord": DiscordNotifier(bot, pacer=Pacer(per_second=NO_WAIT))})
+    dispatcher = services.dispatcher(notifier, sleep=RecordingSleep())
+    clock.set(FIRST_REMINDER)
+    report = await dispatcher.run_once()
+
+    assert report.refused == 1 and report.sent == 0
+    assert len(rest.posted(CHANNEL_ID)) == 1  # the reminder, refused
+    (opened,) = rest.calls("POST", "/api/v10/users/@me/channels")
+    assert opened.json == {"recipient_id": USER_ID}
+    (notice,) = rest.posted(SETTER_DM)
+    german = kb.in_language("de")
+    assert notice["content"] == german.say("doors.channel_gone", channel=f"<#{CHANNEL_ID}>")
+    assert f"<#{CHANNEL_ID}>" in notice["content"]  # Discord shows the channel's name
+    assert "/optout channel-reminders" in notice["content"]  # how to set them up again
+    assert notice["allowed_mentions"] == {"parse": []}
+    sub = services.store.subscription_for("discord", f"channel:{CHANNEL_ID}")
+    assert sub is not None and not sub.active
+
+    clock.set(FIRST_REMINDER + dt.timedelta(days=8))
+    report = await dispatcher.run_once()
+    assert report.claimed == 0 and len(rest.posted(SETTER_DM)) == 1  # told once
+
+
+async def test_a_refused_notice_to_the_setter_still_deactivates(
+    rest, bot, adapter, services, clock, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    rest.dm_channels[USER_ID] = SETTER_DM
+    await set_up_channel_reminders(bot, services)
+    rest.errors[CHANNEL_ID] = Canned(403, 50001, "Missing Access")
+    rest.errors[SETTER_DM] = Canned(403, 50007, "Cannot send messages to this user")
+    notifier = DiscordNotifier(bot, pacer=Pacer(per_second=NO_WAIT))
+    dispatcher = services.dispatcher(notifier, sleep=RecordingSleep())
+    clock.set(FIRST_REMINDER)
+    report = await dispatcher.run_once()
+
+    assert report.refused == 1 and report.failed == 0 and report.retries == 0
+    assert len(rest.posted(SETTER_DM)) == 1  # tried once
+    sub = services.store.subscription_for("discord", f"channel:{CHANNEL_ID}")
+    assert sub is not None and not sub.active
+    ours = [r for r in caplog.records if r.name.startswith("bot.")]
+    noted = [r.getMessage() for r in ours if "channel-gone notice" in r.getMessage()]
+    assert noted == [
+        f"discord channel-gone notice not delivered channel={log_tag(CHANNEL_ID)}"
+        f" user={log_tag(USER_ID)} error=Forbidden code=50007"
+    ]
+    assert_logs_hold_none_of(ours, [str(USER_ID), str(CHANNEL_ID), str(SETTER_DM)])
+
+
+async def test_a_users_own_refusal_tells_no_one(rest, online_bot, services, clock):
+    """Only a channel has someone to tell: a DM that refuses is just deactivated."""
+    rest.dm_channels[USER] = DM_CHANNEL
+    rest.errors[DM_CHANNEL] = Canned(403, 50007, "Cannot send messages to this user")
+    await services.subscriptions.subscribe(channel_chat(CHANNEL), "DE")  # set up by no one
+    rest.errors[CHANNEL] = Canned(403, 50013, "Missing Permissions")
+    await services.subscriptions.subscribe(user_chat(USER), "DE")
+    notifier = DiscordNotifier(online_bot, pacer=Pacer(per_second=NO_WAIT))
+    dispatcher = services.dispatcher(notifier, sleep=RecordingSleep())
+    clock.set(FIRST_REMINDER)
+    report = await dispatcher.run_once()
+    assert report.refused == 2
+    assert len(rest.calls("POST", "/api/v10/users/@me/channels")) == 1  # the reminder's DM only
+    assert len(rest.posted(DM_CHANNEL)) == 1 and len(rest.posted(CHANNEL)) == 1

@@ -11,8 +11,8 @@ import pytest
 from bot.bootstrap import Services, build_services
 from bot.core.clock import FixedClock
 from bot.core.reply import render_plain
-from bot.service.conversations import ChatKey
 from bot.service.commands import BARE_WORDS
+from bot.service.conversations import ChatKey
 from bot.service.subscriptions import commands_written, privacy_paragraphs
 from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
 from tests.storage.test_store_contract import (
@@ -69,15 +69,39 @@ async def test_forget_leaves_nothing_about_the_chat(services: Services, database
         assert rows_about(database, OTHER.chat_id)["sessions"]
 
 
+async def test_forget_clears_who_set_up_a_channel_and_the_channel_stays(
+    services: Services, database: Database
+):
+    member = ChatKey("discord", "user:400000000000000123")
+    channel = ChatKey("discord", "channel:300000000000000456")
+    await services.chat.subscribe_for(channel, "DE", member)
+    await services.chat.message(member, "subscribe CA")  # the member's own reminders too
+    set_up = services.store.subscription_for(channel.platform, channel.chat_id)
+    assert set_up is not None and set_up.set_up_by == member.chat_id
+    assert rows_about(database, member.chat_id)["subscriptions"]
+
+    await services.chat.command(member, "forget", "confirm")
+    assert {name: rows for name, rows in rows_about(database, member.chat_id).items() if rows} == {}
+    # The channel's reminders belong to the server: they go on, set up by no one now.
+    kept = services.store.subscription_for(channel.platform, channel.chat_id)
+    assert kept is not None and kept.active and kept.region == "DE" and kept.set_up_by is None
+    assert services.store.subscription_for(member.platform, member.chat_id) is None
+
+
 def test_privacy_names_the_context_table_and_what_the_logs_hold(kb):
     for language in kb.languages:
+        # As the privacy reply words it: commands written as bare words.
         words = commands_written(kb.in_language(language), BARE_WORDS)
         text = "\n".join(privacy_paragraphs(words))
         assert '"sessions"' in text and "30" in text, language
         assert words.say("subscriptions.privacy_logs") in text, language
+        # Who sets up a channel's reminders is kept with that channel subscription.
+        assert words.say("subscriptions.privacy_channel") in text, language
+        assert "Discord" in words.say("subscriptions.privacy_channel"), language
 
 
 async def test_the_privacy_reply_says_what_the_logs_hold(services: Services):
     english = render_plain(await services.chat.command(CHAT, "privacy"))
     assert "no chat or user id" in english and '"forget" deletes everything' in english
     assert 'in its "sessions" table' in english
+    assert "your user id is kept with that channel's subscription" in english

@@ -157,6 +157,46 @@ def test_subscribing_again_renews_the_same_subscription(store: Store):
     assert store.upcoming(again.id) == []
 
 
+def test_a_channel_keeps_who_set_it_up_until_they_are_forgotten(store: Store):
+    channel = store.add_subscription(
+        "discord",
+        "channel:77",
+        region="DE",
+        language="de",
+        timezone="Europe/Berlin",
+        checkup="off",
+        created_at=T0,
+        set_up_by="user:42",
+    )
+    assert channel.set_up_by == "user:42"
+    assert store.subscription_for("discord", "channel:77") == channel
+    assert [s.set_up_by for s in store.active_subscriptions()] == ["user:42"]
+    claimable = store.add_subscription(
+        "discord",
+        "channel:77",
+        region="FR",
+        language="fr",
+        timezone="Europe/Paris",
+        checkup="off",
+        created_at=T0,
+        set_up_by="user:43",
+    )
+    assert claimable.id == channel.id and claimable.set_up_by == "user:43"  # the latest setter
+    store.schedule([reminder(channel.id)])
+    (claim,) = store.claim_due(T0 + dt.timedelta(days=1), limit=5, lease=LEASE, worker="a")
+    assert claim.subscription.set_up_by == "user:43"  # what the dispatcher sees
+    own = subscribe(store, "42")
+    assert own.set_up_by is None
+
+    # Forgetting the setter (on Discord) clears them from the channel; the channel stays.
+    assert store.forget("terminal", "user:43") == 0  # another platform's chat: not them
+    assert store.subscription_for("discord", "channel:77").set_up_by == "user:43"
+    assert store.forget("discord", "user:43") == 0
+    kept = store.subscription_for("discord", "channel:77")
+    assert kept is not None and kept.active and kept.set_up_by is None
+    assert store.subscription_for("terminal", "42") == own
+
+
 def test_update_changes_settings_and_drops_unsent_reminders(store: Store):
     sub = subscribe(store)
     store.schedule([reminder(sub.id, offset=14), reminder(sub.id, offset=7)])
