@@ -7,9 +7,7 @@ Logs carry chat ids, reply kinds, intents and counts; never a message's text, a 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import logging
-import sys
 import traceback
 from collections import Counter
 from typing import Any
@@ -128,17 +126,6 @@ def quiet_token_bearing_loggers() -> None:
         logger = logging.getLogger(name)
         if logger.level < logging.WARNING:
             logger.setLevel(logging.WARNING)
-    skip_missing_sniffio()
-
-
-def skip_missing_sniffio() -> None:
-    """httpcore asks which async library runs at every request (several per reply) by importing
-    sniffio inside a function, and falls back to asyncio when that fails. Without sniffio
-    installed, each of those imports searches every directory of sys.path again: about 1 ms of CPU
-    a call, the largest cost of a reply outside the core. A None in sys.modules makes the import
-    fail at once, with the same outcome (asyncio)."""
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 def build_application(settings: TelegramSettings, service: ChatService) -> TelegramApplication:
