@@ -197,9 +197,10 @@ class KnowledgeBase:
         return tuple(self.translations) or (self.language,)
 
     @functools.cached_property
-    def memo(self) -> dict[tuple, str]:
-        """Texts written from this knowledge base alone (a reminder's words for a region and a
-        day), kept with it, so that a reloaded knowledge base starts afresh."""
+    def memo(self) -> dict[tuple, Any]:
+        """What is written from this knowledge base alone (a reminder's words for a region and a
+        day; its messages with commands written for a door), kept with it, so that a reloaded
+        knowledge base starts afresh."""
         return {}
 
     @functools.cached_property

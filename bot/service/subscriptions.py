@@ -42,8 +42,12 @@ FORGET = "forget"
 def commands_written(kb: KnowledgeBase, form: CommandForm) -> KnowledgeBase:
     """The knowledge base with every command its messages name written as `form` writes it,
     so that each instruction in a reply works where the reply is shown."""
-    messages = {key: write_commands(text, form) for key, text in kb.messages.items()}
-    return replace(kb, messages=messages)
+    key = ("commands_written", form)
+    written = kb.memo.get(key)
+    if written is None:  # about 3 ms: once per language and form, not per reply
+        messages = {name: write_commands(text, form) for name, text in kb.messages.items()}
+        written = kb.memo[key] = replace(kb, messages=messages)
+    return written
 
 
 def privacy_paragraphs(kb: KnowledgeBase, collect_unanswered: bool = False) -> tuple[str, ...]:

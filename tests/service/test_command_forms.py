@@ -14,6 +14,7 @@ from bot.discord.chats import DISCORD_COMMANDS
 from bot.discord.cog import OptOutCog
 from bot.service.commands import BARE_WORDS, COMMAND_TABLE, CommandForm
 from bot.service.sessions import ChatKey
+from bot.service.subscriptions import commands_written
 
 TELEGRAM_PRIVATE = CommandForm(prefix="/")
 TELEGRAM_GROUP = CommandForm(prefix="/", mention="@optout_test_bot")
@@ -130,3 +131,14 @@ def test_command_descriptions_name_the_command_as_each_menu_runs_it(chat_service
     on_discord = words.describe("affected", language, DISCORD_COMMANDS) or ""
     assert "/optout affected " in on_discord and "{cmd_" not in on_discord
     assert "/optout subscribe " in (words.describe("subscribe", language, DISCORD_COMMANDS) or "")
+
+
+def test_messages_are_written_once_per_language_and_form(kb):
+    """Writing every message's commands takes milliseconds: a door's replies reuse it, and a
+    reloaded knowledge base (a new object) writes its own."""
+    german = kb.in_language("de")
+    first = commands_written(german, DISCORD_COMMANDS)
+    assert commands_written(german, DISCORD_COMMANDS) is first
+    assert "/optout unsubscribe" in first.say("subscriptions.privacy_keep")
+    assert commands_written(german, BARE_WORDS) is not first
+    assert "{cmd_" in german.messages["subscriptions.privacy_keep"]  # the source stays as it was
