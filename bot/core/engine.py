@@ -29,7 +29,12 @@ from bot.core.languages import (
 )
 from bot.core.long_messages import noting_partial_reading
 from bot.core.matching import IntentMatcher, Scored
-from bot.core.place_first import asks_for_the_list, place_first
+from bot.core.place_first import (
+    about_oneself,
+    about_oneself_first,
+    asks_for_the_list,
+    place_first,
+)
 from bot.core.regions import RegionMatch, RegionResolver, region_display_name
 from bot.core.reply import CitedSource, LinkButton, Reply, Topic
 from bot.core.session import Session
@@ -203,6 +208,9 @@ class QuestionAnswerer:
             )
         named = region is not None and bool(region.region or region.europe)
         ranked = place_first(ranked, rest, named, REGION_PRIOR, ANSWER_AT)
+        oneself = not named and about_oneself(rest, FOLLOW_UP_LEADS)
+        if oneself:
+            ranked = about_oneself_first(ranked, ANSWER_AT)
         padded = f" {' '.join(rest)} "
         other = not any(f" {n} " in padded for n in self.kb.platform_names) and any(
             f" {n} " in padded for n in self.kb.other_platforms
@@ -210,7 +218,7 @@ class QuestionAnswerer:
         bare = bool(region and (region.region or region.europe)) and not (
             set(rest) - FOLLOW_UP_LEADS
         )
-        vague = bool(rest) and matcher.information(rest) < VAGUE_INFORMATION
+        vague = bool(rest) and not oneself and matcher.information(rest) < VAGUE_INFORMATION
         return Understanding(
             region,
             ranked,
@@ -238,11 +246,21 @@ class QuestionAnswerer:
             hint=hint,
             current=session.language,
         )
-        tried = (
-            [detection.language, language]
-            if detection.language
-            else [*detection.candidates, language, session.language or language]
-        )
+        if detection.language:
+            tried = [detection.language, language]
+        elif session.language:
+            # A short message in a conversation is read in its language first, and in another
+            # only if that language's phrasings hold one of its words as written: "merci" is
+            # French, but "quit" is not French "huit" with a typo.
+            written = set(normalise(text).split())
+            others = [
+                c
+                for c in detection.candidates
+                if c in self.matchers and (written & self.matchers[c].vocabulary)
+            ]
+            tried = [session.language, *others, language]
+        else:
+            tried = [*detection.candidates, language]
         tried.append(SOURCE_LANGUAGE)  # English loanwords are everywhere: "opt out", "settings"
         return LanguageChoice(
             language,

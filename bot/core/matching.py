@@ -150,7 +150,7 @@ class IntentMatcher:
         self._max_idf = max(self._idf.values(), default=1.0)
         self._unknown: dict[str, float] = {}
 
-    @property
+    @functools.cached_property
     def vocabulary(self) -> frozenset[str]:
         """Every word of the phrasings and keywords (normalised)."""
         return frozenset(self._known)

@@ -41,6 +41,14 @@ LIST_WORDS = frozenset(
 )
 
 
+# "what about me?", "und ich?", "en ik?", "et moi ?": the person asks about themselves, which is
+# "am I affected" (for the place they gave earlier, or the bot asks for it).
+SELF_WORDS = frozenset(
+    {"me", "myself", "us", "ich", "mich", "mir", "uns", "moi", "nous", "ik", "mij", "ons"}
+    | {"io", "noi", "yo", "mi", "nosotros", "mnie", "nas", "mna"}
+)
+
+
 # A rule that decides puts the other readings at least this far behind, so that the engine's
 # margin test (engine.MIN_MARGIN) does not turn the decision back into a "did you mean".
 DECIDED_MARGIN = 0.05
@@ -49,6 +57,19 @@ DECIDED_MARGIN = 0.05
 def asks_for_the_list(words: list[str]) -> bool:
     """ "which countries are affected?", "welche Länder": the answer is the grouped list."""
     return bool(LIST_WORDS & set(words))
+
+
+def about_oneself(words: list[str], leads: frozenset[str]) -> bool:
+    """Only a pronoun for oneself and follow-up words ("what about me", "und ich", "co ze mną?")."""
+    unique = set(words)
+    return bool(unique & SELF_WORDS) and unique <= SELF_WORDS | leads
+
+
+def about_oneself_first(ranked: list[Scored], answer_at: float) -> list[Scored]:
+    """ "am I affected" first, sure enough to answer: a question about oneself is that topic
+    whatever the few words of it look like ("und ich" is not "under 18")."""
+    sure = Scored(AFFECTED, max(answer_at, ranked[0].confidence if ranked else 0.0), 0.0, 1.0)
+    return _first([sure, *ranked], AFFECTED, sure)
 
 
 def place_first(

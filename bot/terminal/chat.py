@@ -65,7 +65,8 @@ async def handle_line(service: ChatService, text: str) -> str | None:
     word, _, argument = stripped.partition(" ")
     command = word.lower().lstrip("/")
     slash = word.startswith("/")
-    if slash and command in ("quit", "exit"):
+    # "quit" alone leaves, as in most terminal programs; a question is never just that word.
+    if command in ("quit", "exit") and not argument:
         return None
     if slash and command == "advance":
         return _advance(service, argument)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.engine import FOLLOW_UP_LEADS
 from bot.core.matching import Scored
-from bot.core.place_first import asks_for_the_list, place_first
+from bot.core.place_first import about_oneself, asks_for_the_list, place_first
 from bot.core.session import Session
 
 
@@ -81,3 +82,29 @@ def test_a_remembered_place_counts(answerer):
 def test_without_a_place_am_i_affected_still_asks(answerer):
     reply, session = answerer.respond("am I affected?", Session())
     assert reply.kind == "ask_region" and session.awaiting_region_for == "am_i_affected"
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("what about me?", "en"),
+        ("and me?", "en"),
+        ("und ich?", "de"),
+        ("en ik?", "nl"),
+        ("et moi ?", "fr"),
+        ("a co ze mną?", "pl"),
+    ],
+)
+def test_a_question_about_oneself_is_am_i_affected(answerer, question, language):
+    reply, _ = answerer.respond(question, Session(language=language))
+    assert reply.intent == "am_i_affected" and reply.kind == "ask_region", question
+    _, remembered = answerer.respond("I live in Canada")
+    reply, _ = answerer.respond(question, remembered)
+    assert (reply.intent, reply.region) == ("am_i_affected", "CA"), question
+
+
+def test_about_oneself_needs_a_pronoun_and_nothing_else():
+    assert about_oneself(["what", "about", "me"], FOLLOW_UP_LEADS)
+    assert not about_oneself(["what", "about", "the", "ads"], FOLLOW_UP_LEADS)
+    assert not about_oneself(["ok"], FOLLOW_UP_LEADS)
+    assert not about_oneself(["delete", "me"], FOLLOW_UP_LEADS)

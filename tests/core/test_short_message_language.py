@@ -78,3 +78,14 @@ def test_what_reads_as_english():
     assert not reads_as_english("opt-out comment ?", ("fr",))  # French "comment" is "how"
     assert keep_english(Detection("de", ("de", "nl")), "I'm Swiss", 2) == Detection(None, ("en",))
     assert keep_english(Detection("en", ("en",)), "help", 1) == Detection("en", ("en",))
+
+
+def test_a_short_word_is_read_in_the_conversations_language_first(answerer):
+    _, session = answerer.respond("I live in France")
+    assert session.language == "en"
+    # "quit" is not French "huit" (eight, as in under 18) with a typo.
+    reply, _ = answerer.respond("quit", session)
+    assert reply.intent != "under_18" and reply.language == "en"
+    # A word another language's phrasings hold as written still reads in it.
+    reply, _ = answerer.respond("merci", session)
+    assert reply.intent == "thanks"

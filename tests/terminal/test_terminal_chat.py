@@ -86,3 +86,9 @@ async def test_piped_input_gets_each_reminder_once_and_on_time(services):
     assert reminders[0].startswith("Reminder. In 14 days, on 3 November 2025")
     assert text.index("[reminder]") < text.index("clock now reads 2025-10-27")
     assert reminders[-1].startswith("Reminder. Tomorrow, 3 November 2025")
+
+
+@pytest.mark.parametrize("word", ["quit", "exit", "/quit", "Quit"])
+async def test_quit_alone_leaves_the_terminal_chat(services, word):
+    assert await handle_line(services.chat, word) is None
+    assert await handle_line(services.chat, f"{word} linkedin ai?") is not None
