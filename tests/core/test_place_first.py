@@ -108,3 +108,35 @@ def test_about_oneself_needs_a_pronoun_and_nothing_else():
     assert not about_oneself(["what", "about", "the", "ads"], FOLLOW_UP_LEADS)
     assert not about_oneself(["ok"], FOLLOW_UP_LEADS)
     assert not about_oneself(["delete", "me"], FOLLOW_UP_LEADS)
+
+
+@pytest.mark.parametrize(
+    ("question", "region"),
+    [
+        ("Boston, Massachusetts", "US"),
+        ("Richmond, Virginia", "US"),
+        ("Valencia, España", "ES"),
+        ("Valencia, Venezuela", "VE"),
+    ],
+)
+def test_a_city_with_its_state_or_country_is_am_i_affected_there(answerer, question, region):
+    reply, _ = answerer.respond(question)
+    assert (reply.kind, reply.intent, reply.region) == ("answer", "am_i_affected", region)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["estoy en Valencia, me afecta?", "I'm in Cambridge", "I live in Richmond"],
+)
+def test_a_city_as_big_in_two_countries_asks_which_country(answerer, question):
+    # Valencia is in Venezuela and Spain, whose answers differ: the bot asks, it does not guess.
+    reply, session = answerer.respond(question)
+    assert reply.kind == "ask_region" and session.awaiting_region_for == "am_i_affected"
+
+
+def test_a_lowercase_city_name_after_a_pronoun_is_a_verb(answerer):
+    # "me quito" is "I take off", not Quito, Ecuador.
+    reply, _ = answerer.respond("como me quito de esto")
+    assert reply.region is None and reply.intent == "opt_out_steps"
+    reply, _ = answerer.respond("vivo en quito")
+    assert reply.region == "EC"

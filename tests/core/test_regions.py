@@ -34,6 +34,10 @@ import pytest
         ("what about Norway?", "NO"),
         ("I'm in CH", "CH"),
         ("not the UK, I mean Canada", "CA"),
+        ("Boston, Massachusetts", "US"),
+        ("Valencia, Spain", "ES"),
+        ("I live in London", "GB"),
+        ("Barcelona", "ES"),
     ],
 )
 def test_names_a_region(answerer, text, region):
@@ -58,6 +62,8 @@ def test_names_a_region(answerer, text, region):
         "is there a split between the two settings",
         "what about South America",
         "man, this is annoying",
+        "como me quito de esto",
+        "I live in Valencia",
         "",
         "\x00\x01",
     ],
