@@ -92,6 +92,7 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._next_overall = -math.inf
+        self._last_start = -math.inf
         self._held_until = -math.inf
         self._chats: dict[int, _Chat] = {}
 
@@ -110,6 +111,12 @@ class Pacer:
                         break
                     # A 429 arrived while we waited: take a new slot after it, spaced like the
                     # rest, rather than all start together the moment the hold ends (a burst).
+                # A slot is when a message may start; a busy event loop wakes its sender late,
+                # and the next slot's sender on time: the two would go out together. So the
+                # spacing also holds between the moments messages really start.
+                while (gap := self._last_start + self.overall_interval - self._clock()) > 0:
+                    await self._sleep(gap)
+                self._last_start = self._clock()
                 chat.next_at = self._clock() + interval
         finally:
             chat.users -= 1
