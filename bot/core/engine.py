@@ -137,7 +137,8 @@ class LanguageChoice:
 
 
 class QuestionAnswerer:
-    """The core's one entry point for questions. Build once; respond() is cheap."""
+    """The core's one entry point for questions. Build once; respond() is cheap. `cache_dir`:
+    where the region index and word lists are kept (None: built in memory at every start)."""
 
     def __init__(
         self, kb: KnowledgeBase, clock: Clock | None = None, cache_dir: Path | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import re
 import string
 from collections.abc import Iterable
@@ -280,10 +279,7 @@ class KnowledgeError(Exception):
 
 
 def default_knowledge_dir() -> Path:
-    """OPTOUT_KNOWLEDGE_DIR if set, else the knowledge base shipped inside the package."""
-    configured = os.environ.get("OPTOUT_KNOWLEDGE_DIR")
-    if configured:
-        return Path(configured)
+    """The knowledge base shipped inside the package (bot.settings reads OPTOUT_KNOWLEDGE_DIR)."""
     return Path(__file__).parent.parent / "knowledge"
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.bootstrap import serve_doors
 from bot.discord.chats import channel_chat
-from bot.doors import serve_doors
 from bot.service.conversations import ChatKey
 from bot.telegram.settings import TelegramSettings
 from tests.discord_adapter.harness import point_gateway_at

@@ -14,9 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.bootstrap import Services, build_services
+from bot.bootstrap import Services, build_services, warm_up
 from bot.core.clock import FixedClock
-from bot.doors import warm_up
 from bot.ops.http import Operations, _is_loopback, http_server, operations, reload_url
 from bot.service.conversations import ChatKey
 from bot.service.dispatcher import PassReport, schedule_reminders

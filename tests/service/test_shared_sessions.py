@@ -15,7 +15,7 @@ from bot.core.knowledge import KnowledgeBase
 from bot.service.conversations import ChatKey, ConversationService
 from bot.service.sessions import InMemorySessions, StoredSessions
 from bot.storage import Store
-from tests.conftest import AFTER_DEADLINE, KNOWLEDGE_DIR
+from tests.conftest import AFTER_DEADLINE, CACHE_DIR, KNOWLEDGE_DIR
 from tests.storage.test_store_contract import Database
 from tests.storage.test_store_contract import (
     postgres_database as postgres_database,
@@ -44,7 +44,7 @@ def stores(postgres_database: Database) -> Iterator[tuple[Store, Store]]:
 @pytest.fixture
 def replicas(stores, kb: KnowledgeBase, clock) -> tuple[ConversationService, ConversationService]:
     return tuple(  # type: ignore[return-value]
-        ConversationService(QuestionAnswerer(kb, clock), sessions=StoredSessions(store))
+        ConversationService(QuestionAnswerer(kb, clock, CACHE_DIR), sessions=StoredSessions(store))
         for store in stores
     )
 

@@ -24,6 +24,7 @@ from bot.service.chat import ChatService
 from bot.service.commands import listed_commands
 from bot.service.conversations import ChatKey
 from bot.service.errors import PermanentRefusal
+from bot.settings import telegram_settings
 from bot.storage import open_store
 from bot.telegram.app import (
     TOKEN_BEARING_LOGGERS,
@@ -570,14 +571,14 @@ def test_settings_errors_are_one_clear_line(env, message):
     if env and "TELEGRAM_BOT_TOKEN" not in env:
         env = {"TELEGRAM_BOT_TOKEN": TOKEN, **env}
     with pytest.raises(SettingsError) as error:
-        TelegramSettings.from_env(env)
+        telegram_settings(env)
     text = str(error.value)
     assert message in text and "\n" not in text and TOKEN not in text
     assert "abc def" not in text
 
 
 def test_settings_defaults_and_repr_hide_secrets():
-    settings = TelegramSettings.from_env(
+    settings = telegram_settings(
         {
             "TELEGRAM_BOT_TOKEN": f"  {TOKEN} ",
             "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg",
@@ -590,7 +591,7 @@ def test_settings_defaults_and_repr_hide_secrets():
     assert (settings.webhook_listen, settings.webhook_port) == ("127.0.0.1", 8443)
     shown = repr(settings) + str(settings) + f"{settings}"
     assert TOKEN.split(":")[1] not in shown and "hook-secret_1" not in shown
-    polling = TelegramSettings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN})
+    polling = telegram_settings({"TELEGRAM_BOT_TOKEN": TOKEN})
     assert not polling.uses_webhook and polling.webhook_secret is None
 
 
