@@ -29,7 +29,8 @@ from rapidfuzz import fuzz, process
 from bot.core.clock import FixedClock
 from bot.core.engine import QuestionAnswerer
 from bot.core.evaluation import evaluate, load_examples
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge_loader import load_knowledge
 from bot.core.regions import RegionResolver
 from bot.core.text import normalise
 from bot.settings import cache_dir

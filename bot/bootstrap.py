@@ -24,7 +24,7 @@ from typing import TextIO
 
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import QuestionAnswerer
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge_loader import load_knowledge
 from bot.core.reminders import DEFAULT_OFFSETS, Subscription
 from bot.notifiers import NoPlatformConfigured, RoutingNotifier
 from bot.ops.http import Operations, operations

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from bot.core.clock import Clock, ShiftedClock, SystemClock, parse_moment
-from bot.core.knowledge import KnowledgeError, load_knowledge
+from bot.core.knowledge_loader import KnowledgeError, load_knowledge
 from bot.core.reply import render_plain, render_short
 from bot.ops import EndpointUnavailable
 from bot.storage import StoreUnavailable
@@ -271,7 +271,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
     from bot.core.kb_audit import audit_knowledge
-    from bot.core.knowledge import default_knowledge_dir
+    from bot.core.knowledge_loader import default_knowledge_dir
     from bot.settings import knowledge_dir
 
     folder = args.dir or knowledge_dir()

@@ -7,7 +7,8 @@ import pytest
 
 from bot.core.clock import FixedClock
 from bot.core.engine import QuestionAnswerer
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge_loader import load_knowledge
 from bot.service.chat import ChatService
 from bot.service.conversations import ConversationService
 from bot.service.subscriptions import SubscriptionService, stored_language

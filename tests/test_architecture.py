@@ -101,3 +101,45 @@ def test_the_environment_check_sees_each_way_of_reading_it():
     source = "import os\nfrom os import getenv\na = os.environ.get('X')\nb = os.getenv('Y')\n"
     assert sorted(environment_reads(source)) == ["2: getenv", "3: environ", "4: getenv"]
     assert environment_reads(ENVIRONMENT_READER.read_text())  # the one reader is seen
+
+
+def core_imports() -> dict[str, set[str]]:
+    """Each core module -> the core modules it imports, lazily inside a function or not."""
+    graph = {}
+    for path in CORE.rglob("*.py"):
+        module = "bot.core." + path.stem
+        graph[module] = {
+            name
+            for name in imported_modules(path)
+            if name.startswith("bot.core.") and name != module
+        }
+    return graph
+
+
+def test_the_core_has_no_import_cycle():
+    graph = core_imports()
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        assert module not in path, "import cycle: " + " -> ".join((*path, module))
+        if module in done:
+            return
+        for imported in sorted(graph.get(module, ())):
+            visit(imported, (*path, module))
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, ())
+
+
+def test_no_module_imports_another_modules_private_names():
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {alias.name} from {node.module}"
+        for folder in (BOT, ROOT / "bench")
+        for path in sorted(folder.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot")
+        for alias in node.names
+        if alias.name.startswith("_") and not alias.name.startswith("__")
+    ]
+    assert not found, "\n".join(found)

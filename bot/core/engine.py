@@ -17,8 +17,8 @@ from bot.core.knowledge import (
     PolicyCoverage,
     Source,
     TimeVariant,
-    load_knowledge,
 )
+from bot.core.knowledge_loader import load_knowledge
 from bot.core.languages import (
     SOURCE_LANGUAGE,
     Detection,

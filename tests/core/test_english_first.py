@@ -13,7 +13,7 @@ import pytest
 from bot.cli import main
 from bot.core.clock import FixedClock
 from bot.core.engine import QuestionAnswerer
-from bot.core.knowledge import KnowledgeError, load_knowledge
+from bot.core.knowledge_loader import KnowledgeError, load_knowledge
 from bot.core.reminders import Reminder, Subscription, reminder_text
 from bot.core.reply import render_plain
 from tests.conftest import CACHE_DIR, KNOWLEDGE_DIR

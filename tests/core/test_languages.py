@@ -12,7 +12,7 @@ import pytest
 
 from bot.core.clock import FixedClock
 from bot.core.evaluation import evaluate, load_examples
-from bot.core.knowledge import KnowledgeError, load_knowledge
+from bot.core.knowledge_loader import KnowledgeError, load_knowledge
 from bot.core.languages import LANGUAGES, choose_language, normalise_language, shared_detector
 from bot.core.reply import render_plain
 from bot.core.session import Session

@@ -15,7 +15,8 @@ import pytest
 
 from bot.core.clock import FixedClock
 from bot.core.engine import QuestionAnswerer
-from bot.core.knowledge import KnowledgeError, load_knowledge, short_limit
+from bot.core.knowledge_loader import KnowledgeError, load_knowledge
+from bot.core.knowledge_reader import short_limit
 from bot.core.reply import render_plain, render_short
 from tests.conftest import AFTER_DEADLINE, BEFORE_DEADLINE, CACHE_DIR, KNOWLEDGE_DIR
 
