@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol, TypeVar
 
-from bot.core.engine import REGIONAL_INTENTS, QuestionAnswerer
+from bot.core.composer import REGIONAL_INTENTS
+from bot.core.engine import QuestionAnswerer
 from bot.core.languages import choose_language
 from bot.core.reply import Reply
 from bot.core.session import Session

@@ -12,7 +12,8 @@ from functools import lru_cache
 
 import babel
 
-from bot.core.engine import QuestionAnswerer, labels
+from bot.core.composer import reply
+from bot.core.engine import QuestionAnswerer
 from bot.core.formats import format_date, format_days
 from bot.core.knowledge import KnowledgeBase
 from bot.core.languages import LANGUAGES, normalise_language
@@ -61,17 +62,7 @@ def privacy_paragraphs(kb: KnowledgeBase, collect_unanswered: bool = False) -> t
 def plain_reply(
     kb: KnowledgeBase, title: str, *paragraphs: str, commands: tuple[CommandButton, ...] = ()
 ) -> Reply:
-    return Reply(
-        kind="answer",
-        intent=None,
-        confidence=1.0,
-        region=None,
-        title=title,
-        paragraphs=paragraphs,
-        commands=commands,
-        language=kb.language,
-        labels=labels(kb),
-    )
+    return reply(kb, "answer", title, paragraphs=paragraphs, commands=commands)
 
 
 def _said(kb: KnowledgeBase, *keys: str) -> Reply:
