@@ -34,9 +34,10 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
 from bot.core.knowledge_loader import load_knowledge
-from bot.core.reminders import ChatRef, Subscription, reminder_text, reminders_between
+from bot.core.reminders import Subscription, reminder_text, reminders_between
 from bot.service.dispatcher import SCHEDULE_HORIZON, Dispatcher, schedule_reminders
 from bot.settings import benchmark_postgres_url, knowledge_dir
 from bot.storage import open_store

@@ -41,7 +41,7 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.core.reminders import ChatRef
+from bot.core.chats import ChatRef
 from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
 from bot.service.log_ids import log_tag
 from bot.telegram.app import quiet_token_bearing_loggers

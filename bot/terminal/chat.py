@@ -13,15 +13,14 @@ import datetime as dt
 import re
 from typing import TextIO
 
-from bot.core.reminders import ChatRef
+from bot.core.chats import ChatRef
 from bot.core.reply import render_plain, render_short
 from bot.service.chat import ChatService
 from bot.service.commands import listed_commands
 from bot.service.dispatcher import Dispatcher
-from bot.service.sessions import ChatKey
 
 PROMPT = "you> "
-CHAT = ChatKey("terminal", "local")
+CHAT = ChatRef("terminal", "local")
 TERMINAL_ONLY = "Terminal only: /advance 4d (move the bot's clock ahead: 30m, 6h, 4d), /quit"
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}

@@ -18,11 +18,10 @@ import aiohttp
 import pytest
 from telegram import Update
 
-from bot.core.reminders import ChatRef
+from bot.core.chats import ChatRef
 from bot.core.reply import ENGLISH_LABELS, CitedSource, LinkButton, Reply, Topic, render_plain
 from bot.service.chat import ChatService
 from bot.service.commands import listed_commands
-from bot.service.conversations import ChatKey
 from bot.service.errors import PermanentRefusal
 from bot.settings import telegram_settings
 from bot.storage import open_store
@@ -351,7 +350,7 @@ def test_render_escapes_every_piece_of_text():
 
 
 async def test_long_answer_is_split_at_paragraphs(api, bot, service):
-    sources = await service.command(ChatKey("test", "1"), "sources")
+    sources = await service.command(ChatRef("test", "1"), "sources")
     assert tg_len(render_plain(sources)) > 4096
     expected = len(render_reply(sources))
     parts = await sent_after(api, lambda: api.message("/sources"), count=expected)

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.bootstrap import Services, serve_doors, wake_all
+from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
-from bot.core.reminders import ChatRef
 from bot.core.reply import ENGLISH_LABELS, CommandButton, Reply
 from bot.service.commands import listed_commands
 from bot.service.conversations import ConversationService
