@@ -394,9 +394,6 @@ class RegionResolver:
             if place.region and not place.risky and place.kind in ("name", "city")
         }
 
-    def display_name(self, region: str) -> str:
-        return region_display_name(region, self.kb)
-
 
 def _build_in_child(kb: KnowledgeBase, cache_dir: Path) -> bool:
     """The cache files built by a fresh process; False if that could not be done."""
