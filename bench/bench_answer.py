@@ -29,9 +29,11 @@ from rapidfuzz import fuzz, process
 from bot.core.clock import FixedClock
 from bot.core.engine import QuestionAnswerer
 from bot.core.evaluation import evaluate, load_examples
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge_loader import load_knowledge
 from bot.core.regions import RegionResolver
 from bot.core.text import normalise
+from bot.settings import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = 2_000  # per round
@@ -92,7 +94,7 @@ def grown(kb: KnowledgeBase, factor: int) -> KnowledgeBase:
 def growth(kb: KnowledgeBase, questions: list[str]) -> None:
     examples = load_examples(ROOT / "tests/data/eval.yaml")
     clock = FixedClock(__import__("datetime").datetime(2026, 1, 1))
-    sized = {factor: QuestionAnswerer(grown(kb, factor), clock) for factor in GROWTH}
+    sized = {factor: QuestionAnswerer(grown(kb, factor), clock, cache_dir()) for factor in GROWTH}
     base = sized[1]
     print(f"\ngrowth: {ROUNDS} rounds of {len(questions)} questions, each size against x1")
     for factor, answerer in sized.items():
@@ -131,7 +133,9 @@ def main() -> None:
     )
 
     t0 = time.perf_counter()
-    answerer = QuestionAnswerer(kb, FixedClock(__import__("datetime").datetime(2026, 1, 1)))
+    answerer = QuestionAnswerer(
+        kb, FixedClock(__import__("datetime").datetime(2026, 1, 1)), cache_dir()
+    )
     answerer.detector.warm()
     print(
         f"answerer with {len(answerer.matchers)} languages built in {time.perf_counter() - t0:.2f} s"

@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
 import resource
 import sqlite3
 import subprocess
@@ -35,10 +34,12 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
-from bot.core.knowledge import load_knowledge
-from bot.core.reminders import ChatRef, Subscription, reminder_text, reminders_between
+from bot.core.knowledge_loader import load_knowledge
+from bot.core.reminders import Subscription, reminder_text, reminders_between
 from bot.service.dispatcher import SCHEDULE_HORIZON, Dispatcher, schedule_reminders
+from bot.settings import benchmark_postgres_url, knowledge_dir
 from bot.storage import open_store
 
 SUBSCRIBERS = 100_000
@@ -125,7 +126,7 @@ def fixed_cost_mb(kb) -> int:
 
 
 def run_backend(backend: str, count: int, batch_size: int, postgres_url: str | None) -> dict:
-    kb = load_knowledge()
+    kb = load_knowledge(knowledge_dir())
     fixed_mb = fixed_cost_mb(kb)
     cleanup = None
     if backend == "sqlite":
@@ -182,7 +183,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--subscribers", type=int, default=SUBSCRIBERS)
     parser.add_argument("--batch-size", type=int, default=100)  # the Dispatcher default
-    parser.add_argument("--postgres-url", default=os.environ.get("OPTOUT_TEST_POSTGRES_URL"))
+    parser.add_argument("--postgres-url", default=benchmark_postgres_url())
     parser.add_argument("--json", action="store_true", help="one JSON line (used per process)")
     args = parser.parse_args()
     if args.backend != "both":

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import statistics
 import subprocess
@@ -44,6 +43,7 @@ from aiohttp import web  # noqa: E402
 
 from bench.bench_telegram import busiest_second  # noqa: E402
 from bot.core.evaluation import load_examples  # noqa: E402
+from bot.settings import child_environment  # noqa: E402
 from tests.telegram_adapter.fake_bot_api import FakeBotApi  # noqa: E402
 
 FIRST_CHAT = 20_000_000
@@ -223,8 +223,7 @@ def start_optout(
 ) -> tuple[subprocess.Popen, str]:
     """The real bot, from the checkout at `root`."""
     port = free_port()
-    env = {
-        **os.environ,
+    overrides = {
         "PYTHONPATH": str(root),
         "TELEGRAM_BOT_TOKEN": api.token,
         "TELEGRAM_API_BASE_URL": api.base_url,
@@ -233,7 +232,8 @@ def start_optout(
         "OPTOUT_LOG_LEVEL": "WARNING",
     }
     if cache_dir is not None:
-        env["OPTOUT_CACHE_DIR"] = cache_dir
+        overrides["OPTOUT_CACHE_DIR"] = cache_dir
+    env = child_environment(overrides)
     process = subprocess.Popen(
         [PYTHON, "-m", "bot.cli", "run", "--only", "telegram"],
         env=env,

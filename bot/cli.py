@@ -6,15 +6,13 @@ import argparse
 import dataclasses
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from bot.core.clock import Clock, ShiftedClock, SystemClock, parse_moment
-from bot.core.engine import QuestionAnswerer
-from bot.core.knowledge import KnowledgeError, load_knowledge
+from bot.core.knowledge_loader import KnowledgeError, load_knowledge
 from bot.core.reply import render_plain, render_short
 from bot.ops import EndpointUnavailable
 from bot.storage import StoreUnavailable
@@ -42,10 +40,6 @@ class CommandLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _answerer(now: dt.datetime | None) -> QuestionAnswerer:
-    return QuestionAnswerer(load_knowledge(), _clock(now))
-
-
 class InvalidSettings(Exception):
     """Settings were reported as invalid on stderr; exit with this status."""
 
@@ -58,7 +52,7 @@ def _settings(only: Sequence[str] | None = None, *, status: int = 2):
     from bot.settings import SettingsInvalid, load_settings
 
     try:
-        settings = load_settings(os.environ, only=only)
+        settings = load_settings(only=only)
     except SettingsInvalid as exc:
         for problem in exc.problems:
             print(f"optout-bot: {problem}", file=sys.stderr)
@@ -78,10 +72,10 @@ def _services(now: dt.datetime | None, settings=None, *, warm: bool = True):
 def cmd_chat(args: argparse.Namespace, settings=None) -> int:
     import logging
 
-    from bot.doors import run_terminal
+    from bot.bootstrap import run_terminal
 
     services = _services(args.now, settings)
-    if not os.environ.get("OPTOUT_LOG_LEVEL"):
+    if not services.settings.log_level_set:
         logging.getLogger().setLevel(logging.WARNING)  # the chat shares the terminal with logs
     try:
         return run_terminal(services)
@@ -92,7 +86,7 @@ def cmd_chat(args: argparse.Namespace, settings=None) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Every door whose settings are present (or only the one named); with no chat-platform
     token, the terminal chat."""
-    from bot.doors import run_doors
+    from bot.bootstrap import run_doors
 
     only = [args.only] if args.only in ("telegram", "discord") else None
     settings = _settings(only)
@@ -181,10 +175,11 @@ def cmd_kb_gaps(args: argparse.Namespace) -> int:
 
 def cmd_discord_sync(args: argparse.Namespace) -> int:
     from bot.discord.runner import sync_commands
-    from bot.discord.settings import DiscordSettings, SettingsError
+    from bot.discord.settings import SettingsError
+    from bot.settings import discord_settings
 
     try:
-        settings = DiscordSettings.from_env()
+        settings = discord_settings()
     except SettingsError as exc:
         print(f"optout-bot: {exc}", file=sys.stderr)
         return 2
@@ -195,7 +190,8 @@ def cmd_discord_sync(args: argparse.Namespace) -> int:
 
 def cmd_reminders(args: argparse.Namespace) -> int:
     """Operator commands: due (a dry run), stats, run (one dispatch pass, for cron)."""
-    services = _services(None)
+    settings = _settings()
+    services = _services(None, settings)
     try:
         if args.reminders_command == "stats":
             print_counts(services.store.stats(), as_json=args.json)
@@ -225,11 +221,11 @@ def cmd_reminders(args: argparse.Namespace) -> int:
             return 0
         import asyncio
 
-        from bot.doors import notifier_for_pass
+        from bot.bootstrap import notifier_for_pass
         from bot.notifiers import NoPlatformConfigured
 
         async def one_pass():
-            async with notifier_for_pass(os.environ) as notifier:
+            async with notifier_for_pass(settings) as notifier:
                 return await services.dispatcher(notifier).run_once()
 
         try:
@@ -253,7 +249,9 @@ def print_counts(counts: dict[str, int], *, as_json: bool) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    answerer = _answerer(args.now)
+    from bot.bootstrap import build_answerer
+
+    answerer = build_answerer(_clock(args.now))
     if args.question:
         questions = [" ".join(args.question)]
         as_json = args.json
@@ -273,10 +271,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
     from bot.core.kb_audit import audit_knowledge
-    from bot.core.knowledge import default_knowledge_dir
+    from bot.core.knowledge_loader import default_knowledge_dir
+    from bot.settings import knowledge_dir
 
+    folder = args.dir or knowledge_dir()
     try:
-        kb = load_knowledge(args.dir)
+        kb = load_knowledge(folder)
     except KnowledgeError as exc:
         print(str(exc), file=sys.stderr)
         print(f"knowledge base invalid: {len(exc.issues)} problem(s)", file=sys.stderr)
@@ -284,7 +284,7 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     for warning in kb.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     today = _clock(getattr(args, "now", None)).now().date()
-    findings = audit_knowledge(args.dir or default_knowledge_dir(), kb, today)
+    findings = audit_knowledge(folder or default_knowledge_dir(), kb, today)
     errors = [f for f in findings if f.severity == "error"]
     for finding in findings:
         prefix = "warning: " if finding.severity == "warning" else ""
@@ -311,7 +311,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     # eval.de.yaml is written in German; eval.yaml in English.
     suffixes = Path(args.file).suffixes
     language = suffixes[-2].lstrip(".") if len(suffixes) > 1 else "en"
-    report = evaluate(_answerer(args.now), load_examples(args.file), language)
+    from bot.bootstrap import build_answerer
+
+    report = evaluate(build_answerer(_clock(args.now)), load_examples(args.file), language)
     print(report.render())
     return 0
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.core.chats import ChatRef
 from bot.core.knowledge import KnowledgeBase
-from bot.core.reminders import ChatRef, Subscription
+from bot.core.reminders import Subscription
 from bot.service.dispatcher import GoneHook, Notifier
 from bot.service.errors import TransientFailure
 

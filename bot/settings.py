@@ -1,7 +1,10 @@
 """Every environment variable the bot reads, validated once at start-up, before anything connects.
 
-`load_settings()` reports every problem, one line each, and never echoes a secret. The chat
-platforms' own settings classes (bot.telegram.settings, bot.discord.settings) do their checks.
+This is the only module that reads the environment (tests/test_architecture.py checks it): the
+rest of the bot, the core included, is given what it needs by bot.bootstrap. `load_settings()`
+reports every problem, one line each, and never echoes a secret. The chat platforms' own settings
+classes (bot.telegram.settings, bot.discord.settings) do their checks; they are read from the
+environment here.
 """
 
 from __future__ import annotations
@@ -13,11 +16,15 @@ import tempfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from bot.core.reminders import DEFAULT_OFFSETS
 from bot.storage import DEFAULT_DATA_DIR, DEFAULT_DATABASE_FILE
+
+if TYPE_CHECKING:
+    from bot.discord.settings import DiscordSettings
+    from bot.telegram.settings import TelegramSettings
 
 DEFAULT_HTTP_HOST = "127.0.0.1"
 LOG_FORMATS = ("text", "json")
@@ -84,7 +91,9 @@ class Settings:
     database_url: str
     data_dir: Path
     knowledge_dir: Path | None = None  # None: the knowledge base shipped in the package
-    cache_dir: Path | None = None  # None: the core's default (XDG cache)
+    cache_dir: Path | None = None  # None: the default below
+    # Where the core keeps its caches without OPTOUT_CACHE_DIR: $XDG_CACHE_HOME/optout-bot.
+    default_cache_dir: Path | None = None
     http_host: str = DEFAULT_HTTP_HOST
     http_port: int | None = None  # None: no HTTP server
     log_format: str = "text"
@@ -94,6 +103,13 @@ class Settings:
     telegram: Any = None  # TelegramSettings when its token is set (or --only telegram)
     discord: Any = None  # DiscordSettings likewise
     doors: tuple[str, ...] = field(default=())
+    log_level_set: bool = False  # OPTOUT_LOG_LEVEL given (the terminal chat quiets logs if not)
+    locale_language: str | None = None  # the terminal's language hint (LANG=de_DE: "de_DE")
+
+    @property
+    def cache_folder(self) -> Path | None:
+        """The folder the core keeps its caches in."""
+        return self.cache_dir or self.default_cache_dir
 
     def describe(self) -> list[str]:
         """The effective configuration, one `NAME=value` per line, secrets masked."""
@@ -154,7 +170,7 @@ def load_settings(
     """Settings from the environment. A chat platform is on when its token is set, or when it is
     named in `only` (then a missing token is a problem). Raises SettingsInvalid listing every
     problem found."""
-    env = os.environ if environ is None else environ
+    env = _environ(environ)
     problems: list[str] = []
 
     def value(name: str) -> str:
@@ -224,22 +240,19 @@ def load_settings(
             offsets = DEFAULT_OFFSETS
 
     telegram = discord = None
-    from bot.discord.settings import DiscordSettings
     from bot.discord.settings import SettingsError as DiscordSettingsError
-    from bot.telegram.settings import SettingsError, TelegramSettings
+    from bot.telegram.settings import SettingsError
 
     if "telegram" in wanted:
-        telegram = _checked(TelegramSettings.from_env, SettingsError, env, problems)
+        telegram = _checked(telegram_settings, SettingsError, env, problems)
     elif _any_set(env, TELEGRAM_OPTIONS):
         # Off without a token, but a wrong value would surface only once a token is added.
-        _checked(
-            TelegramSettings.from_env, SettingsError, _stand_in_token(env, "telegram"), problems
-        )
+        _checked(telegram_settings, SettingsError, _stand_in_token(env, "telegram"), problems)
     if "discord" in wanted:
-        discord = _checked(DiscordSettings.from_env, DiscordSettingsError, env, problems)
+        discord = _checked(discord_settings, DiscordSettingsError, env, problems)
     elif _any_set(env, DISCORD_OPTIONS):
         _checked(
-            DiscordSettings.from_env,
+            discord_settings,
             DiscordSettingsError,
             _stand_in_token(env, "discord"),
             problems,
@@ -261,6 +274,117 @@ def load_settings(
         telegram=telegram,
         discord=discord,
         doors=tuple(name for name in PLATFORM_TOKENS if name in wanted),
+        default_cache_dir=default_cache_dir(env),
+        log_level_set=bool(value("OPTOUT_LOG_LEVEL")),
+        locale_language=locale_language(env),
+    )
+
+
+def _environ(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if environ is None else environ
+
+
+def database_url(environ: Mapping[str, str] | None = None) -> str:
+    """OPTOUT_DATABASE_URL, or the default SQLite file under OPTOUT_DATA_DIR (unchecked: for
+    build_services() called without settings)."""
+    env = _environ(environ)
+    url = env.get("OPTOUT_DATABASE_URL", "").strip()
+    if url:
+        return url
+    data_dir = Path(env.get("OPTOUT_DATA_DIR") or DEFAULT_DATA_DIR)
+    # An absolute path keeps its leading "/", giving the four-slash form.
+    return "sqlite:///" + (data_dir / DEFAULT_DATABASE_FILE).as_posix()
+
+
+def knowledge_dir(environ: Mapping[str, str] | None = None) -> Path | None:
+    """OPTOUT_KNOWLEDGE_DIR, unchecked (`ask`, `eval` and `kb check` load it and say what is
+    wrong); None: the knowledge base shipped in the package."""
+    configured = _environ(environ).get("OPTOUT_KNOWLEDGE_DIR", "").strip()
+    return Path(configured) if configured else None
+
+
+def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """$XDG_CACHE_HOME/optout-bot, or ~/.cache/optout-bot."""
+    xdg = _environ(environ).get("XDG_CACHE_HOME")
+    return Path(xdg or Path.home() / ".cache") / "optout-bot"
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The folder the core keeps its caches in: OPTOUT_CACHE_DIR, or the default."""
+    configured = _environ(environ).get("OPTOUT_CACHE_DIR", "").strip()
+    return Path(configured) if configured else default_cache_dir(environ)
+
+
+def locale_language(environ: Mapping[str, str] | None = None) -> str | None:
+    """The terminal's hint, as Telegram's language_code is: the locale's language (LANG=de_DE)."""
+    env = _environ(environ)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name)
+        if value:
+            return value.split(".")[0]
+    return None
+
+
+def child_environment(overrides: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment with `overrides`, for a child process (the benchmarks')."""
+    return {**os.environ, **overrides}
+
+
+# Not the bot's own (so neither in VARIABLES nor in .env.example): the PostgreSQL database the
+# tests and benchmarks may use.
+TEST_POSTGRES_URL = "OPTOUT_TEST_POSTGRES_URL"
+DEVELOPER_VARIABLES = (TEST_POSTGRES_URL,)
+
+
+def benchmark_postgres_url(environ: Mapping[str, str] | None = None) -> str | None:
+    """OPTOUT_TEST_POSTGRES_URL, or None."""
+    return _environ(environ).get(TEST_POSTGRES_URL) or None
+
+
+def telegram_settings(environ: Mapping[str, str] | None = None) -> TelegramSettings:
+    """The Telegram settings from TELEGRAM_*; SettingsError (one line) on the first problem."""
+    from bot.telegram.settings import (
+        DEFAULT_API_BASE_URL,
+        DEFAULT_WEBHOOK_LISTEN,
+        DEFAULT_WEBHOOK_PORT,
+        SettingsError,
+        TelegramSettings,
+    )
+
+    env = _environ(environ)
+
+    def value(name: str) -> str | None:
+        text = env.get(name, "").strip()
+        return text or None
+
+    port_text = value("TELEGRAM_WEBHOOK_PORT")
+    try:
+        port = int(port_text) if port_text else DEFAULT_WEBHOOK_PORT
+    except ValueError:
+        raise SettingsError("TELEGRAM_WEBHOOK_PORT must be a port number (1-65535)") from None
+    return TelegramSettings(
+        token=value("TELEGRAM_BOT_TOKEN") or "",
+        api_base_url=value("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
+        webhook_url=value("TELEGRAM_WEBHOOK_URL"),
+        webhook_secret=value("TELEGRAM_WEBHOOK_SECRET"),
+        webhook_listen=value("TELEGRAM_WEBHOOK_LISTEN") or DEFAULT_WEBHOOK_LISTEN,
+        webhook_port=port,
+    )
+
+
+def discord_settings(environ: Mapping[str, str] | None = None) -> DiscordSettings:
+    """The Discord settings from DISCORD_* and OPTOUT_DATA_DIR; SettingsError (one line) on the
+    first problem."""
+    from bot.discord.settings import SNOWFLAKE, DiscordSettings, SettingsError
+
+    env = _environ(environ)
+    guild_text = env.get("DISCORD_GUILD_ID", "").strip()
+    if guild_text and not SNOWFLAKE.match(guild_text):
+        raise SettingsError("DISCORD_GUILD_ID must be a server id (15-21 digits)")
+    return DiscordSettings(
+        token=env.get("DISCORD_BOT_TOKEN", "").strip(),
+        guild_id=int(guild_text) if guild_text else None,
+        data_dir=Path(env.get("OPTOUT_DATA_DIR", "").strip() or DEFAULT_DATA_DIR),
     )
 
 

@@ -7,15 +7,19 @@ import pytest
 
 from bot.core.clock import FixedClock
 from bot.core.engine import QuestionAnswerer
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge_loader import load_knowledge
 from bot.service.chat import ChatService
 from bot.service.conversations import ConversationService
 from bot.service.subscriptions import SubscriptionService, stored_language
+from bot.settings import cache_dir
 from bot.storage import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge"
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# The core's caches (the region index, word lists), where the bot keeps them on this machine.
+CACHE_DIR = cache_dir()
 AFTER_DEADLINE = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 BEFORE_DEADLINE = dt.datetime(2025, 10, 15, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
 
@@ -27,7 +31,7 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def _shared_answerer(kb: KnowledgeBase) -> QuestionAnswerer:
-    return QuestionAnswerer(kb, FixedClock(AFTER_DEADLINE))
+    return QuestionAnswerer(kb, FixedClock(AFTER_DEADLINE), CACHE_DIR)
 
 
 @pytest.fixture

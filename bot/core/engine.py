@@ -1,23 +1,18 @@
-"""Answering a question: region, intent, band, and a time-aware reply. Pure and synchronous."""
+"""Answering a question: deciding what it asks (its language, region and intent, and whether the
+bot is sure enough to answer), with the conversation so far. The reply's words are written by
+bot.core.composer. Pure and synchronous."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot.core.actions import action_links
 from bot.core.clock import Clock, SystemClock
-from bot.core.formats import format_date, format_days
+from bot.core.composer import REGIONAL_INTENTS, ReplyComposer
 from bot.core.knowledge import (
     COUNTRY_CODES,
-    Intent,
     KnowledgeBase,
-    PolicyCoverage,
-    Source,
-    TimeVariant,
-    load_knowledge,
 )
 from bot.core.languages import (
     SOURCE_LANGUAGE,
@@ -35,12 +30,11 @@ from bot.core.place_first import (
     asks_for_the_list,
     place_first,
 )
-from bot.core.regions import RegionMatch, RegionResolver, region_display_name
-from bot.core.reply import CitedSource, LinkButton, Reply, Topic
+from bot.core.regions import RegionMatch, RegionResolver
+from bot.core.reply import Reply, Topic
 from bot.core.session import Session
 from bot.core.short_replies import read_short_reply
 from bot.core.text import normalise
-from bot.core.timing import coverage_when, paragraphs_on, short_on, since_text, starts_later
 
 _CODE_ALONE = re.compile(r"^\s*([A-Za-z]{2})\s*(\?)?\s*$")
 # Confidence bands, tuned on tests/data/eval.yaml (see README "How the bot decides").
@@ -48,11 +42,9 @@ ANSWER_AT = 0.40
 SUGGEST_AT = 0.33
 # When the best two intents are closer than this, the bot asks instead of picking one.
 MIN_MARGIN = 0.01
-SUGGESTIONS = 3
 # A question whose words carry less information than this ("linkedin ai", "my data") is too
 # vague to answer or to rank topics by: the bot offers the main topics instead.
 VAGUE_INFORMATION = 0.5
-MAIN_TOPICS = ("am_i_affected", "opt_out_steps", "data_used")
 # An answer needs some of the question's own words to point at the topic, not only a similar
 # shape ("what's the capital of Canada" looks like "what's the deadline").
 MIN_WORD_EVIDENCE = 0.1
@@ -67,15 +59,7 @@ LANGUAGE_MARGIN = 0.05
 SURE_ENOUGH = 0.6
 # Added to am_i_affected's confidence when the question names a region.
 REGION_PRIOR = 0.1
-# Intents whose answer differs per region, and so can take "what about Norway?" as a follow-up.
-REGIONAL_INTENTS = frozenset({"am_i_affected", "complain", "microsoft_sharing", "deadline"})
 NEEDS_REGION = frozenset({"am_i_affected"})
-# Intents whose answer ends by asking for the person's country (in every language: translations
-# keep English's paragraphs in order); that paragraph is left out when the place is known.
-ASKS_FOR_PLACE_LAST = frozenset({"complain"})
-# The one action (bot.core.actions): every topic answer carries the setting's link, except those
-# for people the setting cannot help (non-members) or about the bot itself.
-NO_SETTING_LINK = frozenset({"non_members", "reminders"})
 FOLLOW_UP_LEADS = frozenset(
     {
         "what",
@@ -137,7 +121,8 @@ class LanguageChoice:
 
 
 class QuestionAnswerer:
-    """The core's one entry point for questions. Build once; respond() is cheap."""
+    """The core's one entry point for questions. Build once; respond() is cheap. `cache_dir`:
+    where the region index and word lists are kept (None: built in memory at every start)."""
 
     def __init__(
         self, kb: KnowledgeBase, clock: Clock | None = None, cache_dir: Path | None = None
@@ -151,11 +136,7 @@ class QuestionAnswerer:
         self.word_languages = WordLanguages(
             {code: matcher.vocabulary for code, matcher in self.matchers.items()}
         )
-        self._topic_ids = [i.id for i in kb.intents.values() if i.kind == "topic"]
-
-    @classmethod
-    def from_directory(cls, directory: Path | str | None = None, clock: Clock | None = None):
-        return cls(load_knowledge(directory), clock)
+        self.replies = ReplyComposer(kb)
 
     # --- questions ---------------------------------------------------------------------------
 
@@ -279,8 +260,7 @@ class QuestionAnswerer:
             language = choose_language(
                 chosen=session.chosen_language, detected=None, hint=hint, current=session.language
             )
-            words = self.kb.in_language(language)
-            return self._fallback(0.0, None, words.say("answers.empty"), language), session
+            return self.replies.empty(language), session
         choice = self.language_for(text, session, hint)
         language, detection = choice.language, choice.detection
         understood = self.understand(text, choice.tried, detection.language)
@@ -304,7 +284,6 @@ class QuestionAnswerer:
         session = session.after(
             now, intent=None, region=None, awaiting=session.awaiting_region_for, language=language
         )
-        words = self.kb.in_language(language)
         match = understood.region
         region = match.region if match else None
         europe = bool(match and match.europe)
@@ -313,13 +292,12 @@ class QuestionAnswerer:
         margin = best.confidence - (ranked[1].confidence if len(ranked) > 1 else 0.0)
 
         if understood.other_platform:
-            note = words.say("answers.other_platform", platform=self.kb.platform)
-            return self._fallback(best.confidence, region, note, language), session
+            return self.replies.other_platform(best.confidence, region, language), session
         intent_id = self._follow_up(session, understood, best)
         if intent_id is None and understood.vague:
-            main = tuple(self.topic(i, language) for i in MAIN_TOPICS if i in self.kb.intents)
-            reply = self._did_you_mean(ranked, best.confidence, region, language)
-            reply = replace(reply, suggestions=main)
+            reply = self.replies.did_you_mean(
+                (), best.confidence, region, language, self.replies.main_topics(language)
+            )
             return reply, session.after(now, intent=None, region=region, awaiting=None)
         if intent_id is None:
             if (
@@ -329,17 +307,15 @@ class QuestionAnswerer:
             ):
                 intent_id = best.intent
             elif best.confidence >= SUGGEST_AT:
-                return self._did_you_mean(ranked, best.confidence, region, language), session.after(
-                    now, intent=None, region=region, awaiting=None
+                reply = self.replies.did_you_mean(
+                    [s.intent for s in ranked], best.confidence, region, language
                 )
+                return reply, session.after(now, intent=None, region=region, awaiting=None)
             else:
-                return self._fallback(best.confidence, region, None, language), session.after(
-                    now, intent=None, region=region, awaiting=None
-                )
-        intent = words.intents[intent_id]
-        if intent.kind == "out_of_scope":
-            note = intent.answer.paragraphs[0]
-            return self._fallback(best.confidence, region, note, language), session
+                reply = self.replies.fallback(best.confidence, region, None, language)
+                return reply, session.after(now, intent=None, region=region, awaiting=None)
+        if self.kb.intents[intent_id].kind == "out_of_scope":
+            return self.replies.out_of_scope(intent_id, best.confidence, region, language), session
         confidence = (
             max(best.confidence, ANSWER_AT) if intent_id != best.intent else best.confidence
         )
@@ -353,7 +329,7 @@ class QuestionAnswerer:
             and not europe
             and not understood.asks_for_list
         ):
-            reply = self._ask_region(intent, confidence, language)
+            reply = self.replies.ask_region(intent_id, confidence, language)
             return reply, session.after(now, intent=intent_id, region=None, awaiting=intent_id)
         reply = self.answer_intent(
             intent_id, region, europe=europe, confidence=confidence, language=language
@@ -379,7 +355,7 @@ class QuestionAnswerer:
                 return session.awaiting_region_for
         return None
 
-    # --- answers -----------------------------------------------------------------------------
+    # --- replies, written by bot.core.composer ---------------------------------------------
 
     def answer_intent(
         self,
@@ -391,288 +367,33 @@ class QuestionAnswerer:
         language: str | None = None,
     ) -> Reply:
         """The answer for a known intent (commands call this directly), for a region if given,
-        in `language` (English when not given)."""
-        kb = self.kb.in_language(language)
-        intent = kb.intents[intent_id]
+        in `language` (English when not given), as of the clock's today."""
         today = self.clock.now().date()
-        paragraphs = paragraphs_on(kb, intent.answer, today)
-        sources = [
-            CitedSource(r.source.url, r.source.title, r.status, r.supports) for r in intent.sources
-        ]
-        coverage: dict[str, str] = {}
-        title = intent.title
-        if intent_id == "am_i_affected" and (region or europe):
-            sources = []  # the per-region answer rests on the coverage sources alone
-            title, paragraphs, coverage = self._coverage_answer(kb, region, europe, sources, today)
-        elif region and intent_id in REGIONAL_INTENTS:
-            # The place's own line first; a closing "tell me your country" goes once it is known.
-            general = paragraphs[:-1] if intent_id in ASKS_FOR_PLACE_LAST else paragraphs
-            paragraphs = self._regional_lines(kb, intent_id, region, sources, today) + general
-        variant = intent.answer.after_event
-        if variant is not None:
-            paragraphs.append(self._time_text(kb, variant, region, today))
-        # Per policy, whether an official page says so or only the press: "reportedly yes".
-        policies = kb.coverage_for(region).policies if coverage and region else {}
-        basis = {policy: policies[policy].status for policy in coverage}
-        if intent.english_only or (
-            intent_id == "am_i_affected"
-            and (region or europe)
-            and kb.coverage_for(region or "EEA").english_only
-        ):
-            paragraphs.insert(0, kb.say("answers.english_only"))  # a translation lacks it
-        short = short_on(kb, intent.answer, today)
-        if intent_id == "am_i_affected" and (region or europe):
-            short = self._place_short(kb, region, europe, today)
-        return Reply(
-            kind="answer",
-            intent=intent_id,
-            confidence=confidence,
-            region=region,
-            title=title,
-            paragraphs=tuple(paragraphs),
-            steps=intent.answer.steps if not coverage else (),
-            links=self._action_links(kb, intent, region, europe),
-            short=short,
-            sources=_dedupe(sources),
-            follow_ups=tuple(self.topic(i, kb.language) for i in intent.follow_ups),
-            coverage=coverage,
-            coverage_basis=basis,
-            language=kb.language,
-            labels=labels(kb),
+        return self.replies.answer(
+            intent_id, region, today, europe=europe, confidence=confidence, language=language
         )
-
-    def _coverage_answer(self, kb: KnowledgeBase, region, europe, sources, today: dt.date):
-        rule = kb.coverage_for(region or "EEA")
-        place = region_display_name(region, kb) if region else rule.label
-        title = kb.say("answers.affected_title", place=f"{place[0].upper()}{place[1:]}")
-        paragraphs = [kb.say("answers.for_place", place=place)]
-        coverage = {}
-        for policy, cover in rule.policies.items():
-            line = self._coverage_line(kb, cover, today)
-            paragraphs.append(f"{kb.say('answers.policy_' + policy)}: {line} {cover.note}")
-            sources += [_cited(s) for s in cover.sources]
-            if region:
-                coverage[policy] = cover.value
-        if europe and not region:
-            paragraphs.append(kb.say("answers.europe_not_one_region"))
-        ai = rule.policies["ai_training"]
-        if ai.value == "yes":
-            # Before the start: turn it off before then; after it: at any time.
-            later = starts_later(ai, today)
-            paragraphs.append(
-                kb.say("answers.turn_off_before" if later else "answers.can_turn_off")
-            )
-        return title, paragraphs, coverage
-
-    def _place_short(
-        self, kb: KnowledgeBase, region: str | None, europe: bool, today: dt.date
-    ) -> str:
-        """The short answer for a place: its verdict on AI training, on the Microsoft ads
-        sharing, and what to do there (the links come with the reply)."""
-        rule = kb.coverage_for(region or "EEA")
-        place = region_display_name(region, kb) if region else rule.label
-        ai, ads = rule.policies["ai_training"], rule.policies["microsoft_ads"]
-        parts = [self._short_verdict(kb, "ai", ai, place, today)]
-        parts.append(self._short_verdict(kb, "ads", ads, place, today))
-        later = ai.value == "yes" and starts_later(ai, today)
-        if ai.value != "no" and ads.value == "yes" and not later:
-            parts.append(kb.say("answers.short_act_both"))  # the two settings, in one line
-            return " ".join(parts)
-        if ai.value != "no":
-            parts.append(kb.say("answers.short_act_later" if later else "answers.short_act"))
-        if ads.value == "yes":
-            parts.append(kb.say("answers.short_act_ads"))
-        return " ".join(parts)
-
-    def _short_verdict(
-        self, kb: KnowledgeBase, policy: str, cover: PolicyCoverage, place: str, today: dt.date
-    ) -> str:
-        key = f"answers.short_{policy}_{cover.value}"
-        if cover.value == "yes" and starts_later(cover, today):
-            key += "_later"
-        status = kb.say("labels." + ("confirmed" if cover.status == "confirmed" else "reported"))
-        return kb.say(key, place=place, when=coverage_when(kb, cover, today), status=status)
-
-    def _action_links(
-        self, kb: KnowledgeBase, intent: Intent, region: str | None, europe: bool
-    ) -> tuple[LinkButton, ...]:
-        """The answer's own links, with the one action always there (bot.core.actions): the
-        AI-training setting for anyone who is or may be affected, and the ads opt-out where the
-        Microsoft ads sharing applies (coverage yes) to the region asked about."""
-        links = [LinkButton(link.label, link.url) for link in intent.answer.links]
-        if intent.kind != "topic" or intent.id in NO_SETTING_LINK:
-            return tuple(links)  # small talk, non-members, the bot's own reminders
-        for link in action_links(kb, region, europe=europe):
-            if all(have.url != link.url for have in links):
-                links.append(LinkButton(link.label, link.url))
-        return tuple(links)
-
-    def _coverage_line(self, kb: KnowledgeBase, cover: PolicyCoverage, today: dt.date) -> str:
-        text = kb.say("answers.value_" + cover.value)
-        when = coverage_when(kb, cover, today)  # "since 3 November 2025", or "from ..., in 14 days"
-        if when:
-            text += ", " + when
-        if cover.status == "reported" and cover.value != "unclear":
-            text += " " + kb.say("answers.status_reported")
-        elif cover.value == "unclear":
-            text += "."
-        else:
-            text += " " + kb.say("answers.status_confirmed")
-        return text
-
-    def _regional_lines(
-        self,
-        kb: KnowledgeBase,
-        intent_id: str,
-        region: str,
-        sources: list[CitedSource],
-        today: dt.date,
-    ) -> list[str]:
-        place = region_display_name(region, kb)
-        rule = kb.coverage_for(region)
-        if intent_id == "complain":
-            # The authority, or that there is none; whom a complaint is about; a page to file it.
-            regulator = kb.regulator_for(region)
-            key = "answers.no_regulator" if regulator.none else "answers.regulator"
-            line = kb.say(key, place=place, regulator=regulator.name)
-            if regulator.note:
-                line += " " + regulator.note
-            if regulator.english_only:
-                line += " " + kb.say("answers.english_only")
-            if regulator.source:
-                sources.append(_cited(regulator.source))
-            if regulator.url:
-                line += " " + kb.say("answers.regulator_complaint_page", url=regulator.url)
-            return [line]
-        if intent_id == "microsoft_sharing":
-            cover = rule.policies["microsoft_ads"]
-            sources += [_cited(s) for s in cover.sources]
-            text = f"{self._coverage_line(kb, cover, today)} {cover.note}"
-            if rule.english_only:
-                text += " " + kb.say("answers.english_only")
-            return [kb.say("answers.place_line", place=place, text=text)]
-        if intent_id == "deadline":
-            cover = rule.policies["ai_training"]
-            if cover.since and cover.since.year < 2025:
-                sources += [_cited(s) for s in cover.sources]
-                date = since_text(cover, kb.language)  # a month where no source gives the day
-                return [kb.say("answers.deadline_not_here", place=place, date=date)]
-        return []
-
-    def _time_text(
-        self, kb: KnowledgeBase, variant: TimeVariant, region: str | None, today: dt.date
-    ) -> str:
-        """The before/after text of an event; for a region the event does not concern, what
-        applies there instead (the US has had the setting since 2024)."""
-        event = kb.event_index[variant.event_id]
-        concerned = kb.events_for(region) if region is not None else [event]
-        # The same day may be its own event for some regions (Canada and Hong Kong are reported).
-        if event not in concerned and any(e.date == event.date for e in concerned):
-            event = next(e for e in concerned if e.date == event.date)
-        if event not in concerned:
-            cover = kb.coverage_for(region).policies["ai_training"]
-            place = region_display_name(region, kb)
-            if not cover.since:
-                head = kb.say("answers.on_by_default", place=place)
-            else:
-                key = "since_reported" if cover.status == "reported" else "since"
-                head = kb.say(
-                    "answers.on_by_default_" + key, place=place, date=since_text(cover, kb.language)
-                )
-            return f"{head} {kb.say('answers.turn_off_any_time')}"
-        days = (event.date - today).days
-        date = format_date(event.date, kb.language)
-        if days > 0:
-            return variant.before.format(date=date, days_left=format_days(days, kb.language))
-        since = (
-            kb.say("answers.today") if days == 0 else format_days(days, kb.language, direction=True)
-        )
-        return variant.after.format(date=date, days_since=since)
-
-    # --- replies that are not answers --------------------------------------------------------
 
     def ask_region(self, intent_id: str, language: str | None = None) -> Reply:
         """Which country? (an answer that depends on it, asked without one)."""
-        return self._ask_region(self.kb.in_language(language).intents[intent_id], 1.0, language)
-
-    def _ask_region(self, intent: Intent, confidence: float, language: str | None = None) -> Reply:
-        kb = self.kb.in_language(language)
-        return Reply(
-            kind="ask_region",
-            intent=intent.id,
-            confidence=confidence,
-            region=None,
-            title=intent.title,
-            paragraphs=(kb.say("answers.ask_region"),),
-            language=kb.language,
-            labels=labels(kb),
-        )
-
-    def _did_you_mean(
-        self,
-        ranked: list[Scored],
-        confidence: float,
-        region: str | None,
-        language: str | None = None,
-    ) -> Reply:
-        kb = self.kb.in_language(language)
-        topics = [s.intent for s in ranked if self.kb.intents[s.intent].kind == "topic"][
-            :SUGGESTIONS
-        ]
-        return Reply(
-            kind="did_you_mean",
-            intent=None,
-            confidence=confidence,
-            region=region,
-            title=kb.say("answers.not_sure_title"),
-            paragraphs=(kb.say("answers.did_you_mean"),),
-            suggestions=tuple(self.topic(i, kb.language) for i in topics),
-            language=kb.language,
-            labels=labels(kb),
-        )
-
-    def _fallback(
-        self,
-        confidence: float,
-        region: str | None,
-        note: str | None = None,
-        language: str | None = None,
-    ) -> Reply:
-        kb = self.kb.in_language(language)
-        menu = ("am_i_affected", "opt_out_steps", "deadline", "data_used", "microsoft_sharing")
-        return Reply(
-            kind="fallback",
-            intent=None,
-            confidence=confidence,
-            region=region,
-            title=kb.say("answers.cannot_answer_title"),
-            paragraphs=(note or kb.say("answers.only_topic"),),
-            suggestions=tuple(self.topic(i, kb.language) for i in menu if i in kb.intents),
-            language=kb.language,
-            labels=labels(kb),
-        )
-
-    # --- menus -------------------------------------------------------------------------------
+        return self.replies.ask_region(intent_id, language=language)
 
     def topic(self, intent_id: str, language: str | None = None) -> Topic:
-        return Topic(intent_id, self.kb.in_language(language).intents[intent_id].title)
+        return self.replies.topic(intent_id, language)
 
     def topics(self, language: str | None = None) -> list[Topic]:
-        return [self.topic(i, language) for i in self._topic_ids]
+        return self.replies.topics(language)
 
     def topics_reply(self, language: str | None = None) -> Reply:
-        kb = self.kb.in_language(language)
-        return Reply(
-            kind="answer",
-            intent=None,
-            confidence=1.0,
-            region=None,
-            title=kb.say("answers.topics_title"),
-            paragraphs=(kb.say("answers.topics_intro"),),
-            follow_ups=tuple(self.topics(kb.language)),
-            language=kb.language,
-            labels=labels(kb),
-        )
+        return self.replies.topics_reply(language)
+
+    def unknown_region_reply(self, text: str, language: str | None = None) -> Reply:
+        del text  # never echoed: it is user text
+        return self.replies.unknown_region_reply(language)
+
+    def sources_reply(self, language: str | None = None) -> Reply:
+        return self.replies.sources_reply(language)
+
+    # --- start-up and commands' arguments -----------------------------------------------------
 
     def warm(self) -> None:
         """Answer one question in each language now, so that what a first answer loads on first
@@ -702,67 +423,3 @@ class QuestionAnswerer:
             return code
         match = self.regions.find(text)
         return match.region if match else None
-
-    def unknown_region_reply(self, text: str, language: str | None = None) -> Reply:
-        del text  # never echoed: it is user text
-        kb = self.kb.in_language(language)
-        return Reply(
-            kind="fallback",
-            intent=None,
-            confidence=0.0,
-            region=None,
-            title=kb.say("answers.unknown_place_title"),
-            paragraphs=(kb.say("answers.unknown_place"),),
-            language=kb.language,
-            labels=labels(kb),
-        )
-
-    def sources_reply(self, language: str | None = None) -> Reply:
-        """Every source the knowledge base cites, with what it supports and its status."""
-        kb = self.kb.in_language(language)
-        cited: list[CitedSource] = []
-        for intent in self.kb.intents.values():
-            for ref in intent.sources:
-                cited.append(
-                    CitedSource(ref.source.url, ref.source.title, ref.status, ref.supports)
-                )
-        unique = _dedupe(cited)
-        return Reply(
-            kind="answer",
-            intent=None,
-            confidence=1.0,
-            region=None,
-            title=kb.say("answers.sources_title", date=format_date(kb.last_verified, kb.language)),
-            paragraphs=tuple(
-                kb.say(
-                    "answers.source_line",
-                    title=s.title,
-                    status=kb.say("labels." + s.status),
-                    url=s.url,
-                )
-                for s in unique
-            ),
-            language=kb.language,
-            labels=labels(kb),
-        )
-
-
-def labels(kb: KnowledgeBase) -> dict[str, str]:
-    """The words a door puts around a reply (the "labels" messages), in the reply's language:
-    a copy, as a reply's own."""
-    return dict(kb.labels)
-
-
-def _cited(source: Source) -> CitedSource:
-    """A coverage source: an official page (LinkedIn's, a regulator's) was read and confirms what
-    it is cited for; press sources only report it."""
-    return CitedSource(
-        source.url, source.title, "confirmed" if source.kind == "official" else "reported"
-    )
-
-
-def _dedupe(sources: list[CitedSource]) -> tuple[CitedSource, ...]:
-    seen: dict[str, CitedSource] = {}
-    for source in sources:
-        seen.setdefault(source.url, source)
-    return tuple(seen.values())

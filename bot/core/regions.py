@@ -141,7 +141,8 @@ class RegionResolver:
     """Built once per knowledge base; find() is cheap and never raises.
 
     Building reads tens of thousands of city names and word frequencies (seconds), so the index is
-    kept in a cache file named by a fingerprint of everything it is built from.
+    kept in a cache file in `cache_dir` (given by the composition root; None: no cache, built in
+    this process), named by a fingerprint of everything it is built from.
     """
 
     def __init__(
@@ -158,7 +159,13 @@ class RegionResolver:
             for p in intent.phrasings
             for word in normalise(p).split()
         )
-        cache_dir = cache_dir or _default_cache_dir()
+        # Without a cache folder (given by the composition root) everything is built here.
+        if cache_dir is None:
+            with bulk_lookups():
+                self._build()
+            _subdivision_countries()
+            _city_countries()
+            return
         use_cache_dir(cache_dir)  # word frequencies are kept there too
         fingerprint = self._fingerprint()
         cache = cache_dir / f"regions-{fingerprint}.json"
@@ -408,9 +415,6 @@ class RegionResolver:
             if place.region and not place.risky and place.kind in ("name", "city")
         }
 
-    def display_name(self, region: str) -> str:
-        return region_display_name(region, self.kb)
-
 
 def _build_in_child(kb: KnowledgeBase, cache_dir: Path) -> bool:
     """The cache files built by a fresh process; False if that could not be done."""
@@ -429,13 +433,6 @@ def _build_cache_files(kb: KnowledgeBase, cache_dir: Path) -> None:
     to the cache dir."""
     RegionResolver(kb, cache_dir, build_elsewhere=False)
     word_frequency_lists().warm(NAME_LANGUAGES)
-
-
-def _default_cache_dir() -> Path:
-    configured = os.environ.get("OPTOUT_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "optout-bot"
 
 
 def region_display_name(region: str, kb: KnowledgeBase) -> str:

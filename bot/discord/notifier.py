@@ -18,8 +18,9 @@ from types import SimpleNamespace
 import aiohttp
 import discord
 
+from bot.core.chats import ChatRef
 from bot.core.knowledge import KnowledgeBase
-from bot.core.reminders import ChatRef, Subscription
+from bot.core.reminders import Subscription
 from bot.discord.chats import PLATFORM, parse_chat_id
 from bot.discord.render import split_content
 from bot.service.errors import PermanentRefusal, TransientFailure

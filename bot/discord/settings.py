@@ -1,10 +1,9 @@
-"""Discord settings from the environment, checked once at start-up with one-line errors."""
+"""Discord settings, checked once at start-up with one-line errors (read from the environment by
+bot.settings)."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from bot.paths import DEFAULT_DATA_DIR
 
 # A bot token is three base64url parts joined by dots; the check never echoes the value.
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
-_SNOWFLAKE = re.compile(r"^[0-9]{15,21}$")
+SNOWFLAKE = re.compile(r"^[0-9]{15,21}$")
 
 
 class SettingsError(ValueError):
@@ -39,7 +38,7 @@ class DiscordSettings:
                 "DISCORD_BOT_TOKEN does not look like a bot token "
                 "(three parts of letters, digits, - or _ joined by dots)"
             )
-        if self.guild_id is not None and not _SNOWFLAKE.match(str(self.guild_id)):
+        if self.guild_id is not None and not SNOWFLAKE.match(str(self.guild_id)):
             raise SettingsError("DISCORD_GUILD_ID must be a server id (15-21 digits)")
 
     def __repr__(self) -> str:
@@ -49,15 +48,3 @@ class DiscordSettings:
         )
 
     __str__ = __repr__
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> DiscordSettings:
-        env = os.environ if environ is None else environ
-        guild_text = env.get("DISCORD_GUILD_ID", "").strip()
-        if guild_text and not _SNOWFLAKE.match(guild_text):
-            raise SettingsError("DISCORD_GUILD_ID must be a server id (15-21 digits)")
-        return cls(
-            token=env.get("DISCORD_BOT_TOKEN", "").strip(),
-            guild_id=int(guild_text) if guild_text else None,
-            data_dir=Path(env.get("OPTOUT_DATA_DIR", "").strip() or DEFAULT_DATA_DIR),
-        )

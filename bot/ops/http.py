@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.core.knowledge import KnowledgeError
+from bot.core.knowledge_loader import KnowledgeError
 from bot.ops import EndpointUnavailable
 
 if TYPE_CHECKING:

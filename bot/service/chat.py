@@ -13,6 +13,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from bot.core.chats import ChatRef
 from bot.core.clock import Clock
 from bot.core.knowledge import KnowledgeBase
 from bot.core.languages import normalise_language
@@ -30,7 +31,6 @@ from bot.service.commands import (
 )
 from bot.service.conversations import PICK, ConversationService
 from bot.service.region_choices import RegionChoice, RegionChoices
-from bot.service.sessions import ChatKey
 from bot.service.subscriptions import FORGET, SubscriptionService, plain_reply
 
 # "checkup monthly" typed without the slash, as the replies suggest. A question that merely
@@ -102,7 +102,7 @@ class ChatService:
 
     async def message(
         self,
-        chat: ChatKey,
+        chat: ChatRef,
         text: str,
         hint: str | None = None,
         *,
@@ -129,13 +129,13 @@ class ChatService:
         return await self.conversations.ask(chat, text, hint)
 
     async def _use_the_command(
-        self, chat: ChatKey, command: str, hint: str | None, form: CommandForm
+        self, chat: ChatRef, command: str, hint: str | None, form: CommandForm
     ) -> Reply:
         words = await self.subscriptions.words(chat, hint, form)
         return plain_reply(words, words.say("doors.use_command", command=command.strip()))
 
     async def _answer_pending(
-        self, chat: ChatKey, short: ShortReply, hint: str | None, form: CommandForm
+        self, chat: ChatRef, short: ShortReply, hint: str | None, form: CommandForm
     ) -> Reply | None:
         """The reply to a short answer to the bot's own question; None when there was no
         question it answers."""
@@ -155,7 +155,7 @@ class ChatService:
 
     async def command(
         self,
-        chat: ChatKey,
+        chat: ChatRef,
         name: str,
         argument: str = "",
         hint: str | None = None,
@@ -168,14 +168,14 @@ class ChatService:
             return await self.subscriptions.handle(chat, command.name, argument, hint, form)
         return await self.conversations.command(chat, command.name, argument, hint)
 
-    async def topic(self, chat: ChatKey, intent: str, hint: str | None = None) -> Reply | None:
+    async def topic(self, chat: ChatRef, intent: str, hint: str | None = None) -> Reply | None:
         """A topic button pressed; None when this knowledge base no longer has that topic."""
         if not self.knows_topic(intent):
             return None
         return await self.conversations.topic(chat, intent, hint=hint)
 
     async def more(
-        self, chat: ChatKey, intent: str, region: str | None = None, hint: str | None = None
+        self, chat: ChatRef, intent: str, region: str | None = None, hint: str | None = None
     ) -> Reply | None:
         """A "More" button pressed under a short answer: the full answer for the topic and
         region the button carries; None when this knowledge base no longer has that topic."""
@@ -185,7 +185,7 @@ class ChatService:
 
     async def subscribe_confirmed(
         self,
-        chat: ChatKey,
+        chat: ChatRef,
         place: str,
         confirm: Callable[[Reply], Awaitable[bool]],
         hint: str | None = None,
@@ -199,9 +199,9 @@ class ChatService:
 
     async def subscribe_for(
         self,
-        chat: ChatKey,
+        chat: ChatRef,
         place: str,
-        asked_by: ChatKey,
+        asked_by: ChatRef,
         hint: str | None = None,
         form: CommandForm = BARE_WORDS,
     ) -> Reply:
@@ -216,7 +216,7 @@ class ChatService:
             reply, commands=(), paragraphs=tuple(p for p in reply.paragraphs if p != own)
         )
 
-    async def chat_gone(self, chat: ChatKey) -> bool:
+    async def chat_gone(self, chat: ChatRef) -> bool:
         """The chat blocked or removed the bot: no reminder is tried again. True when a
         subscription was stopped."""
         return await self.subscriptions.deactivate(chat)
@@ -237,10 +237,10 @@ class ChatService:
 
     # --- the doors' own words -------------------------------------------------------------------
 
-    async def language_of(self, chat: ChatKey, hint: str | None = None) -> str:
+    async def language_of(self, chat: ChatRef, hint: str | None = None) -> str:
         return await self.conversations.language_of(chat, hint)
 
-    async def say(self, chat: ChatKey, key: str, hint: str | None = None) -> str:
+    async def say(self, chat: ChatRef, key: str, hint: str | None = None) -> str:
         """One of the bot's own messages in the language this chat is answered in."""
         return self.words.say(key, await self.language_of(chat, hint))
 

@@ -104,7 +104,3 @@ def find_command(name: str) -> Command | None:
 def listed_commands() -> tuple[Command, ...]:
     """The commands menus and help show, in the table's order."""
     return tuple(command for command in COMMANDS if command.listed)
-
-
-def commands_of(owner: Owner) -> tuple[str, ...]:
-    return tuple(command.name for command in COMMANDS if command.owner == owner)

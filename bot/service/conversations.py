@@ -13,14 +13,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Protocol, TypeVar
 
-from bot.core.engine import REGIONAL_INTENTS, QuestionAnswerer
+from bot.core.chats import ChatRef
+from bot.core.composer import REGIONAL_INTENTS
+from bot.core.engine import QuestionAnswerer
 from bot.core.languages import choose_language
 from bot.core.reply import Reply
 from bot.core.session import Session
-from bot.service.sessions import MAX_SESSIONS, ChatKey, InMemorySessions, SessionStore
+from bot.service.sessions import MAX_SESSIONS, InMemorySessions, SessionStore
 from bot.service.unanswered import UnansweredQuestions
 
-__all__ = ["COMMAND_INTENTS", "MAX_SESSIONS", "ChatKey", "ConversationService"]
+__all__ = ["COMMAND_INTENTS", "MAX_SESSIONS", "ConversationService"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ class ConversationService:
         metrics: ReplyObserver | None = None,
         sessions: SessionStore | None = None,
         unanswered: UnansweredQuestions | None = None,
-        stored_language: Callable[[ChatKey], tuple[str, bool] | None] | None = None,
+        stored_language: Callable[[ChatRef], tuple[str, bool] | None] | None = None,
     ):
         self.answerer = answerer
         self.metrics = metrics
@@ -73,7 +75,7 @@ class ConversationService:
             return await asyncio.to_thread(call, *args)
         return call(*args)
 
-    async def _session(self, chat: ChatKey) -> Session:
+    async def _session(self, chat: ChatRef) -> Session:
         """The chat's current session; a new one starts in the subscriber's stored language."""
         session = (await self._io(self.sessions.get, chat) or Session()).current(
             self.answerer.clock.now()
@@ -87,7 +89,7 @@ class ConversationService:
                 )
         return session
 
-    async def language_of(self, chat: ChatKey, hint: str | None = None) -> str:
+    async def language_of(self, chat: ChatRef, hint: str | None = None) -> str:
         """The language to reply to a command in: chosen, then the conversation's, then the
         platform's hint, then English."""
         session = await self._session(chat)
@@ -95,43 +97,43 @@ class ConversationService:
             chosen=session.chosen_language, detected=None, hint=hint, current=session.language
         )
 
-    async def chosen_language(self, chat: ChatKey) -> str | None:
+    async def chosen_language(self, chat: ChatRef) -> str | None:
         return (await self._session(chat)).chosen_language
 
-    async def choose_language(self, chat: ChatKey, language: str | None) -> None:
+    async def choose_language(self, chat: ChatRef, language: str | None) -> None:
         """Remember an explicit choice ("language de"); None goes back to detection."""
         session = await self._session(chat)
         now = self.answerer.clock.now()
         session = replace(session, chosen_language=language, language=language, updated_at=now)
         await self._keep(chat, session)
 
-    async def _keep(self, chat: ChatKey, session: Session) -> None:
+    async def _keep(self, chat: ChatRef, session: Session) -> None:
         await self._io(self._put_and_expire, chat, session, self.answerer.clock.now())
 
-    def _put_and_expire(self, chat: ChatKey, session: Session, now: dt.datetime) -> None:
+    def _put_and_expire(self, chat: ChatRef, session: Session, now: dt.datetime) -> None:
         self.sessions.put(chat, session)
         self.sessions.expire(now)
 
-    async def remembered_region(self, chat: ChatKey) -> str | None:
+    async def remembered_region(self, chat: ChatRef) -> str | None:
         """The region this conversation last named, if it is still current."""
         session = await self._session(chat)
         return session.current(self.answerer.clock.now()).region
 
-    async def forget(self, chat: ChatKey) -> None:
+    async def forget(self, chat: ChatRef) -> None:
         await self._io(self.sessions.delete, chat)
 
-    async def pending(self, chat: ChatKey) -> str | None:
+    async def pending(self, chat: ChatRef) -> str | None:
         """What the bot has just asked this chat ("forget", "pick:a,b,c"), if anything."""
         return (await self._session(chat)).pending
 
-    async def set_pending(self, chat: ChatKey, pending: str | None) -> None:
+    async def set_pending(self, chat: ChatRef, pending: str | None) -> None:
         """Remember (or, with None, drop) what the bot has just asked this chat."""
         session = await self._session(chat)
         await self._keep(chat, replace(session, pending=pending, updated_at=self.now()))
 
     # --- inbound -----------------------------------------------------------------------------
 
-    async def ask(self, chat: ChatKey, text: str, hint: str | None = None) -> Reply:
+    async def ask(self, chat: ChatRef, text: str, hint: str | None = None) -> Reply:
         """A free-text question in a conversation; `hint` is the platform's language hint."""
         started = time.perf_counter()
         reply, session = self.answerer.respond(text, await self._session(chat), hint=hint)
@@ -156,7 +158,7 @@ class ConversationService:
             self.metrics.observe_reply(reply, time.perf_counter() - started)
 
     async def command(
-        self, chat: ChatKey, name: str, argument: str = "", hint: str | None = None
+        self, chat: ChatRef, name: str, argument: str = "", hint: str | None = None
     ) -> Reply:
         """A question command (/help, /optout, /object, /deadline, /affected [country], /sources,
         /topics, /start [region]). Unknown names get the help answer."""
@@ -176,7 +178,7 @@ class ConversationService:
         intent_id = COMMAND_INTENTS.get(name, "help")
         return await self.topic(chat, intent_id, hint=hint)
 
-    async def affected(self, chat: ChatKey, place: str, hint: str | None = None) -> Reply:
+    async def affected(self, chat: ChatRef, place: str, hint: str | None = None) -> Reply:
         """Whether a place is affected: a region id ("CA", "EU") or any name the core knows."""
         region = self.answerer.region_from_argument(place)
         if region is None:
@@ -186,7 +188,7 @@ class ConversationService:
 
     async def topic(
         self,
-        chat: ChatKey,
+        chat: ChatRef,
         intent_id: str,
         region: str | None = None,
         *,
@@ -223,7 +225,7 @@ class ConversationService:
 
     async def more(
         self,
-        chat: ChatKey,
+        chat: ChatRef,
         intent_id: str | None = None,
         region: str | None = None,
         *,

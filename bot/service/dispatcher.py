@@ -24,11 +24,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
 from typing import Literal, Protocol
 
+from bot.core.chats import ChatRef
 from bot.core.clock import Clock
 from bot.core.knowledge import KnowledgeBase
 from bot.core.reminders import (
     DEFAULT_OFFSETS,
-    ChatRef,
     Subscription,
     delivery,
     event_ids,

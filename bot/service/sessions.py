@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from bot.core.chats import ChatRef
 from bot.core.session import SESSION_TTL, Session
 
 if TYPE_CHECKING:
@@ -21,29 +21,21 @@ MAX_SESSIONS = (
 EXPIRY_INTERVAL = dt.timedelta(minutes=1)
 
 
-@dataclass(frozen=True)
-class ChatKey:
-    """Which conversation: platform name and its chat or user id (ids only, never names)."""
-
-    platform: str
-    chat_id: str
-
-
 class SessionStore(Protocol):
     """The last region and intent per chat. `blocking`: calls do I/O, so async code runs them
     in a thread."""
 
     blocking: bool
 
-    def get(self, chat: ChatKey) -> Session | None: ...
+    def get(self, chat: ChatRef) -> Session | None: ...
 
-    def put(self, chat: ChatKey, session: Session) -> None: ...
+    def put(self, chat: ChatRef, session: Session) -> None: ...
 
     def expire(self, now: dt.datetime) -> int:
         """Drop sessions idle longer than SESSION_TTL; returns how many went (if known)."""
         ...
 
-    def delete(self, chat: ChatKey) -> None: ...
+    def delete(self, chat: ChatRef) -> None: ...
 
 
 class InMemorySessions:
@@ -52,16 +44,16 @@ class InMemorySessions:
     blocking = False
 
     def __init__(self, max_sessions: int = MAX_SESSIONS):
-        self._sessions: OrderedDict[ChatKey, Session] = OrderedDict()
+        self._sessions: OrderedDict[ChatRef, Session] = OrderedDict()
         self._max_sessions = max_sessions
 
     def __len__(self) -> int:
         return len(self._sessions)
 
-    def get(self, chat: ChatKey) -> Session | None:
+    def get(self, chat: ChatRef) -> Session | None:
         return self._sessions.get(chat)
 
-    def put(self, chat: ChatKey, session: Session) -> None:
+    def put(self, chat: ChatRef, session: Session) -> None:
         self._sessions[chat] = session
         self._sessions.move_to_end(chat)
 
@@ -76,7 +68,7 @@ class InMemorySessions:
             dropped += 1
         return dropped
 
-    def delete(self, chat: ChatKey) -> None:
+    def delete(self, chat: ChatRef) -> None:
         self._sessions.pop(chat, None)
 
 
@@ -90,10 +82,10 @@ class StoredSessions:
         self.expiry_interval = expiry_interval
         self._last_expiry: dt.datetime | None = None
 
-    def get(self, chat: ChatKey) -> Session | None:
+    def get(self, chat: ChatRef) -> Session | None:
         return self.store.load_session(chat.platform, chat.chat_id)
 
-    def put(self, chat: ChatKey, session: Session) -> None:
+    def put(self, chat: ChatRef, session: Session) -> None:
         if session.updated_at is None:  # never current: nothing worth sharing
             self.delete(chat)
             return
@@ -105,5 +97,5 @@ class StoredSessions:
         self._last_expiry = now
         return self.store.expire_sessions(now - SESSION_TTL)
 
-    def delete(self, chat: ChatKey) -> None:
+    def delete(self, chat: ChatRef) -> None:
         self.store.delete_session(chat.platform, chat.chat_id)

@@ -12,7 +12,9 @@ from functools import lru_cache
 
 import babel
 
-from bot.core.engine import QuestionAnswerer, labels
+from bot.core.chats import ChatRef
+from bot.core.composer import reply
+from bot.core.engine import QuestionAnswerer
 from bot.core.formats import format_date, format_days
 from bot.core.knowledge import KnowledgeBase
 from bot.core.languages import LANGUAGES, normalise_language
@@ -29,7 +31,7 @@ from bot.core.reply import CommandButton, Reply
 from bot.core.text import normalise
 from bot.core.timezones import zone_for
 from bot.service.commands import BARE_WORDS, CommandForm, write_commands
-from bot.service.conversations import ChatKey, ConversationService
+from bot.service.conversations import ConversationService
 from bot.storage.base import Store
 
 LISTED_REMINDERS = 5
@@ -61,17 +63,7 @@ def privacy_paragraphs(kb: KnowledgeBase, collect_unanswered: bool = False) -> t
 def plain_reply(
     kb: KnowledgeBase, title: str, *paragraphs: str, commands: tuple[CommandButton, ...] = ()
 ) -> Reply:
-    return Reply(
-        kind="answer",
-        intent=None,
-        confidence=1.0,
-        region=None,
-        title=title,
-        paragraphs=paragraphs,
-        commands=commands,
-        language=kb.language,
-        labels=labels(kb),
-    )
+    return reply(kb, "answer", title, paragraphs=paragraphs, commands=commands)
 
 
 def _said(kb: KnowledgeBase, *keys: str) -> Reply:
@@ -99,11 +91,11 @@ def language_from_argument(text: str) -> str | None:
     )
 
 
-def stored_language(store: Store) -> Callable[[ChatKey], tuple[str, bool] | None]:
+def stored_language(store: Store) -> Callable[[ChatRef], tuple[str, bool] | None]:
     """A subscriber's language for a new conversation, (language, chosen), read from the store;
     ConversationService calls it in a thread."""
 
-    def read(chat: ChatKey) -> tuple[str, bool] | None:
+    def read(chat: ChatRef) -> tuple[str, bool] | None:
         sub = store.subscription_for(chat.platform, chat.chat_id)
         if sub is None or not sub.active:
             return None
@@ -133,7 +125,7 @@ class SubscriptionService:
 
     async def handle(
         self,
-        chat: ChatKey,
+        chat: ChatRef,
         name: str,
         argument: str = "",
         hint: str | None = None,
@@ -167,12 +159,12 @@ class SubscriptionService:
 
     async def subscribe(
         self,
-        chat: ChatKey,
+        chat: ChatRef,
         place: str,
         kb: KnowledgeBase | None = None,
         *,
         confirm: Callable[[Reply], Awaitable[bool]] | None = None,
-        set_up_by: ChatKey | None = None,
+        set_up_by: ChatRef | None = None,
     ) -> Reply:
         """Subscribe a chat for a region. `confirm` sends the confirmation where reminders will
         go (a Discord DM asked for in a server) and says whether it arrived: when it did not,
@@ -230,21 +222,21 @@ class SubscriptionService:
             return _said(kb, "undeliverable_title", "undeliverable")
         return reply
 
-    async def unsubscribe(self, chat: ChatKey, kb: KnowledgeBase | None = None) -> Reply:
+    async def unsubscribe(self, chat: ChatRef, kb: KnowledgeBase | None = None) -> Reply:
         kb = kb or await self.words(chat)
         removed = await asyncio.to_thread(self.store.forget, chat.platform, chat.chat_id)
         if not removed:
             return _said(kb, "not_subscribed", "how_to_subscribe")
         return _said(kb, "unsubscribed_title", "unsubscribed")
 
-    async def upcoming(self, chat: ChatKey, kb: KnowledgeBase | None = None) -> Reply:
+    async def upcoming(self, chat: ChatRef, kb: KnowledgeBase | None = None) -> Reply:
         kb = kb or await self.words(chat)
         sub = await self._subscription(chat)
         if sub is None:
             return _said(kb, "no_reminders_title", "no_reminders")
         return plain_reply(kb, kb.say("subscriptions.next_title"), self._schedule_text(sub, kb))
 
-    async def checkup(self, chat: ChatKey, cadence: str, kb: KnowledgeBase | None = None) -> Reply:
+    async def checkup(self, chat: ChatRef, cadence: str, kb: KnowledgeBase | None = None) -> Reply:
         kb = kb or await self.words(chat)
         cadence = cadence.lower()
         sub = await self._subscription(chat)
@@ -275,7 +267,7 @@ class SubscriptionService:
             self._schedule_text(sub, kb),
         )
 
-    async def timezone(self, chat: ChatKey, text: str, kb: KnowledgeBase | None = None) -> Reply:
+    async def timezone(self, chat: ChatRef, text: str, kb: KnowledgeBase | None = None) -> Reply:
         kb = kb or await self.words(chat)
         sub = await self._subscription(chat)
         if sub is None:
@@ -296,7 +288,7 @@ class SubscriptionService:
             kb, kb.say("subscriptions.timezone_set_title", zone=zone), self._schedule_text(sub, kb)
         )
 
-    async def language(self, chat: ChatKey, text: str, kb: KnowledgeBase | None = None) -> Reply:
+    async def language(self, chat: ChatRef, text: str, kb: KnowledgeBase | None = None) -> Reply:
         """Show or set the language: "language de", "language Deutsch", "language auto". The
         choice holds for the conversation and, for a subscriber, for reminders and later
         conversations."""
@@ -347,7 +339,7 @@ class SubscriptionService:
             *privacy_paragraphs(kb, self.collect_unanswered),
         )
 
-    async def keep_everything(self, chat: ChatKey, kb: KnowledgeBase | None = None) -> Reply:
+    async def keep_everything(self, chat: ChatRef, kb: KnowledgeBase | None = None) -> Reply:
         """ "no" to "delete everything?": nothing is deleted."""
         kb = kb or await self.words(chat)
         await self.conversations.set_pending(chat, None)
@@ -355,7 +347,7 @@ class SubscriptionService:
 
     async def forget(
         self,
-        chat: ChatKey,
+        chat: ChatRef,
         kb: KnowledgeBase | None = None,
         *,
         confirmed: bool,
@@ -376,7 +368,7 @@ class SubscriptionService:
         await self.conversations.forget(chat)
         return plain_reply(kb, kb.say("subscriptions.forgotten"))
 
-    async def deactivate(self, chat: ChatKey) -> bool:
+    async def deactivate(self, chat: ChatRef) -> bool:
         """The chat is gone (blocked the bot, removed it): its reminders stop for good. True when
         an active subscription was stopped."""
         sub = await asyncio.to_thread(self.store.subscription_for, chat.platform, chat.chat_id)
@@ -388,14 +380,14 @@ class SubscriptionService:
     # --- helpers -----------------------------------------------------------------------------
 
     async def words(
-        self, chat: ChatKey, hint: str | None = None, form: CommandForm = BARE_WORDS
+        self, chat: ChatRef, hint: str | None = None, form: CommandForm = BARE_WORDS
     ) -> KnowledgeBase:
         """The knowledge base in the language this chat is answered in, its messages naming
         commands as `form` writes them."""
         language = await self.conversations.language_of(chat, hint)
         return commands_written(self.answerer.kb.in_language(language), form)
 
-    async def _subscription(self, chat: ChatKey) -> Subscription | None:
+    async def _subscription(self, chat: ChatRef) -> Subscription | None:
         sub = await asyncio.to_thread(self.store.subscription_for, chat.platform, chat.chat_id)
         return sub if sub is not None and sub.active else None
 

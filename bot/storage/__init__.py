@@ -1,13 +1,12 @@
 """Storage behind one small interface: SQLite (embedded default) or PostgreSQL (shared).
 
 Chosen by one setting, OPTOUT_DATABASE_URL: sqlite:///relative/path.db, sqlite:////absolute/path.db
-or postgresql://...; without it, a SQLite file in OPTOUT_DATA_DIR (default ./data).
+or postgresql://...; without it, a SQLite file in OPTOUT_DATA_DIR (default ./data). bot.settings
+reads them; open_store() is given the URL.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
 
 from bot.paths import DEFAULT_DATA_DIR
@@ -22,20 +21,8 @@ __all__ = [
     "ReminderState",
     "Store",
     "StoreUnavailable",
-    "database_url",
     "open_store",
 ]
-
-
-def database_url(environ: Mapping[str, str] | None = None) -> str:
-    """OPTOUT_DATABASE_URL, or the default SQLite file under OPTOUT_DATA_DIR."""
-    env = os.environ if environ is None else environ
-    url = env.get("OPTOUT_DATABASE_URL", "").strip()
-    if url:
-        return url
-    data_dir = Path(env.get("OPTOUT_DATA_DIR") or DEFAULT_DATA_DIR)
-    # An absolute path keeps its leading "/", giving the four-slash form.
-    return "sqlite:///" + (data_dir / DEFAULT_DATABASE_FILE).as_posix()
 
 
 class StoreUnavailable(RuntimeError):

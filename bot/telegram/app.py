@@ -45,11 +45,11 @@ from telegram.ext import (
 )
 from telegram.helpers import create_deep_linked_url
 
+from bot.core.chats import ChatRef
 from bot.core.reply import Reply
 from bot.service.chat import ChatService
 from bot.service.commands import COMMANDS, SLASH_COMMANDS, Command, CommandForm
 from bot.service.log_ids import log_tag
-from bot.service.sessions import ChatKey
 from bot.telegram.groups import GONE, may_use
 from bot.telegram.render import (
     ButtonPress,
@@ -397,7 +397,7 @@ async def on_inline_query(update: Update, context: TelegramContext) -> None:
     text = query.query.strip()
     reply = None
     if text:
-        chat = ChatKey(PLATFORM, f"inline:{query.from_user.id}")
+        chat = ChatRef(PLATFORM, f"inline:{query.from_user.id}")
         reply = await context.service.message(chat, text, hint, private=False)
     answered = reply is not None and reply.kind == "answer" and reply.intent is not None
     payload = (deep_link_payload(reply.region) if answered and reply else None) or OPEN_PAYLOAD
@@ -476,12 +476,12 @@ def command_name(text: str) -> str:
     return first.lstrip("/").split("@")[0].lower()
 
 
-def chat_key(message: MaybeInaccessibleMessage) -> ChatKey:
+def chat_key(message: MaybeInaccessibleMessage) -> ChatRef:
     return chat_key_of(message.chat)
 
 
-def chat_key_of(chat: Chat) -> ChatKey:
-    return ChatKey(PLATFORM, str(chat.id))
+def chat_key_of(chat: Chat) -> ChatRef:
+    return ChatRef(PLATFORM, str(chat.id))
 
 
 # --- blocked, kicked, removed ------------------------------------------------------------------

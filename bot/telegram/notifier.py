@@ -24,7 +24,7 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
@@ -41,7 +41,7 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.core.reminders import ChatRef
+from bot.core.chats import ChatRef
 from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
 from bot.service.log_ids import log_tag
 from bot.telegram.app import quiet_token_bearing_loggers
@@ -164,7 +164,7 @@ class TelegramNotifier:
 
     async def aclose(self) -> None:
         """Close the bot's connections; for a notifier that owns its bot (from
-        notifier_from_environment), once its last reminder is sent."""
+        standalone_notifier), once its last reminder is sent."""
         await self.bot.shutdown()
 
     async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
@@ -256,6 +256,6 @@ def reminder_bot(settings: TelegramSettings) -> ExtBot:
     )
 
 
-def notifier_from_environment(env: Mapping[str, str]) -> TelegramNotifier:
-    """The Telegram notifier for TELEGRAM_BOT_TOKEN (and TELEGRAM_API_BASE_URL) in `env`."""
-    return TelegramNotifier(reminder_bot(TelegramSettings.from_env(env)))
+def standalone_notifier(settings: TelegramSettings) -> TelegramNotifier:
+    """A Telegram notifier that owns its bot, outside the Application (close it with aclose())."""
+    return TelegramNotifier(reminder_bot(settings))

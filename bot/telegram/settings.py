@@ -1,10 +1,9 @@
-"""Telegram settings from the environment, checked once at start-up with one-line errors."""
+"""Telegram settings, checked once at start-up with one-line errors (read from the environment
+by bot.settings)."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -90,25 +89,3 @@ class TelegramSettings:
     def webhook_path(self) -> str:
         """The path the local webhook server answers on: the public URL's path."""
         return urlparse(self.webhook_url or "").path or "/"
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> TelegramSettings:
-        env = os.environ if environ is None else environ
-
-        def value(name: str) -> str | None:
-            text = env.get(name, "").strip()
-            return text or None
-
-        port_text = value("TELEGRAM_WEBHOOK_PORT")
-        try:
-            port = int(port_text) if port_text else DEFAULT_WEBHOOK_PORT
-        except ValueError:
-            raise SettingsError("TELEGRAM_WEBHOOK_PORT must be a port number (1-65535)") from None
-        return cls(
-            token=value("TELEGRAM_BOT_TOKEN") or "",
-            api_base_url=value("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
-            webhook_url=value("TELEGRAM_WEBHOOK_URL"),
-            webhook_secret=value("TELEGRAM_WEBHOOK_SECRET"),
-            webhook_listen=value("TELEGRAM_WEBHOOK_LISTEN") or DEFAULT_WEBHOOK_LISTEN,
-            webhook_port=port,
-        )

@@ -1,7 +1,7 @@
 """A chat in the terminal over the chat service: the door that needs no token.
 
 One local user ("terminal", "local"). Reminders arrive in the same terminal while the chat runs
-(bot.doors.run_terminal starts the dispatcher); /advance moves the bot's clock forward to see
+(bot.bootstrap.run_terminal starts the dispatcher); /advance moves the bot's clock forward to see
 them without waiting days.
 """
 
@@ -10,19 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import os
 import re
 from typing import TextIO
 
-from bot.core.reminders import ChatRef
+from bot.core.chats import ChatRef
 from bot.core.reply import render_plain, render_short
 from bot.service.chat import ChatService
 from bot.service.commands import listed_commands
 from bot.service.dispatcher import Dispatcher
-from bot.service.sessions import ChatKey
 
 PROMPT = "you> "
-CHAT = ChatKey("terminal", "local")
+CHAT = ChatRef("terminal", "local")
 TERMINAL_ONLY = "Terminal only: /advance 4d (move the bot's clock ahead: 30m, 6h, 4d), /quit"
 _DURATION = re.compile(r"^(\d+)\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -59,8 +57,9 @@ def command_reference() -> str:
     return "\n".join([*lines, TERMINAL_ONLY])
 
 
-async def handle_line(service: ChatService, text: str) -> str | None:
-    """The reply to one line typed in the terminal; None to quit."""
+async def handle_line(service: ChatService, text: str, hint: str | None = None) -> str | None:
+    """The reply to one line typed in the terminal; None to quit. `hint`: the terminal's
+    language (its locale, LANG=de_DE), as Telegram's language_code is."""
     stripped = text.strip()
     word, _, argument = stripped.partition(" ")
     command = word.lower().lstrip("/")
@@ -70,7 +69,6 @@ async def handle_line(service: ChatService, text: str) -> str | None:
         return None
     if slash and command == "advance":
         return _advance(service, argument)
-    hint = terminal_language()
     if slash:
         reply = await service.command(CHAT, command, argument.strip(), hint)
     else:
@@ -90,16 +88,13 @@ def _advance(service: ChatService, argument: str) -> str:
     return f"The bot's clock now reads {clock.now():%Y-%m-%d %H:%M %Z}."
 
 
-def terminal_language() -> str | None:
-    """The terminal's hint, as Telegram's language_code is: the locale's language (LANG=de_DE)."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            return value.split(".")[0]
-    return None
-
-
-async def chat(service: ChatService, dispatcher: Dispatcher, stdin: TextIO, stdout: TextIO) -> int:
+async def chat(
+    service: ChatService,
+    dispatcher: Dispatcher,
+    stdin: TextIO,
+    stdout: TextIO,
+    hint: str | None = None,
+) -> int:
     """The chat until end of input or /quit, with `dispatcher` delivering reminders meanwhile."""
     loop_task = asyncio.create_task(dispatcher.run_forever())
     interactive = stdin.isatty()
@@ -111,7 +106,7 @@ async def chat(service: ChatService, dispatcher: Dispatcher, stdin: TextIO, stdo
             line = await _read_line(stdin)
             if not line:
                 break
-            output = await handle_line(service, line)
+            output = await handle_line(service, line, hint)
             if output is None:
                 break
             print(f"\n{output}\n", file=stdout, flush=True)

@@ -13,10 +13,10 @@ import pytest
 from bot.cli import main
 from bot.core.clock import FixedClock
 from bot.core.engine import QuestionAnswerer
-from bot.core.knowledge import KnowledgeError, load_knowledge
+from bot.core.knowledge_loader import KnowledgeError, load_knowledge
 from bot.core.reminders import Reminder, Subscription, reminder_text
 from bot.core.reply import render_plain
-from tests.conftest import KNOWLEDGE_DIR
+from tests.conftest import CACHE_DIR, KNOWLEDGE_DIR
 
 BEFORE = dt.datetime(2025, 10, 20, 12, 0, tzinfo=dt.UTC)
 TODAY = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)
@@ -93,7 +93,7 @@ def test_the_translations_use_english_for_what_they_lack(english_first):
 
 @pytest.mark.parametrize("when", [TODAY, BEFORE])
 def test_the_answer_says_this_part_is_in_english(english_first, when):
-    answerer = QuestionAnswerer(load_knowledge(english_first), FixedClock(when))
+    answerer = QuestionAnswerer(load_knowledge(english_first), FixedClock(when), CACHE_DIR)
     german = answerer.kb.in_language("de")
     note = german.say("answers.english_only")
     reply = answerer.answer_intent("why_linkedin", language="de")

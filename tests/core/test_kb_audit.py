@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.kb_audit import audit_knowledge
-from bot.core.knowledge import load_knowledge
+from bot.core.knowledge_loader import load_knowledge
 from tests.conftest import KNOWLEDGE_DIR
 
 TODAY = dt.date(2026, 12, 4)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.knowledge import KnowledgeError, load_knowledge
+from bot.core.knowledge_loader import KnowledgeError, load_knowledge
 from tests.conftest import KNOWLEDGE_DIR
 
 REQUIRED_INTENTS = {

@@ -12,7 +12,7 @@ import pytest
 
 from bot.core.clock import FixedClock
 from bot.core.evaluation import evaluate, load_examples
-from bot.core.knowledge import KnowledgeError, load_knowledge
+from bot.core.knowledge_loader import KnowledgeError, load_knowledge
 from bot.core.languages import LANGUAGES, choose_language, normalise_language, shared_detector
 from bot.core.reply import render_plain
 from bot.core.session import Session
@@ -274,7 +274,7 @@ def test_reminders_and_notices_speak_the_subscribers_language(kb):
 def test_the_fallback_labels_are_the_english_messages(kb):
     """Reply's English defaults (for replies built without a knowledge base) may not drift from
     knowledge/messages.yaml."""
-    from bot.core.engine import labels
+    from bot.core.composer import labels
     from bot.core.reply import ENGLISH_LABELS
 
     assert labels(kb) == ENGLISH_LABELS

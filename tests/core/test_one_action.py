@@ -11,7 +11,7 @@ import pytest
 from bot.core.clock import FixedClock
 from bot.core.engine import QuestionAnswerer
 from bot.core.reply import render_plain, render_short
-from tests.conftest import AFTER_DEADLINE, BEFORE_DEADLINE
+from tests.conftest import AFTER_DEADLINE, BEFORE_DEADLINE, CACHE_DIR
 
 MOMENTS = {"before": BEFORE_DEADLINE, "after": AFTER_DEADLINE}
 # The people who are or may be affected ask these; each answer carries the setting's link.
@@ -34,7 +34,7 @@ def ads_url(kb) -> str:
 @pytest.fixture
 def at(kb):
     def make(moment: dt.datetime) -> QuestionAnswerer:
-        return QuestionAnswerer(kb, FixedClock(moment))
+        return QuestionAnswerer(kb, FixedClock(moment), CACHE_DIR)
 
     return make
 

@@ -15,9 +15,10 @@ import pytest
 
 from bot.core.clock import FixedClock
 from bot.core.engine import QuestionAnswerer
-from bot.core.knowledge import KnowledgeError, load_knowledge, short_limit
+from bot.core.knowledge_loader import KnowledgeError, load_knowledge
+from bot.core.knowledge_reader import short_limit
 from bot.core.reply import render_plain, render_short
-from tests.conftest import AFTER_DEADLINE, BEFORE_DEADLINE, KNOWLEDGE_DIR
+from tests.conftest import AFTER_DEADLINE, BEFORE_DEADLINE, CACHE_DIR, KNOWLEDGE_DIR
 
 MOMENTS = {
     "before": BEFORE_DEADLINE,  # 15 October 2025
@@ -37,7 +38,7 @@ def at(kb):
     """An answerer over the real knowledge base at a given moment."""
 
     def make(moment: dt.datetime) -> QuestionAnswerer:
-        return QuestionAnswerer(kb, FixedClock(moment))
+        return QuestionAnswerer(kb, FixedClock(moment), CACHE_DIR)
 
     return make
 

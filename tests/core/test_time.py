@@ -13,7 +13,8 @@ import pytest
 
 from bot.core.clock import FixedClock
 from bot.core.formats import format_date, format_days
-from bot.core.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.core.knowledge import KnowledgeBase
+from bot.core.knowledge_loader import KnowledgeError, load_knowledge
 from bot.core.languages import LANGUAGES
 from bot.core.reply import render_plain
 from tests.conftest import AFTER_DEADLINE, KNOWLEDGE_DIR

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.bootstrap import serve_doors
+from bot.core.chats import ChatRef
 from bot.discord.chats import channel_chat
-from bot.doors import serve_doors
-from bot.service.conversations import ChatKey
 from bot.telegram.settings import TelegramSettings
 from tests.discord_adapter.harness import point_gateway_at
 from tests.discord_adapter.test_runner import CHANNEL, FIRST_REMINDER
@@ -22,7 +22,7 @@ async def test_one_process_serves_both_doors(rest, services, settings, clock, mo
     try:
         telegram = TelegramSettings(token=telegram_api.token, api_base_url=telegram_api.base_url)
         await services.subscriptions.subscribe(channel_chat(CHANNEL), "DE")
-        await services.subscriptions.subscribe(ChatKey("telegram", str(TELEGRAM_CHAT)), "DE")
+        await services.subscriptions.subscribe(ChatRef("telegram", str(TELEGRAM_CHAT)), "DE")
         clock.set(FIRST_REMINDER)
         stop = asyncio.Event()
         running = asyncio.create_task(serve_doors(services, telegram, settings, stop))

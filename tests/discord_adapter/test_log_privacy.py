@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.core.reminders import ChatRef
+from bot.core.chats import ChatRef
 from bot.discord.chats import user_chat
 from bot.discord.notifier import DiscordNotifier, Pacer
 from bot.ops.logging import quiet_token_bearing_loggers

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.reminders import ChatRef
+from bot.core.chats import ChatRef
 from bot.discord.chats import channel_chat, user_chat
 from bot.discord.notifier import DiscordNotifier, Pacer
 from bot.notifiers import RoutingNotifier

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.reminders import ChatRef
+from bot.core.chats import ChatRef
 from bot.discord.bot import OptOutBot, bot_intents
 from bot.discord.chats import channel_chat
 from bot.discord.notifier import DiscordNotifier, Pacer

@@ -5,16 +5,17 @@ from pathlib import Path
 import pytest
 
 from bot.discord.settings import DiscordSettings, SettingsError
+from bot.settings import discord_settings
 from tests.discord_adapter.fake_rest_api import TOKEN
 
 
 def test_settings_from_the_environment():
-    settings = DiscordSettings.from_env(
+    settings = discord_settings(
         {"DISCORD_BOT_TOKEN": f" {TOKEN} ", "DISCORD_GUILD_ID": "300000000000000001"}
     )
     assert settings.token == TOKEN and settings.guild_id == 300000000000000001
     assert settings.data_dir == Path("./data")
-    assert DiscordSettings.from_env(
+    assert discord_settings(
         {"DISCORD_BOT_TOKEN": TOKEN, "OPTOUT_DATA_DIR": "/srv"}
     ).data_dir == Path("/srv")
 
@@ -36,6 +37,6 @@ def test_the_token_is_never_shown():
 )
 def test_bad_settings_are_one_line_errors(env, message):
     with pytest.raises(SettingsError) as error:
-        DiscordSettings.from_env(env)
+        discord_settings(env)
     text = str(error.value)
     assert message in text and "\n" not in text and "not-a-token" not in text

@@ -14,18 +14,17 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.bootstrap import Services, build_services
+from bot.bootstrap import Services, build_services, warm_up
+from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
-from bot.doors import warm_up
 from bot.ops.http import Operations, _is_loopback, http_server, operations, reload_url
-from bot.service.conversations import ChatKey
 from bot.service.dispatcher import PassReport, schedule_reminders
 from bot.settings import load_settings
 from tests.conftest import BEFORE_DEADLINE
 from tests.ops.conftest import RecordingNotifier
 
 ROOT = Path(__file__).resolve().parents[2]
-CHAT = ChatKey("terminal", "local")
+CHAT = ChatRef("terminal", "local")
 
 
 @contextlib.asynccontextmanager

@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from bot.bootstrap import Services
+from bot.core.chats import ChatRef
 from bot.ops.logging import JsonFormatter, LineFormatter
-from bot.service.conversations import ChatKey
 from bot.settings import SettingsInvalid, load_settings
 from bot.terminal.chat import handle_line
 
@@ -44,7 +44,7 @@ def assert_nothing_leaked(caplog: pytest.LogCaptureFixture) -> None:
 
 async def test_no_message_or_token_in_any_log(services: Services, caplog: pytest.LogCaptureFixture):
     caplog.set_level(logging.DEBUG)
-    chat = ChatKey("terminal", "local")
+    chat = ChatRef("terminal", "local")
     # Terminal chat and the conversation service.
     for line in (MESSAGE, TOKEN, f"/affected {MESSAGE}", f"subscribe {TOKEN}", "subscribe CA"):
         await handle_line(services.chat, line)

@@ -18,9 +18,9 @@ from typing import ClassVar, TextIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock, parse_moment
-from bot.core.knowledge import load_knowledge
-from bot.core.reminders import ChatRef
+from bot.core.knowledge_loader import load_knowledge
 from bot.service.dispatcher import Dispatcher
 from bot.storage import open_store
 

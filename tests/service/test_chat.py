@@ -7,11 +7,11 @@ import asyncio
 
 import pytest
 
+from bot.core.chats import ChatRef
 from bot.service.chat import ChatService, bare_command
 from bot.service.commands import COMMANDS, CommandForm, find_command, listed_commands
-from bot.service.sessions import ChatKey
 
-CHAT = ChatKey("test", "1")
+CHAT = ChatRef("test", "1")
 
 
 def test_the_table_names_every_command_once():
@@ -174,7 +174,7 @@ async def test_a_slow_first_time_zone_lookup_does_not_block_other_chats(
         finished.append("timezone")
 
     async def question() -> None:
-        await chat_service.message(ChatKey("test", "2"), "how do I opt out?")
+        await chat_service.message(ChatRef("test", "2"), "how do I opt out?")
         finished.append("question")
         release.set()
 
@@ -194,7 +194,7 @@ async def test_more_gives_the_full_answer_of_the_last_question(chat_service: Cha
 async def test_more_from_a_button_needs_no_memory(chat_service: ChatService):
     # A "More" button carries the topic and the region: it works in a chat the bot has never
     # seen (after a restart, on another replica), in that chat's language.
-    other = ChatKey("test", "fresh")
+    other = ChatRef("test", "fresh")
     reply = await chat_service.more(other, "am_i_affected", "US", hint="de")
     assert reply is not None and reply.region == "US" and not reply.short
     assert reply.language == "de" and reply.title.endswith("Vereinigte Staaten")
@@ -204,5 +204,5 @@ async def test_more_from_a_button_needs_no_memory(chat_service: ChatService):
 
 
 async def test_more_with_nothing_asked_offers_the_topics(chat_service: ChatService):
-    reply = await chat_service.message(ChatKey("test", "new"), "more")
+    reply = await chat_service.message(ChatRef("test", "new"), "more")
     assert reply.follow_ups and not reply.short

@@ -9,11 +9,11 @@ import re
 
 import pytest
 
+from bot.core.chats import ChatRef
 from bot.core.reply import Reply, render_plain
 from bot.discord.chats import DISCORD_COMMANDS
 from bot.discord.cog import OptOutCog
 from bot.service.commands import BARE_WORDS, COMMAND_TABLE, CommandForm
-from bot.service.sessions import ChatKey
 from bot.service.subscriptions import commands_written
 
 TELEGRAM_PRIVATE = CommandForm(prefix="/")
@@ -52,7 +52,7 @@ REMINDER_WORDS = (
 
 
 async def replies(chat_service, form: CommandForm, language: str = "en") -> list[Reply]:
-    chat = ChatKey("test", f"forms-{id(form)}-{language}")
+    chat = ChatRef("test", f"forms-{id(form)}-{language}")
     return [
         await chat_service.command(chat, name, argument, language, form) for name, argument in STEPS
     ]
@@ -117,7 +117,7 @@ def test_discord_writes_only_subcommands_the_cog_has():
 async def test_a_command_word_outside_a_private_chat_is_named_as_the_door_writes_it(
     chat_service,
 ):
-    chat = ChatKey("test", "group")
+    chat = ChatRef("test", "group")
     reply = await chat_service.message(
         chat, "unsubscribe", "en", private=False, form=TELEGRAM_GROUP
     )

@@ -4,11 +4,12 @@ import datetime as dt
 
 import pytest
 
+from bot.core.chats import ChatRef
 from bot.core.reply import render_plain
-from bot.service.conversations import ChatKey, ConversationService
+from bot.service.conversations import ConversationService
 
-ALICE = ChatKey("telegram", "1001")
-BOB = ChatKey("telegram", "1002")
+ALICE = ChatRef("telegram", "1001")
+BOB = ChatRef("telegram", "1002")
 
 
 @pytest.fixture

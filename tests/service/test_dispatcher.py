@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
 from bot.core.knowledge import KnowledgeBase
-from bot.core.reminders import ChatRef
 from bot.service import Dispatcher, PermanentRefusal, TransientFailure, schedule_reminders
 from bot.service.dispatcher import RECORD_STEP, stop_dispatcher
 from bot.storage import Store, open_store

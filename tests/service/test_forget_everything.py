@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from bot.bootstrap import Services, build_services
+from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
 from bot.core.reply import render_plain
 from bot.service.commands import BARE_WORDS
-from bot.service.conversations import ChatKey
 from bot.service.subscriptions import commands_written, privacy_paragraphs
 from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
 from tests.storage.test_store_contract import (
@@ -25,8 +25,8 @@ from tests.storage.test_store_contract import (
     sqlite_database as sqlite_database,
 )
 
-CHAT = ChatKey("telegram", "918273645")
-OTHER = ChatKey("telegram", "111")
+CHAT = ChatRef("telegram", "918273645")
+OTHER = ChatRef("telegram", "111")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -72,8 +72,8 @@ async def test_forget_leaves_nothing_about_the_chat(services: Services, database
 async def test_forget_clears_who_set_up_a_channel_and_the_channel_stays(
     services: Services, database: Database
 ):
-    member = ChatKey("discord", "user:400000000000000123")
-    channel = ChatKey("discord", "channel:300000000000000456")
+    member = ChatRef("discord", "user:400000000000000123")
+    channel = ChatRef("discord", "channel:300000000000000456")
     await services.chat.subscribe_for(channel, "DE", member)
     await services.chat.message(member, "subscribe CA")  # the member's own reminders too
     set_up = services.store.subscription_for(channel.platform, channel.chat_id)

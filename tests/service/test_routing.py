@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.bootstrap import build_services
+from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
 from bot.notifiers import RoutingNotifier
-from bot.service.conversations import ChatKey
 from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
 
 
@@ -25,8 +25,8 @@ async def test_each_process_claims_only_its_platforms(tmp_path):
         clock, database=f"sqlite:///{tmp_path}/x.db", knowledge_dir=KNOWLEDGE_DIR
     )
     try:
-        await services.subscriptions.subscribe(ChatKey("telegram", "1"), "DE")
-        await services.subscriptions.subscribe(ChatKey("discord", "user:2"), "DE")
+        await services.subscriptions.subscribe(ChatRef("telegram", "1"), "DE")
+        await services.subscriptions.subscribe(ChatRef("discord", "user:2"), "DE")
         clock.advance(dt.timedelta(days=5, hours=1))  # 20 Oct 10:00 Berlin: one reminder each
         telegram = Recorder()
         report = await services.dispatcher(RoutingNotifier({"telegram": telegram})).run_once()

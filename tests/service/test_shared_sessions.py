@@ -9,13 +9,14 @@ from collections.abc import Iterator
 import pytest
 
 from bot.bootstrap import build_services
+from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
 from bot.core.engine import QuestionAnswerer
 from bot.core.knowledge import KnowledgeBase
-from bot.service.conversations import ChatKey, ConversationService
+from bot.service.conversations import ConversationService
 from bot.service.sessions import InMemorySessions, StoredSessions
 from bot.storage import Store
-from tests.conftest import AFTER_DEADLINE, KNOWLEDGE_DIR
+from tests.conftest import AFTER_DEADLINE, CACHE_DIR, KNOWLEDGE_DIR
 from tests.storage.test_store_contract import Database
 from tests.storage.test_store_contract import (
     postgres_database as postgres_database,
@@ -24,7 +25,7 @@ from tests.storage.test_store_contract import (
     sqlite_database as sqlite_database,
 )
 
-ALICE = ChatKey("telegram", "1001")
+ALICE = ChatRef("telegram", "1001")
 pytestmark = pytest.mark.postgres
 
 
@@ -44,7 +45,7 @@ def stores(postgres_database: Database) -> Iterator[tuple[Store, Store]]:
 @pytest.fixture
 def replicas(stores, kb: KnowledgeBase, clock) -> tuple[ConversationService, ConversationService]:
     return tuple(  # type: ignore[return-value]
-        ConversationService(QuestionAnswerer(kb, clock), sessions=StoredSessions(store))
+        ConversationService(QuestionAnswerer(kb, clock, CACHE_DIR), sessions=StoredSessions(store))
         for store in stores
     )
 
@@ -73,9 +74,9 @@ async def test_sessions_expire_after_thirty_minutes(replicas, stores, clock, pos
     asked = await other.topic(ALICE, "am_i_affected")
     assert asked.kind == "ask_region"  # the old country is not used
     # The sweep deleted the stale row; the new session is the only one left.
-    await one.ask(ChatKey("telegram", "1002"), "hello")
+    await one.ask(ChatRef("telegram", "1002"), "hello")
     clock.advance(dt.timedelta(minutes=31))
-    await one.ask(ChatKey("telegram", "1003"), "hello")
+    await one.ask(ChatRef("telegram", "1003"), "hello")
     chats = sorted(row[1] for row in postgres_database.table_rows()["sessions"])
     assert chats == ["1003"]
 

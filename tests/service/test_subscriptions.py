@@ -4,14 +4,15 @@ import datetime as dt
 
 import pytest
 
+from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
 from bot.core.reply import render_plain
-from bot.service.conversations import ChatKey, ConversationService
+from bot.service.conversations import ConversationService
 from bot.service.subscriptions import SubscriptionService
 from bot.storage import open_store
 from tests.conftest import BEFORE_DEADLINE
 
-CHAT = ChatKey("terminal", "local")
+CHAT = ChatRef("terminal", "local")
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from bot.bootstrap import Services, build_services
+from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
 from bot.core.reply import render_plain
-from bot.service.conversations import ChatKey
 from bot.settings import load_settings
 from tests.conftest import AFTER_DEADLINE, KNOWLEDGE_DIR
 from tests.storage.test_store_contract import Database
@@ -26,8 +26,8 @@ from tests.storage.test_store_contract import (
 )
 from tests.test_cli import run
 
-ALICE = ChatKey("telegram", "700001")
-BOB = ChatKey("discord", "800002")
+ALICE = ChatRef("telegram", "700001")
+BOB = ChatRef("discord", "800002")
 UNANSWERABLE = "What is the Weather on MARS??"
 
 

@@ -18,7 +18,8 @@ import pytest
 
 from bot.core.reminders import Reminder
 from bot.core.session import Session
-from bot.storage import ReminderState, Store, database_url, open_store
+from bot.settings import database_url
+from bot.storage import ReminderState, Store, open_store
 from bot.storage.base import Outcome
 from bot.storage.migrations import POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS
 from bot.storage.sqlite import SqliteStore

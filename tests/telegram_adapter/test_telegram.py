@@ -18,12 +18,12 @@ import aiohttp
 import pytest
 from telegram import Update
 
-from bot.core.reminders import ChatRef
+from bot.core.chats import ChatRef
 from bot.core.reply import ENGLISH_LABELS, CitedSource, LinkButton, Reply, Topic, render_plain
 from bot.service.chat import ChatService
 from bot.service.commands import listed_commands
-from bot.service.conversations import ChatKey
 from bot.service.errors import PermanentRefusal
+from bot.settings import telegram_settings
 from bot.storage import open_store
 from bot.telegram.app import (
     TOKEN_BEARING_LOGGERS,
@@ -350,7 +350,7 @@ def test_render_escapes_every_piece_of_text():
 
 
 async def test_long_answer_is_split_at_paragraphs(api, bot, service):
-    sources = await service.command(ChatKey("test", "1"), "sources")
+    sources = await service.command(ChatRef("test", "1"), "sources")
     assert tg_len(render_plain(sources)) > 4096
     expected = len(render_reply(sources))
     parts = await sent_after(api, lambda: api.message("/sources"), count=expected)
@@ -570,14 +570,14 @@ def test_settings_errors_are_one_clear_line(env, message):
     if env and "TELEGRAM_BOT_TOKEN" not in env:
         env = {"TELEGRAM_BOT_TOKEN": TOKEN, **env}
     with pytest.raises(SettingsError) as error:
-        TelegramSettings.from_env(env)
+        telegram_settings(env)
     text = str(error.value)
     assert message in text and "\n" not in text and TOKEN not in text
     assert "abc def" not in text
 
 
 def test_settings_defaults_and_repr_hide_secrets():
-    settings = TelegramSettings.from_env(
+    settings = telegram_settings(
         {
             "TELEGRAM_BOT_TOKEN": f"  {TOKEN} ",
             "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg",
@@ -590,7 +590,7 @@ def test_settings_defaults_and_repr_hide_secrets():
     assert (settings.webhook_listen, settings.webhook_port) == ("127.0.0.1", 8443)
     shown = repr(settings) + str(settings) + f"{settings}"
     assert TOKEN.split(":")[1] not in shown and "hook-secret_1" not in shown
-    polling = TelegramSettings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN})
+    polling = telegram_settings({"TELEGRAM_BOT_TOKEN": TOKEN})
     assert not polling.uses_webhook and polling.webhook_secret is None
 
 

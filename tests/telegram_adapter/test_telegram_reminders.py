@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.bootstrap import Services, wake_all
+from bot.bootstrap import Services, serve_doors, wake_all
+from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
-from bot.core.reminders import ChatRef
 from bot.core.reply import ENGLISH_LABELS, CommandButton, Reply
-from bot.doors import serve_doors
 from bot.service.commands import listed_commands
 from bot.service.conversations import ConversationService
 from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
 from bot.service.subscriptions import SubscriptionService
+from bot.settings import telegram_settings
 from bot.storage import open_store
 from bot.telegram.app import build_application
 from bot.telegram.notifier import (
@@ -29,8 +29,8 @@ from bot.telegram.notifier import (
     PACE,
     Pacer,
     TelegramNotifier,
-    notifier_from_environment,
     reminder_bot,
+    standalone_notifier,
 )
 from bot.telegram.render import MAX_CALLBACK_BYTES, ButtonPress, decode_press, render_reply
 from bot.telegram.runner import running
@@ -569,9 +569,9 @@ async def test_a_group_that_became_a_supergroup_still_gets_its_reminder(api, not
     assert [m["chat_id"] for m in api.sent] == ["-555", "-100999"] and api.delivered == 1
 
 
-async def test_notifier_from_environment_sends_without_start_up(api):
-    notifier = notifier_from_environment(
-        {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url}
+async def test_standalone_notifier_sends_without_start_up(api):
+    notifier = standalone_notifier(
+        telegram_settings({"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url})
     )
     try:
         await notifier.send(chat(1001), "hello")

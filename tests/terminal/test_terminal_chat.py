@@ -7,9 +7,8 @@ import io
 
 import pytest
 
-from bot.bootstrap import build_services
+from bot.bootstrap import build_services, terminal_chat
 from bot.core.clock import FixedClock
-from bot.doors import terminal_chat
 from bot.service.commands import listed_commands
 from bot.terminal.chat import handle_line
 from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.bootstrap import build_services
+from bot.bootstrap import build_services, terminal_chat
 from bot.core.clock import FixedClock
 from bot.core.formats import format_date
-from bot.doors import terminal_chat
 from bot.terminal.chat import handle_line
 from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
 
