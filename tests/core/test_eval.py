@@ -36,7 +36,7 @@ def test_eval_questions_are_not_knowledge_base_phrasings(examples, kb):
 
 
 def test_intent_accuracy(report):
-    assert report.intent_accuracy >= 0.96, report.render()
+    assert report.intent_accuracy >= 0.97, report.render()
 
 
 def test_region_accuracy(report):
