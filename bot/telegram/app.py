@@ -24,6 +24,7 @@ from telegram import (
     LinkPreviewOptions,
     MaybeInaccessibleMessage,
     Message,
+    ReplyParameters,
     Update,
     User,
 )
@@ -68,6 +69,8 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 INLINE_CACHE = dt.timedelta(seconds=30)
+# A reply that meets a 429 waits the retry_after Telegram gives and is sent again, this many times.
+REPLY_RETRIES_ON_429 = 3
 # The /start payload of the "open the bot" button above inline results with no answer: it
 # starts the private chat with the greeting, as a bare /start does.
 OPEN_PAYLOAD = "inline"
@@ -434,25 +437,24 @@ async def send_reply(
 ) -> None:
     """The reply in the anchor's chat (and forum thread); in groups the first part quotes it."""
     messages = render_reply(reply, feedback=context.service.wants_feedback(reply))
-    in_group = anchor.chat.type != ChatType.PRIVATE
+    quoting = isinstance(anchor, Message) and quote and anchor.chat.type != ChatType.PRIVATE
+    # In a forum topic the reply stays in the topic, as Message.reply_text would keep it.
+    topic = getattr(anchor, "is_topic_message", False)
+    thread = anchor.message_thread_id if topic else None  # type: ignore[union-attr]
     preview = LinkPreviewOptions(is_disabled=True)
     for n, out in enumerate(messages):
-        if isinstance(anchor, Message):
-            await anchor.reply_text(
-                out.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=out.keyboard,
-                link_preview_options=preview,
-                do_quote=quote and in_group and n == 0,
-            )
-        else:
-            await context.bot.send_message(
-                anchor.chat.id,
-                out.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=out.keyboard,
-                link_preview_options=preview,
-            )
+        await context.bot.send_message(
+            anchor.chat.id,
+            out.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=out.keyboard,
+            link_preview_options=preview,
+            message_thread_id=thread,
+            reply_parameters=ReplyParameters(anchor.message_id) if quoting and n == 0 else None,
+            # The Application's limiter hands a 429 to the caller (the reminder notifier
+            # reports it to the dispatcher); a reply is waited out and sent again instead.
+            rate_limit_args=REPLY_RETRIES_ON_429,
+        )
     log.info(
         "telegram reply kind=%s intent=%s region=%s messages=%d",
         reply.kind,

@@ -130,6 +130,21 @@ async def test_free_text_question_gets_answer_with_buttons(api, bot):
     assert reply["link_preview_options"] == {"is_disabled": True}
 
 
+async def test_a_reply_that_meets_a_429_is_sent_again_not_lost(api, bot):
+    # Replies from three chats at once against one message a second: Telegram answers 429 to
+    # two of them, and each waits its retry_after and is delivered.
+    before = len(api.messages)
+    api.flood_limit = 1
+    for chat_id in (1001, 1002, 1003):
+        api.message("how do I opt out?", chat_id=chat_id)
+    for _ in range(100):
+        if len(api.messages) >= before + 3:
+            break
+        await asyncio.sleep(0.1)
+    assert api.flood_answers >= 2
+    assert sorted(m["chat"]["id"] for m in api.messages[before:]) == [1001, 1002, 1003]
+
+
 async def test_am_i_affected_then_a_country(api, bot):
     (first,) = await sent_after(api, lambda: api.message("am I affected?"))
     assert "Which country do you live in?" in first["text"]
