@@ -38,23 +38,18 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.chats import ChatRef
 from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
 from bot.service.log_ids import log_tag
-from bot.telegram.app import quiet_token_bearing_loggers
+from bot.telegram.app import PACE, quiet_token_bearing_loggers, rate_limiter
 from bot.telegram.render import ButtonPress, plain_messages
 from bot.telegram.settings import TelegramSettings
 
 log = logging.getLogger(__name__)
 
-OVERALL_PER_SECOND = 30  # Telegram's limit
-# Spaced at exactly the limit, the 31st message reaches Telegram a hair less than a second after
-# the 1st whenever the network delayed the 1st a little more: a 429, and a second lost. Pacing
-# 3% under it leaves 30 ms of slack in every second.
-PACE = 0.97 * OVERALL_PER_SECOND
 PRIVATE_CHAT_INTERVAL = 1.0  # seconds between two messages to one chat
 GROUP_CHAT_INTERVAL = 60 / 20  # 20 a minute per group, evenly
 # Telegram answers 400, not 403, for these; they do not get better by retrying.
@@ -252,7 +247,7 @@ def reminder_bot(settings: TelegramSettings) -> ExtBot:
     return ExtBot(
         settings.token,
         base_url=settings.api_base_url,
-        rate_limiter=AIORateLimiter(max_retries=0),
+        rate_limiter=rate_limiter(),
     )
 
 
