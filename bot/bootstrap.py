@@ -40,7 +40,7 @@ from bot.settings import cache_dir as configured_cache_dir
 from bot.settings import database_url as configured_database_url
 from bot.settings import knowledge_dir as configured_knowledge_dir
 from bot.storage import open_store
-from bot.storage.base import Store
+from bot.storage.base import ChatSessionStore, Store
 
 log = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -115,7 +115,7 @@ class Services:
         self.store.close()
 
 
-def session_store(url: str, store: Store) -> SessionStore:
+def session_store(url: str, store: ChatSessionStore) -> SessionStore:
     """Several replicas share a PostgreSQL database, so they share conversation context there;
     SQLite means one process, which keeps it in memory."""
     if url.startswith(("postgresql://", "postgres://")):

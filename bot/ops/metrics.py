@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -18,7 +18,11 @@ from prometheus_client.registry import Collector
 if TYPE_CHECKING:
     from bot.core.reply import Reply
     from bot.service.dispatcher import PassReport
-    from bot.storage.base import Store
+    from bot.storage.base import ReminderStore, StoreCounts
+
+    class WatchedStore(ReminderStore, StoreCounts, Protocol):
+        """What /metrics reads: the oldest due reminder and the subscriber counts."""
+
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +79,7 @@ class Metrics:
             if count:
                 self.reminders.labels(outcome).inc(count)
 
-    def watch_store(self, store: Store) -> None:
+    def watch_store(self, store: WatchedStore) -> None:
         """Report dispatcher lag and subscribers from this store at each scrape."""
         if self._store_collector is None:
             self._store_collector = _StoreCollector(store, self._now)
@@ -89,7 +93,7 @@ class Metrics:
 
 
 class _StoreCollector(Collector):
-    def __init__(self, store: Store, now: Callable[[], dt.datetime]):
+    def __init__(self, store: WatchedStore, now: Callable[[], dt.datetime]):
         self.store = store
         self._now = now
 

@@ -36,7 +36,14 @@ from bot.core.reminders import (
     reminders_between,
 )
 from bot.service.errors import PermanentRefusal, TransientFailure
-from bot.storage.base import Claim, Outcome, ReminderState, Store
+from bot.storage.base import (
+    Claim,
+    Outcome,
+    ReminderState,
+    ReminderStore,
+    SenderLeaseStore,
+    SubscriptionStore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +113,17 @@ class PassReport:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+class SchedulingPorts(SubscriptionStore, ReminderStore, Protocol):
+    """What scheduling reads and writes: the active subscriptions, and their reminders."""
+
+
+class DispatcherPorts(SchedulingPorts, SenderLeaseStore, Protocol):
+    """The dispatcher's storage: scheduling, claims and outcomes, the sender lease, and a
+    subscription's deactivation when its platform refuses it for good."""
+
+
 def schedule_reminders(
-    store: Store,
+    store: SchedulingPorts,
     kb: KnowledgeBase,
     until: dt.datetime,
     offsets: tuple[int, ...] = DEFAULT_OFFSETS,
@@ -131,7 +147,7 @@ def schedule_reminders(
 class Dispatcher:
     def __init__(
         self,
-        store: Store,
+        store: DispatcherPorts,
         notifier: Notifier,
         kb: KnowledgeBase,
         clock: Clock,
@@ -499,7 +515,7 @@ class _Recorder:
     its outcome is written, so at most `step` reminders are ever sent and not yet recorded. While
     one write runs, the outcomes that come in meanwhile wait and go together in the next."""
 
-    def __init__(self, store: Store, clock: Clock, step: int):
+    def __init__(self, store: ReminderStore, clock: Clock, step: int):
         self._store = store
         self._clock = clock
         self._slots = asyncio.Semaphore(step)

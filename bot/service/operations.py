@@ -6,11 +6,11 @@ import datetime as dt
 
 from bot.core.knowledge import KnowledgeBase
 from bot.core.reminders import DEFAULT_OFFSETS, Reminder, Subscription, reminders_between
-from bot.storage.base import Store
+from bot.storage.base import SubscriptionStore
 
 
 def due_between(
-    store: Store,
+    store: SubscriptionStore,
     kb: KnowledgeBase,
     start: dt.datetime,
     end: dt.datetime,

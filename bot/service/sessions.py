@@ -12,7 +12,7 @@ from bot.core.chats import ChatRef
 from bot.core.session import SESSION_TTL, Session
 
 if TYPE_CHECKING:
-    from bot.storage.base import Store
+    from bot.storage.base import ChatSessionStore
 
 MAX_SESSIONS = (
     100_000  # in memory, oldest dropped first; a dropped session only forgets a follow-up
@@ -77,7 +77,7 @@ class StoredSessions:
 
     blocking = True
 
-    def __init__(self, store: Store, *, expiry_interval: dt.timedelta = EXPIRY_INTERVAL):
+    def __init__(self, store: ChatSessionStore, *, expiry_interval: dt.timedelta = EXPIRY_INTERVAL):
         self.store = store
         self.expiry_interval = expiry_interval
         self._last_expiry: dt.datetime | None = None

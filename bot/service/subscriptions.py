@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import lru_cache
+from typing import Protocol
 
 import babel
 
@@ -32,7 +33,7 @@ from bot.core.text import normalise
 from bot.core.timezones import zone_for
 from bot.service.commands import BARE_WORDS, CommandForm, write_commands
 from bot.service.conversations import ConversationService
-from bot.storage.base import Store
+from bot.storage.base import ChatEraser, SubscriptionStore
 
 LISTED_REMINDERS = 5
 LOOKAHEAD = dt.timedelta(days=400)
@@ -91,7 +92,7 @@ def language_from_argument(text: str) -> str | None:
     )
 
 
-def stored_language(store: Store) -> Callable[[ChatRef], tuple[str, bool] | None]:
+def stored_language(store: SubscriptionStore) -> Callable[[ChatRef], tuple[str, bool] | None]:
     """A subscriber's language for a new conversation, (language, chosen), read from the store;
     ConversationService calls it in a thread."""
 
@@ -104,10 +105,14 @@ def stored_language(store: Store) -> Callable[[ChatRef], tuple[str, bool] | None
     return read
 
 
+class SubscriptionPorts(SubscriptionStore, ChatEraser, Protocol):
+    """The subscription commands' storage: a chat's subscription, and erasing the chat."""
+
+
 class SubscriptionService:
     def __init__(
         self,
-        store: Store,
+        store: SubscriptionPorts,
         conversations: ConversationService,
         *,
         offsets: tuple[int, ...] = DEFAULT_OFFSETS,

@@ -9,7 +9,7 @@ import logging
 
 from bot.core.clock import Clock
 from bot.core.text import normalise
-from bot.storage.base import Gap, Store
+from bot.storage.base import Gap, UnansweredStore
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ RETENTION = dt.timedelta(days=30)
 
 
 class UnansweredQuestions:
-    def __init__(self, store: Store, clock: Clock):
+    def __init__(self, store: UnansweredStore, clock: Clock):
         self.store = store
         self.clock = clock
 

@@ -1,4 +1,7 @@
-"""The storage port: subscriptions and their reminders, typed to our domain.
+"""The storage ports, one per concern, typed to our domain: subscriptions, reminders, sender
+leases, sessions, unanswered questions, erasing a chat and the operators' counts. Each consumer
+takes the smallest port it needs; `Store` is all of them at once, what each backend implements
+and bootstrap holds.
 
 It stores no names and no message text: a subscription is platform, chat id, region, language,
 time zone, check-up cadence, created time, the knowledge base's event ids at that time and, for
@@ -56,7 +59,10 @@ class Outcome:
     state: ReminderState
 
 
-class Store(Protocol):
+class SubscriptionStore(Protocol):
+    """Chats' subscriptions and their settings (bot.service.subscriptions; the dispatcher
+    schedules for the active ones and stops a refused one)."""
+
     def add_subscription(
         self,
         platform: str,
@@ -96,11 +102,6 @@ class Store(Protocol):
         """Stop everything for a subscription; reminders not yet sent are dropped."""
         ...
 
-    def forget(self, platform: str, chat_id: str) -> int:
-        """Delete every row about this chat (its session too), and clear it as the setter of
-        other chats' subscriptions (which stay); returns how many subscriptions went."""
-        ...
-
     def active_subscriptions(self) -> Iterator[Subscription]:
         """Every active subscription by id, read a page at a time."""
         ...
@@ -109,6 +110,11 @@ class Store(Protocol):
         """Give these event ids as known to every subscription whose known events are not set
         yet; returns how many subscriptions were settled."""
         ...
+
+
+class ReminderStore(Protocol):
+    """Reminders, from scheduling to their outcome (bot.service.dispatcher): claimed under a
+    lease, recorded once, given back at shutdown."""
 
     def schedule(self, reminders: Iterable[Reminder]) -> int:
         """Add reminders, ignoring any whose dedupe key exists; returns how many were new."""
@@ -139,6 +145,12 @@ class Store(Protocol):
 
     def next_due_at(self, platforms: frozenset[str] | None = None) -> dt.datetime | None: ...
 
+    def upcoming(self, subscription_id: int, limit: int = 10) -> list[Reminder]: ...
+
+
+class SenderLeaseStore(Protocol):
+    """One sender per platform account across replicas (bot.service.dispatcher)."""
+
     def hold_sender(self, key: str, worker: str, now: dt.datetime, lease: dt.timedelta) -> bool:
         """Take or renew the lease on sending as `key` (one platform account, e.g. one Telegram
         bot) until now + lease; True while this worker holds it. Another worker's lease is taken
@@ -150,17 +162,9 @@ class Store(Protocol):
         """Give up this worker's lease on `key` (at shutdown), so a standby takes over at once."""
         ...
 
-    def upcoming(self, subscription_id: int, limit: int = 10) -> list[Reminder]: ...
 
-    def subscriber_counts(self) -> dict[tuple[str, str], int]:
-        """Active subscriptions counted by (platform, region)."""
-        ...
-
-    def stats(self) -> dict[str, int]:
-        """Reminder counts by state (every state present), and subscriptions active/inactive."""
-        ...
-
-    # --- conversation context (bot.service.sessions.StoredSessions) ------------------------
+class ChatSessionStore(Protocol):
+    """Conversation context per chat (bot.service.sessions.StoredSessions): never message text."""
 
     def load_session(self, platform: str, chat_id: str) -> Session | None: ...
 
@@ -174,7 +178,10 @@ class Store(Protocol):
         """Delete sessions last updated before `before`; returns how many."""
         ...
 
-    # --- unanswered questions (opt-in: OPTOUT_COLLECT_UNANSWERED) ---------------------------
+
+class UnansweredStore(Protocol):
+    """Unanswered questions, counted by normalised text (bot.service.unanswered; opt-in:
+    OPTOUT_COLLECT_UNANSWERED)."""
 
     def note_unanswered(self, text: str, at: dt.datetime) -> None:
         """Count one more fallback for this normalised text (no user id is ever passed)."""
@@ -187,6 +194,40 @@ class Store(Protocol):
     def unanswered(self, limit: int = 20) -> list[Gap]:
         """The most frequent unanswered texts, most frequent first."""
         ...
+
+
+class ChatEraser(Protocol):
+    """Deleting everything about one chat (/forget, a chat that is gone)."""
+
+    def forget(self, platform: str, chat_id: str) -> int:
+        """Delete every row about this chat (its session too), and clear it as the setter of
+        other chats' subscriptions (which stay); returns how many subscriptions went."""
+        ...
+
+
+class StoreCounts(Protocol):
+    """What operators count: /metrics' subscriber gauge and `reminders stats`."""
+
+    def subscriber_counts(self) -> dict[tuple[str, str], int]:
+        """Active subscriptions counted by (platform, region)."""
+        ...
+
+    def stats(self) -> dict[str, int]:
+        """Reminder counts by state (every state present), and subscriptions active/inactive."""
+        ...
+
+
+class Store(
+    SubscriptionStore,
+    ReminderStore,
+    SenderLeaseStore,
+    ChatSessionStore,
+    UnansweredStore,
+    ChatEraser,
+    StoreCounts,
+    Protocol,
+):
+    """Every port at once, as each backend implements them: what bootstrap opens and closes."""
 
     def close(self) -> None: ...
 

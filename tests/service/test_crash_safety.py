@@ -23,16 +23,16 @@ from bot.core.knowledge import KnowledgeBase
 from bot.service import schedule_reminders
 from bot.service.dispatcher import RECORD_STEP, SENDER_LEASE
 from tests.service.test_dispatcher import subscribe
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     Database,
 )
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     database as database,
 )
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     postgres_database as postgres_database,
 )
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     sqlite_database as sqlite_database,
 )
 

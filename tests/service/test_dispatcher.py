@@ -18,17 +18,17 @@ from bot.core.knowledge import KnowledgeBase
 from bot.service import Dispatcher, PermanentRefusal, TransientFailure, schedule_reminders
 from bot.service.dispatcher import RECORD_STEP, stop_dispatcher
 from bot.storage import Store, open_store
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     Database,
     postgres_url_or_skip,
 )
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     database as database,
 )
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     postgres_database as postgres_database,
 )
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     sqlite_database as sqlite_database,
 )
 

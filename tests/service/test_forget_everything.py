@@ -15,13 +15,13 @@ from bot.core.reply import render_plain
 from bot.service.commands import BARE_WORDS
 from bot.service.subscriptions import commands_written, privacy_paragraphs
 from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     Database,
 )
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     postgres_database as postgres_database,
 )
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     sqlite_database as sqlite_database,
 )
 

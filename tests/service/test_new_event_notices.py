@@ -17,16 +17,16 @@ from bot.core.reminders import Subscription, event_ids, new_event_notices
 from bot.service import Dispatcher
 from bot.storage import Store
 from tests.service.test_dispatcher import FakeNotifier, RecordingSleep, run_until, subscribe
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     Database,
 )
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     database as database,
 )
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     postgres_database as postgres_database,
 )
-from tests.storage.test_store_contract import (
+from tests.storage.conftest import (
     sqlite_database as sqlite_database,
 )
 

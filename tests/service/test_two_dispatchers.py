@@ -15,8 +15,8 @@ from bot.core.knowledge import KnowledgeBase
 from bot.service import Dispatcher
 from bot.storage import open_store
 from tests.service.test_dispatcher import FakeNotifier, RecordingSleep, subscribe
-from tests.storage.test_store_contract import Database
-from tests.storage.test_store_contract import postgres_database as postgres_database
+from tests.storage.conftest import Database
+from tests.storage.conftest import postgres_database as postgres_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

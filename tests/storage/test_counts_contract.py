@@ -1,21 +1,22 @@
-"""subscriber_counts() on every store: active subscriptions by platform and region (the
-/metrics gauge), run on SQLite and real PostgreSQL like the main contract."""
+"""The StoreCounts contract: what operators count (/metrics' subscriber gauge by platform and
+region, `reminders stats`), on SQLite (a temporary file) and real PostgreSQL alike (the fixtures
+in conftest.py)."""
 
 from __future__ import annotations
 
-from bot.storage import Store
-from tests.storage import test_store_contract as contract
-
-# The contract's fixtures: each test runs on SQLite and on PostgreSQL.
-database = contract.database
-postgres_database = contract.postgres_database
-sqlite_database = contract.sqlite_database
-store = contract.store
-subscribe = contract.subscribe
+from bot.storage import ReminderState, Store
+from bot.storage.base import StoreCounts
+from tests.storage.conftest import subscribe
 
 
-def test_an_empty_store_counts_nothing(store: Store):
+def test_an_empty_store_counts_nothing(store: StoreCounts):
     assert store.subscriber_counts() == {}
+    stats = store.stats()
+    assert set(stats) == {s.value for s in ReminderState} | {
+        "subscriptions_active",
+        "subscriptions_inactive",
+    }
+    assert not any(stats.values())
 
 
 def test_counts_active_subscriptions_by_platform_and_region(store: Store):

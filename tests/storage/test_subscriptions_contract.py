@@ -1,0 +1,106 @@
+"""The SubscriptionStore contract: subscriptions and their settings, on SQLite (a temporary
+file) and real PostgreSQL alike (the fixtures in conftest.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.storage import Store
+from tests.storage.conftest import LEASE, T0, reminder, subscribe
+
+
+def test_a_subscription_keeps_exactly_its_settings(store: Store):
+    sub = subscribe(store, checkup="monthly")
+    found = store.subscription_for("terminal", "42")
+    assert found == sub
+    assert (found.region, found.language, found.timezone, found.checkup) == (
+        "DE",
+        "en",
+        "Europe/Berlin",
+        "monthly",
+    )
+    assert found.created_at == T0 and found.active
+    assert store.subscription_for("terminal", "43") is None
+    assert store.subscription_for("telegram", "42") is None
+
+
+def test_subscribing_again_renews_the_same_subscription(store: Store):
+    first = subscribe(store)
+    store.schedule([reminder(first.id)])
+    store.deactivate(first.id)
+    later = T0 + dt.timedelta(days=3)
+    again = subscribe(store, region="FR", timezone="Europe/Paris", created_at=later)
+    assert again.id == first.id
+    assert again.active and again.region == "FR" and again.created_at == later
+    assert store.upcoming(again.id) == []
+
+
+def test_a_channel_keeps_who_set_it_up_until_they_are_forgotten(store: Store):
+    channel = store.add_subscription(
+        "discord",
+        "channel:77",
+        region="DE",
+        language="de",
+        timezone="Europe/Berlin",
+        checkup="off",
+        created_at=T0,
+        set_up_by="user:42",
+    )
+    assert channel.set_up_by == "user:42"
+    assert store.subscription_for("discord", "channel:77") == channel
+    assert [s.set_up_by for s in store.active_subscriptions()] == ["user:42"]
+    claimable = store.add_subscription(
+        "discord",
+        "channel:77",
+        region="FR",
+        language="fr",
+        timezone="Europe/Paris",
+        checkup="off",
+        created_at=T0,
+        set_up_by="user:43",
+    )
+    assert claimable.id == channel.id and claimable.set_up_by == "user:43"  # the latest setter
+    store.schedule([reminder(channel.id)])
+    (claim,) = store.claim_due(T0 + dt.timedelta(days=1), limit=5, lease=LEASE, worker="a")
+    assert claim.subscription.set_up_by == "user:43"  # what the dispatcher sees
+    own = subscribe(store, "42")
+    assert own.set_up_by is None
+
+    # Forgetting the setter (on Discord) clears them from the channel; the channel stays.
+    assert store.forget("terminal", "user:43") == 0  # another platform's chat: not them
+    assert store.subscription_for("discord", "channel:77").set_up_by == "user:43"
+    assert store.forget("discord", "user:43") == 0
+    kept = store.subscription_for("discord", "channel:77")
+    assert kept is not None and kept.active and kept.set_up_by is None
+    assert store.subscription_for("terminal", "42") == own
+
+
+def test_update_changes_settings_and_drops_unsent_reminders(store: Store):
+    sub = subscribe(store)
+    store.schedule([reminder(sub.id, offset=14), reminder(sub.id, offset=7)])
+    assert not sub.language_chosen
+    chosen = store.update_subscription(sub.id, language="pl", language_chosen=True)
+    assert (chosen.language, chosen.language_chosen) == ("pl", True)
+    updated = store.update_subscription(sub.id, timezone="America/Toronto", checkup="quarterly")
+    assert updated.language_chosen
+    assert (updated.timezone, updated.checkup, updated.region) == (
+        "America/Toronto",
+        "quarterly",
+        "DE",
+    )
+    assert store.upcoming(sub.id) == []
+    with pytest.raises(LookupError):
+        store.update_subscription(sub.id + 1000, region="FR")
+
+
+def test_deactivated_subscriptions_get_nothing(store: Store):
+    sub = subscribe(store)
+    other = subscribe(store, "43")
+    store.schedule([reminder(sub.id), reminder(other.id)])
+    store.deactivate(sub.id)
+    assert [s.id for s in store.active_subscriptions()] == [other.id]
+    claims = store.claim_due(T0 + dt.timedelta(days=1), limit=10, lease=LEASE, worker="a")
+    assert [c.subscription.id for c in claims] == [other.id]
+    assert store.stats()["subscriptions_inactive"] == 1
