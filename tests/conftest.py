@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -48,6 +50,14 @@ def chat_service(answerer: QuestionAnswerer, tmp_path: Path):
     conversations = ConversationService(answerer, stored_language=stored_language(store))
     yield ChatService(conversations, SubscriptionService(store, conversations))
     store.close()
+
+
+def load_bench(name: str) -> ModuleType:
+    """A benchmark script of bench/ as a module, for the tests that run it on a tiny input."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -4,27 +4,16 @@ hand, never in tests."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import load_bench
 from tests.telegram_adapter.fake_bot_api import FakeBotApi
 
 pytestmark = pytest.mark.slow  # builds the whole service set, as the bench does
 
 
-def load_bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_telegram", ROOT / "bench/bench_telegram.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 async def test_the_telegram_bench_delivers_every_reminder_it_schedules():
-    bench = load_bench()
+    bench = load_bench("bench_telegram")
     api = await FakeBotApi(flood_limit=30).start()
     try:
         result = await bench.broadcast(api, 4, concurrent=False)

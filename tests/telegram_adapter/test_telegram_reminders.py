@@ -476,17 +476,24 @@ class VirtualTime:
             await self.settle()
 
 
-async def test_after_a_429_the_waiting_messages_start_spaced_not_all_at_once():
-    virtual = VirtualTime()
-    interval = 1 / PACE
-    pacer = Pacer(interval, clock=virtual.monotonic, sleep=virtual.sleep)
+def paced_senders(
+    pacer: Pacer, virtual: VirtualTime, chat_ids: range
+) -> tuple[list[asyncio.Task], list[float]]:
+    """One sender a chat, each noting the moment the pacer lets it start."""
     starts: list[float] = []
 
     async def one(chat_id: int) -> None:
         await pacer.wait(chat_id, 1.0)
         starts.append(virtual.now)
 
-    tasks = [asyncio.create_task(one(n)) for n in range(6)]
+    return [asyncio.create_task(one(chat_id)) for chat_id in chat_ids], starts
+
+
+async def test_after_a_429_the_waiting_messages_start_spaced_not_all_at_once():
+    virtual = VirtualTime()
+    interval = 1 / PACE
+    pacer = Pacer(interval, clock=virtual.monotonic, sleep=virtual.sleep)
+    tasks, starts = paced_senders(pacer, virtual, range(6))
     await virtual.settle()  # the first has started; the others have their slots and sleep
     assert starts == [1000.0]
     pacer.hold(1.0)  # a 429 for the first
@@ -500,13 +507,8 @@ async def test_after_a_429_the_waiting_messages_start_spaced_not_all_at_once():
 async def test_at_most_thirty_messages_a_second_overall():
     virtual = VirtualTime()
     pacer = Pacer(1 / PACE, clock=virtual.monotonic, sleep=virtual.sleep)
-    starts: list[float] = []
-
-    async def one(chat_id: int) -> None:
-        await pacer.wait(chat_id, 1.0)
-        starts.append(virtual.now)
-
-    await virtual.run([asyncio.create_task(one(2000 + n)) for n in range(31)])
+    tasks, starts = paced_senders(pacer, virtual, range(2000, 2031))
+    await virtual.run(tasks)
     assert PACE < OVERALL_PER_SECOND
     # Evenly spaced, a little under the limit: the 31st starts just over a second after the 1st.
     assert starts[-1] - starts[0] == pytest.approx(30 / PACE)
@@ -531,13 +533,8 @@ async def test_a_message_started_late_pushes_the_next_one_back_not_both_at_once(
     virtual = LateWaking(0.02)
     interval = 1 / PACE
     pacer = Pacer(interval, clock=virtual.monotonic, sleep=virtual.sleep)
-    starts: list[float] = []
-
-    async def one(chat_id: int) -> None:
-        await pacer.wait(chat_id, 1.0)
-        starts.append(virtual.now)
-
-    await virtual.run([asyncio.create_task(one(3000 + n)) for n in range(5)])
+    tasks, starts = paced_senders(pacer, virtual, range(3000, 3005))
+    await virtual.run(tasks)
     assert starts[1] == pytest.approx(1000.0 + interval + 0.02)  # the late one
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert min(gaps) >= interval - 1e-9, gaps
