@@ -32,7 +32,7 @@ from bot.bootstrap import build_services  # noqa: E402
 from bot.core.chats import ChatRef  # noqa: E402
 from bot.core.clock import FixedClock  # noqa: E402
 from bot.core.reminders import Subscription, reminders_between  # noqa: E402
-from bot.telegram.app import OVERALL_PER_SECOND  # noqa: E402
+from bot.telegram.limits import OVERALL_PER_SECOND  # noqa: E402
 from bot.telegram.notifier import TelegramNotifier, reminder_bot  # noqa: E402
 from bot.telegram.settings import TelegramSettings  # noqa: E402
 from tests.telegram_adapter.fake_bot_api import FakeBotApi  # noqa: E402

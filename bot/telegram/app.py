@@ -31,7 +31,6 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackContext,
@@ -52,6 +51,7 @@ from bot.service.chat import ChatService
 from bot.service.commands import COMMANDS, SLASH_COMMANDS, Command, CommandForm
 from bot.service.log_ids import log_tag
 from bot.telegram.groups import GONE, may_use
+from bot.telegram.limits import REPLY_TERMS, TelegramRateLimiter
 from bot.telegram.render import (
     ButtonPress,
     decode_press,
@@ -69,13 +69,6 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 INLINE_CACHE = dt.timedelta(seconds=30)
-OVERALL_PER_SECOND = 30  # Telegram's limit
-# Spaced at exactly the limit, the 31st message reaches Telegram a hair less than a second after
-# the 1st whenever the network delayed the 1st a little more: a 429, and a second lost. Pacing
-# 3% under it leaves 30 ms of slack in every second.
-PACE = 0.97 * OVERALL_PER_SECOND
-# A reply that meets a 429 waits the retry_after Telegram gives and is sent again, this many times.
-REPLY_RETRIES_ON_429 = 3
 # The /start payload of the "open the bot" button above inline results with no answer: it
 # starts the private chat with the greeting, as a bare /start does.
 OPEN_PAYLOAD = "inline"
@@ -136,15 +129,6 @@ def quiet_token_bearing_loggers() -> None:
             logger.setLevel(logging.WARNING)
 
 
-def rate_limiter() -> AIORateLimiter:
-    """The bot's limiter, for replies and reminders alike: messages evenly spaced at PACE and 20
-    a minute per group. A bucket of one, not AIORateLimiter's default of 30: a full bucket of 30
-    plus a second's refill put up to 60 messages in one second, 429s that pause every send for
-    over a second. max_retries=0: a 429 reaches the caller, so the reminder notifier can report
-    it (AIORateLimiter reads a per-call 0 as "use default"); replies ask for retries per call."""
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / PACE, max_retries=0)
-
-
 def build_application(settings: TelegramSettings, service: ChatService) -> TelegramApplication:
     """The Application for these settings, with every handler; not started."""
     quiet_token_bearing_loggers()
@@ -153,7 +137,7 @@ def build_application(settings: TelegramSettings, service: ChatService) -> Teleg
         .token(settings.token)
         .base_url(settings.api_base_url)
         .context_types(ContextTypes(context=TelegramContext, bot_data=BotData))
-        .rate_limiter(rate_limiter())
+        .rate_limiter(TelegramRateLimiter())
         .post_init(publish_commands)
         .build()
     )
@@ -463,9 +447,9 @@ async def send_reply(
             link_preview_options=preview,
             message_thread_id=thread,
             reply_parameters=ReplyParameters(anchor.message_id) if quoting and n == 0 else None,
-            # The Application's limiter hands a 429 to the caller (the reminder notifier
-            # reports it to the dispatcher); a reply is waited out and sent again instead.
-            rate_limit_args=REPLY_RETRIES_ON_429,
+            # Replies go before reminders, and a 429 is waited out and the reply sent again
+            # (a reminder's 429 goes back to the dispatcher, which owns its retries).
+            rate_limit_args=REPLY_TERMS,
         )
     log.info(
         "telegram reply kind=%s intent=%s region=%s messages=%d",

@@ -2,10 +2,10 @@
 paced under Telegram's flood limits, with Telegram's errors mapped to the dispatcher's.
 
 Limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this): about
-30 messages a second overall, 1 a second per chat, 20 a minute per group. AIORateLimiter on the
-Application's bot covers the overall and group limits with leaky buckets, which allow a burst of
-30 at once; it has nothing per private chat. The Pacer here adds the per-chat spacing and spaces
-the overall rate evenly, so no window of one second ever holds more than 30 reminders.
+30 messages a second overall, 1 a second per chat, 20 a minute per group. The bot's
+TelegramRateLimiter (limits.py) holds every message to 30 in any second, replies first; it has
+nothing per private chat. The Pacer here adds the per-chat spacing and spaces reminders evenly
+just under the overall rate, so a broadcast never takes the whole second from replies.
 
 The limits are the bot's, whatever the number of processes: the notifier names its account
 (sender_keys), and the dispatcher sends only while it holds that account's sender lease in the
@@ -44,7 +44,8 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.core.chats import ChatRef
 from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
 from bot.service.log_ids import log_tag
-from bot.telegram.app import PACE, quiet_token_bearing_loggers, rate_limiter
+from bot.telegram.app import quiet_token_bearing_loggers
+from bot.telegram.limits import PACE, REMINDER_TERMS, TelegramRateLimiter
 from bot.telegram.render import ButtonPress, plain_messages
 from bot.telegram.settings import TelegramSettings
 
@@ -200,6 +201,7 @@ class TelegramNotifier:
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
             reply_markup=keyboard,
+            rate_limit_args=REMINDER_TERMS,
         )
 
     def _failure(self, chat_id: int, exc: TelegramError) -> DeliveryError:
@@ -247,7 +249,7 @@ def reminder_bot(settings: TelegramSettings) -> ExtBot:
     return ExtBot(
         settings.token,
         base_url=settings.api_base_url,
-        rate_limiter=rate_limiter(),
+        rate_limiter=TelegramRateLimiter(),
     )
 
 

@@ -23,7 +23,8 @@ from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
 from bot.service.subscriptions import SubscriptionService
 from bot.settings import telegram_settings
 from bot.storage import open_store
-from bot.telegram.app import OVERALL_PER_SECOND, PACE, build_application
+from bot.telegram.app import build_application
+from bot.telegram.limits import OVERALL_PER_SECOND, PACE
 from bot.telegram.notifier import (
     Pacer,
     TelegramNotifier,
