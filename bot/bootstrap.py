@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import ctypes.util
 import gc
 import logging
 import signal
@@ -124,9 +123,9 @@ def release_freed_memory() -> None:
     whole to keep a few thousand words, lingua's loading): about 50 MiB that glibc's malloc would
     otherwise hold for the life of the process. A no-op where the C library is not glibc."""
     gc.collect()
-    libc = ctypes.util.find_library("c")
+    # The process's own symbols: glibc's malloc_trim when libc is glibc, else AttributeError.
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(libc).malloc_trim(0)
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def session_store(url: str, store: ChatSessionStore) -> SessionStore:

@@ -244,7 +244,8 @@ def _stop_keyboard(label: str = STOP_BUTTON) -> InlineKeyboardMarkup:
 
 def reminder_bot(settings: TelegramSettings) -> ExtBot:
     """A bot for sending reminders outside the Application (`optout-bot reminders run`), with the
-    same rate limiter as the Application's: overall and per-group buckets, 429s to the caller."""
+    same rate limiter as the Application's: 30 messages in any second, per-group buckets, and a
+    reminder's 429s to the caller."""
     quiet_token_bearing_loggers()
     return ExtBot(
         settings.token,
