@@ -5,6 +5,7 @@ bot.core.composer. Pure and synchronous."""
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -120,6 +121,35 @@ class LanguageChoice:
     tried: tuple[str, ...]  # languages whose phrasings the question is matched against
 
 
+@dataclass(frozen=True)
+class _Built:
+    """What an answerer builds from its knowledge base alone: about a second of work."""
+
+    regions: RegionResolver
+    matchers: dict[str, IntentMatcher]
+    word_languages: WordLanguages
+
+
+# Answerers over one knowledge base share what it builds (a clock of their own is all that
+# differs), for as long as that knowledge base lives: a reload brings a new one, built afresh.
+_BUILT: dict[tuple[int, Path | None], tuple[weakref.ref[KnowledgeBase], _Built]] = {}
+
+
+def _built_for(kb: KnowledgeBase, cache_dir: Path | None) -> _Built:
+    key = (id(kb), cache_dir)
+    entry = _BUILT.get(key)
+    if entry is not None and entry[0]() is kb:
+        return entry[1]
+    matchers = {code: IntentMatcher(kb.in_language(code)) for code in kb.languages}
+    built = _Built(
+        RegionResolver(kb, cache_dir),
+        matchers,
+        WordLanguages({code: matcher.vocabulary for code, matcher in matchers.items()}),
+    )
+    _BUILT[key] = (weakref.ref(kb, lambda _gone: _BUILT.pop(key, None)), built)
+    return built
+
+
 class QuestionAnswerer:
     """The core's one entry point for questions. Build once; respond() is cheap. `cache_dir`:
     where the region index and word lists are kept (None: built in memory at every start)."""
@@ -129,13 +159,12 @@ class QuestionAnswerer:
     ):
         self.kb = kb
         self.clock = clock or SystemClock()
-        self.regions = RegionResolver(kb, cache_dir)
-        self.matchers = {code: IntentMatcher(kb.in_language(code)) for code in kb.languages}
+        built = _built_for(kb, cache_dir)
+        self.regions = built.regions
+        self.matchers = built.matchers
         self.matcher = self.matchers[SOURCE_LANGUAGE]
         self.detector = shared_detector()
-        self.word_languages = WordLanguages(
-            {code: matcher.vocabulary for code, matcher in self.matchers.items()}
-        )
+        self.word_languages = built.word_languages
         self.replies = ReplyComposer(kb)
 
     # --- questions ---------------------------------------------------------------------------

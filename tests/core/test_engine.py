@@ -6,9 +6,11 @@ import re
 import pytest
 
 from bot.core.clock import FixedClock
+from bot.core.engine import QuestionAnswerer
+from bot.core.knowledge_loader import load_knowledge
 from bot.core.reply import render_plain, render_short
 from bot.core.session import SESSION_TTL, Session
-from tests.conftest import BEFORE_DEADLINE
+from tests.conftest import BEFORE_DEADLINE, CACHE_DIR, KNOWLEDGE_DIR
 
 
 def test_affected_in_canada_is_answered_with_coverage_and_sources(answerer):
@@ -193,3 +195,16 @@ def test_a_country_code_alone_asks_about_that_country(answerer, text, region):
 def test_a_word_alone_is_no_confident_answer(answerer, text):
     reply, _ = answerer.respond(text)
     assert reply.kind != "answer"
+
+
+def test_answerers_over_one_knowledge_base_share_what_it_builds(kb, tmp_path):
+    first = QuestionAnswerer(kb, FixedClock(BEFORE_DEADLINE), CACHE_DIR)
+    second = QuestionAnswerer(kb, FixedClock(BEFORE_DEADLINE), CACHE_DIR)
+    assert first.matchers is second.matchers and first.regions is second.regions
+    assert first.clock is not second.clock
+    # A reloaded knowledge base is built afresh, even when its files did not change.
+    reloaded = QuestionAnswerer(
+        load_knowledge(KNOWLEDGE_DIR), FixedClock(BEFORE_DEADLINE), CACHE_DIR
+    )
+    assert reloaded.matchers is not first.matchers
+    assert reloaded.respond("am I affected in Canada?")[0].region == "CA"
