@@ -31,6 +31,13 @@ class PostgresStore(SqlReads):
         # One connection, used by one thread at a time (the dispatcher calls us via to_thread).
         self._lock = threading.RLock()
         migrate_postgres(self._conn)
+        # Outcomes are written every few messages, so each write is one round trip on a
+        # connection of its own that never waits for the WAL to reach the disk. A kill of the
+        # bot loses nothing by it; a crash of the server may lose the last fraction of a second
+        # of records, whose reminders are then sent again (at least once holds).
+        self._records = psycopg.connect(url, autocommit=True)
+        self._records.execute("SET synchronous_commit = off")
+        self._records_lock = threading.Lock()
 
     # --- subscriptions ---------------------------------------------------------------------------
 
@@ -234,19 +241,20 @@ class PostgresStore(SqlReads):
             states.append(outcome.state.value)
         if not ids:
             return
-        with self._lock, self._conn.transaction():
-            # This runs every few messages: no wait for the WAL to reach the disk. A kill of the
-            # bot loses nothing by it; a crash of the server may lose the last fraction of a
-            # second of records, whose reminders are then sent again (at least once holds).
-            self._conn.execute("SET LOCAL synchronous_commit = off")
+        with self._records_lock:
             # A join on the primary key: "id = ANY(...)" let stale statistics pick a scan of
             # every scheduled reminder instead.
-            self._conn.execute(
+            self._records.execute(
                 "UPDATE reminders r SET state = done.state, finished_at = %s, lease_until = NULL"
                 " FROM unnest(%s::bigint[], %s::text[]) AS done (id, state)"
                 " WHERE r.id = done.id AND r.state = 'scheduled'",
                 (at, ids, states),
             )
+
+    def close(self) -> None:
+        with self._records_lock:
+            self._records.close()
+        super().close()
 
     def release(self, worker: str) -> int:
         with self._lock:
