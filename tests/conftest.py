@@ -31,6 +31,20 @@ def kb() -> KnowledgeBase:
     return load_knowledge(KNOWLEDGE_DIR)
 
 
+@pytest.fixture(autouse=True)
+def shipped_knowledge_parsed_once(monkeypatch, kb: KnowledgeBase) -> None:
+    """Services built in a test get the shipped knowledge base parsed once per session (and so
+    its matchers, shared by answerers over one knowledge base); any other folder, such as a
+    copy a reload test edits, is read from its files as always."""
+
+    def load(directory: Path | None = None) -> KnowledgeBase:
+        if directory is None or Path(directory).resolve() == KNOWLEDGE_DIR:
+            return kb
+        return load_knowledge(directory)
+
+    monkeypatch.setattr("bot.bootstrap.load_knowledge", load)
+
+
 @pytest.fixture(scope="session")
 def _shared_answerer(kb: KnowledgeBase) -> QuestionAnswerer:
     return QuestionAnswerer(kb, FixedClock(AFTER_DEADLINE), CACHE_DIR)

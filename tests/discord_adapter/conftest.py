@@ -24,9 +24,7 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def services(tmp_path, clock, kb, monkeypatch) -> Iterator[Services]:
-    # The same knowledge directory, parsed once per session rather than once per test.
-    monkeypatch.setattr("bot.bootstrap.load_knowledge", lambda directory=None: kb)
+def services(tmp_path, clock) -> Iterator[Services]:
     built = build_services(
         clock, database=f"sqlite:///{tmp_path}/optout.db", knowledge_dir=KNOWLEDGE_DIR
     )

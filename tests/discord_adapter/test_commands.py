@@ -189,11 +189,21 @@ async def test_subscribe_with_closed_dms_says_so_and_keeps_nothing(bot, adapter,
     assert services.store.subscription_for("discord", f"user:{USER_ID}").active
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(Canned(503, 0, "503: Service Unavailable"), id="503"),
+        # discord.py retries a 500 five times, 25 s of its own sleeps: the slow loop only.
+        pytest.param(
+            Canned(500, 0, "500: Internal Server Error", times=10), id="500", marks=pytest.mark.slow
+        ),
+    ],
+)
 async def test_subscribe_keeps_the_subscription_when_discord_cannot_say(
-    bot, adapter, services, rest
+    bot, adapter, services, rest, error
 ):
     rest.dm_channels[USER_ID] = DM_CHANNEL
-    rest.errors[DM_CHANNEL] = Canned(500, 0, "500: Internal Server Error", times=10)
+    rest.errors[DM_CHANNEL] = error
     await dispatch(bot, slash("subscribe", IN_SERVER, region="Germany"))
     (answer,) = adapter.messages()
     assert title(answer) == "Subscribed"

@@ -35,8 +35,7 @@ def database(request: pytest.FixtureRequest) -> Database:
 
 
 @pytest.fixture
-def services(database: Database, kb, monkeypatch) -> Iterator[Services]:
-    monkeypatch.setattr("bot.bootstrap.load_knowledge", lambda directory=None: kb)
+def services(database: Database) -> Iterator[Services]:
     built = build_services(
         FixedClock(BEFORE_DEADLINE), database=database.url, knowledge_dir=KNOWLEDGE_DIR
     )
