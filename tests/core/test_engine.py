@@ -116,6 +116,39 @@ def test_out_of_scope_is_not_answered(answerer):
         assert reply.intent is None or answerer.kb.intents[reply.intent].kind != "topic", question
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is my phone secretly recording me",
+        "how often should I pick a new password",
+        "can you suggest a good book",
+        "how many people live in Portugal",
+        "empfiehl mir ein gutes Buch",
+        "mi teléfono me graba en secreto?",
+        "czy telefon mnie podsłuchuje",
+        "quel âge a l'univers ?",
+    ],
+)
+def test_off_topic_sharing_only_generic_words_is_not_answered(answerer, question):
+    # "how often", "should", "phone", "recommend" are the topic's words too, but not its subject.
+    reply, _ = answerer.respond(question)
+    assert reply.intent is None or answerer.kb.intents[reply.intent].kind != "topic"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("is it too late", "deadline"),
+        ("how do i do it on my phone", "opt_out_steps"),
+        ("es demasiado tarde?", "deadline"),
+        ("jak to wylaczyc na telefonie", "opt_out_steps"),
+    ],
+)
+def test_vague_on_topic_questions_are_still_answered(answerer, question, intent):
+    reply, _ = answerer.respond(question)
+    assert reply.intent == intent
+
+
 def test_unsure_offers_three_topics(answerer):
     reply, _ = answerer.respond("linkedin data")
     if reply.kind == "did_you_mean":
