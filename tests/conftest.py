@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -70,6 +71,7 @@ def load_bench(name: str) -> ModuleType:
     """A benchmark script of bench/ as a module, for the tests that run it on a tiny input."""
     spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # where dataclasses look a module's names up
     spec.loader.exec_module(module)
     return module
 

@@ -12,9 +12,9 @@ from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
 from tests.discord_adapter.fake_rest_api import TOKEN, FakeRestApi
 from tests.discord_adapter.harness import (
     RecordingAdapter,
+    offline,
     point_http_at,
     recording_adapter,
-    start_offline,
 )
 
 
@@ -48,11 +48,8 @@ async def bot(services, settings, adapter, rest) -> AsyncIterator[OptOutBot]:
     """The bot as it is after setup_hook, with no gateway: interactions come from the harness,
     interaction responses go to the recording adapter, and the REST calls a command makes
     besides (a DM to the user) go to the fake REST API."""
-    offline = OptOutBot(services.chat, settings, sync_on_start=False)
-    await start_offline(offline)
-    await offline.http.static_login(TOKEN)
-    yield offline
-    await offline.close()
+    async with offline(OptOutBot(services.chat, settings, sync_on_start=False)) as built:
+        yield built
 
 
 @pytest.fixture

@@ -6,6 +6,9 @@ recorder (research/platforms.md, part B2 "Alternative B"). Nothing here touches 
 Private names used: Client._async_setup_hook, ConnectionState.parse_interaction_create and
 parse_message_create, ConnectionState.user and application_id, webhook.async_.async_context, Route.BASE,
 DiscordWebSocket.DEFAULT_GATEWAY.
+
+Tests deliver an event and wait for what it started (dispatch, receive); bench/bench_discord.py
+delivers events as they come (deliver) and waits once for all of them (settle).
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 import discord.gateway
@@ -23,7 +27,7 @@ import discord.http
 import yarl
 from discord.webhook.async_ import async_context
 
-from tests.discord_adapter.fake_rest_api import APP_ID, BOT_USER, message_payload
+from tests.discord_adapter.fake_rest_api import APP_ID, BOT_USER, TOKEN, message_payload
 
 GUILD_ID = 300000000000000001
 CHANNEL_ID = 300000000000000002
@@ -37,6 +41,7 @@ MODERATOR = MEMBER | discord.Permissions(manage_guild=True)
 BOT_IN_CHANNEL = discord.Permissions(view_channel=True, send_messages=True, embed_links=True)
 
 _ids = itertools.count(500000000000000001)
+ClientT = TypeVar("ClientT", bound=discord.Client)
 
 
 # --- the webhook adapter ---------------------------------------------------------------------
@@ -46,6 +51,8 @@ _ids = itertools.count(500000000000000001)
 class Sent:
     kind: str  # "callback" (the interaction response) or "followup"
     payload: dict[str, Any]
+    token: str = ""  # the interaction's token: which interaction it answers
+    at: float = field(default_factory=time.perf_counter)  # when discord.py sent it
 
     @property
     def type(self) -> int | None:
@@ -67,7 +74,7 @@ class RecordingAdapter:
     async def create_interaction_response(
         self, interaction_id, token, *, session, proxy=None, proxy_auth=None, params
     ):
-        self.sent.append(Sent("callback", params.payload))
+        self.sent.append(Sent("callback", params.payload, token))
         flags = (params.payload.get("data") or {}).get("flags", 0)
         return {
             "interaction": {
@@ -79,7 +86,7 @@ class RecordingAdapter:
         }
 
     async def execute_webhook(self, webhook_id, token, *, session, payload=None, **kwargs):
-        self.sent.append(Sent("followup", payload or {}))
+        self.sent.append(Sent("followup", payload or {}, token))
         channel = CHANNEL_ID
         return message_payload(next(_ids), channel, payload or {})
 
@@ -111,6 +118,19 @@ async def start_offline(bot: discord.Client) -> None:
     bot._connection.user = discord.ClientUser(state=bot._connection, data=BOT_USER)
     bot._connection.application_id = APP_ID
     await bot.setup_hook()
+
+
+@contextlib.asynccontextmanager
+async def offline(bot: ClientT) -> AsyncIterator[ClientT]:
+    """The bot as it is after setup_hook, with no gateway: interactions come from the harness,
+    interaction responses go to the recording adapter, and its other REST calls (a DM to the
+    user) go wherever Route.BASE points (point_http_at)."""
+    await start_offline(bot)
+    await bot.http.static_login(TOKEN)
+    try:
+        yield bot
+    finally:
+        await bot.close()
 
 
 def point_http_at(monkeypatch, base_url: str) -> None:
@@ -151,11 +171,12 @@ def _user(user_id: int) -> dict[str, Any]:
 
 
 def _interaction(kind: int, data: dict[str, Any], place: Place) -> dict[str, Any]:
+    interaction_id = next(_ids)
     payload: dict[str, Any] = {
-        "id": str(next(_ids)),
+        "id": str(interaction_id),
         "application_id": str(APP_ID),
         "type": kind,
-        "token": "interaction-token",
+        "token": f"interaction-token-{interaction_id}",
         "version": 1,
         "attachment_size_limit": 8388608,
         "locale": place.locale,
@@ -260,12 +281,19 @@ def dm_message(text: str, user_id: int = USER_ID, *, bot: bool = False) -> dict[
 
 async def dispatch(bot: discord.Client, payload: dict[str, Any]) -> None:
     """Deliver an INTERACTION_CREATE and wait until everything it started is done."""
-    await _settled(bot._connection.parse_interaction_create, payload)
+    deliver(bot, payload)
+    await settle()
 
 
 async def receive(bot: discord.Client, payload: dict[str, Any]) -> None:
     """Deliver a MESSAGE_CREATE and wait until the bot has answered."""
-    await _settled(bot._connection.parse_message_create, payload)
+    bot._connection.parse_message_create(payload)
+    await settle()
+
+
+def deliver(bot: discord.Client, payload: dict[str, Any]) -> None:
+    """Deliver an INTERACTION_CREATE as the gateway reader does, without waiting for the bot."""
+    bot._connection.parse_interaction_create(payload)
 
 
 # Tasks discord.py starts for an event (command, button, listener); others (such as the fake
@@ -273,9 +301,10 @@ async def receive(bot: discord.Client, payload: dict[str, Any]) -> None:
 _EVENT_TASKS = ("CommandTree-invoker", "discord-ui-", "discord.py: ")
 
 
-async def _settled(parse, payload: dict[str, Any]) -> None:
+async def settle() -> None:
+    """Wait until every task discord.py started for the events delivered so far is done, and
+    those they started in turn."""
     done: set[asyncio.Task] = set()
-    parse(payload)
     while pending := {
         task
         for task in asyncio.all_tasks()
