@@ -182,6 +182,35 @@ async def test_a_slow_first_time_zone_lookup_does_not_block_other_chats(
     assert finished == ["question", "timezone"]
 
 
+async def test_a_slow_first_default_zone_does_not_block_other_chats(
+    chat_service: ChatService, monkeypatch
+):
+    import threading
+
+    import bot.service.subscriptions as subscriptions
+
+    release = threading.Event()
+
+    def slow_default(region: str, kb) -> str:
+        release.wait(10)  # the first call reading the cities' zones
+        return "America/Toronto"
+
+    monkeypatch.setattr(subscriptions, "default_timezone", slow_default)
+    finished: list[str] = []
+
+    async def subscribe() -> None:
+        await chat_service.command(CHAT, "subscribe", "CA")
+        finished.append("subscribe")
+
+    async def question() -> None:
+        await chat_service.message(ChatRef("test", "2"), "how do I opt out?")
+        finished.append("question")
+        release.set()
+
+    await asyncio.gather(subscribe(), question())
+    assert finished == ["question", "subscribe"]
+
+
 async def test_more_gives_the_full_answer_of_the_last_question(chat_service: ChatService):
     short = await chat_service.message(CHAT, "am I affected in Germany?")
     assert short.intent == "am_i_affected" and short.region == "DE" and short.short
