@@ -189,9 +189,10 @@ async def test_a_slow_first_default_zone_does_not_block_other_chats(
 
     import bot.service.subscriptions as subscriptions
 
-    release = threading.Event()
+    entered, release = threading.Event(), threading.Event()
 
     def slow_default(region: str, kb) -> str:
+        entered.set()
         release.wait(10)  # the first call reading the cities' zones
         return "America/Toronto"
 
@@ -203,6 +204,7 @@ async def test_a_slow_first_default_zone_does_not_block_other_chats(
         finished.append("subscribe")
 
     async def question() -> None:
+        await asyncio.to_thread(entered.wait, 10)  # asked while the lookup runs
         await chat_service.message(ChatRef("test", "2"), "how do I opt out?")
         finished.append("question")
         release.set()
