@@ -22,7 +22,7 @@ import pytest
 from bot.core.knowledge import KnowledgeBase
 from bot.service import schedule_reminders
 from bot.service.dispatcher import RECORD_STEP, SENDER_LEASE
-from tests.service.test_dispatcher import subscribe
+from tests.service.fakes import subscribe
 from tests.storage.conftest import (
     Database,
 )

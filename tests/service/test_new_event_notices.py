@@ -16,7 +16,7 @@ from bot.core.knowledge import Event, KnowledgeBase
 from bot.core.reminders import Subscription, event_ids, new_event_notices
 from bot.service import Dispatcher
 from bot.storage import Store
-from tests.service.test_dispatcher import FakeNotifier, RecordingSleep, run_until, subscribe
+from tests.service.fakes import FakeNotifier, RecordingSleep, run_until, subscribe
 from tests.storage.conftest import (
     Database,
 )
