@@ -142,6 +142,12 @@ def test_off_topic_sharing_only_generic_words_is_not_answered(answerer, question
         ("how do i do it on my phone", "opt_out_steps"),
         ("es demasiado tarde?", "deadline"),
         ("jak to wylaczyc na telefonie", "opt_out_steps"),
+        # Words that off-topic questions use too ("browser", "update my phone") must not make
+        # an on-topic question off-topic.
+        ("how do I turn it off in the browser", "opt_out_steps"),
+        ("how do I update my phone settings to stop linkedin ai", "opt_out_steps"),
+        ("como lo desactivo en el navegador", "opt_out_steps"),
+        ("jak wylaczyc to w przegladarce", "opt_out_steps"),
     ],
 )
 def test_vague_on_topic_questions_are_still_answered(answerer, question, intent):
@@ -230,7 +236,7 @@ def test_a_word_alone_is_no_confident_answer(answerer, text):
     assert reply.kind != "answer"
 
 
-def test_answerers_over_one_knowledge_base_share_what_it_builds(kb, tmp_path):
+def test_answerers_over_one_knowledge_base_share_what_it_builds(kb):
     first = QuestionAnswerer(kb, FixedClock(BEFORE_DEADLINE), CACHE_DIR)
     second = QuestionAnswerer(kb, FixedClock(BEFORE_DEADLINE), CACHE_DIR)
     assert first.matchers is second.matchers and first.regions is second.regions
