@@ -419,6 +419,9 @@ class Dispatcher:
                 report.skipped += 1
                 continue
             await recorder.slot()
+            if self._stopping:  # stopped while waiting for a slot: not sent, released later
+                recorder.free()
+                return
             result = await self._deliver(claim, text, report)
             if result in ("stopped", "deferred"):
                 recorder.free()

@@ -351,6 +351,26 @@ async def test_stop_mid_batch_records_the_sent_and_releases_the_rest(
     assert report.sent == 7 and len({chat for chat, _t, _a in notifier.sent}) == 10
 
 
+async def test_stop_sends_nothing_that_was_waiting_for_a_slot(dispatcher, store, notifier, clock):
+    # Side by side (16 subscriptions at once, 5 sends in flight): those waiting for a slot when
+    # the stop comes are not sent, only the sends already in flight finish.
+    for n in range(3 * RECORD_STEP):
+        subscribe(store, f"chat-{n}")
+    send = notifier.send
+
+    async def send_then_stop(chat: ChatRef, text: str, stop_label: str = "") -> None:
+        await send(chat, text)  # a turn of the loop: the others take a slot or queue for one
+        if len(notifier.sent) == 1:
+            dispatcher.stop()  # as SIGTERM would
+
+    notifier.send = send_then_stop
+    clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN))
+    await asyncio.wait_for(dispatcher.run_forever(), timeout=5)
+    assert 1 <= len(notifier.sent) <= RECORD_STEP
+    assert store.stats()["sent"] == len(notifier.sent)
+    assert leased(store) == 0
+
+
 async def test_stop_cuts_a_retry_wait_short_and_releases_the_claim(store, notifier, clock, kb):
     async def never(seconds: float) -> None:
         await asyncio.Event().wait()
