@@ -33,7 +33,7 @@ from bot.ops.http import Operations, operations
 from bot.ops.metrics import Metrics
 from bot.service.chat import ChatService, Words
 from bot.service.conversations import ConversationService
-from bot.service.dispatcher import Dispatcher, Notifier
+from bot.service.dispatcher import Dispatcher, Notifier, PassReport, stop_dispatcher
 from bot.service.sessions import InMemorySessions, SessionStore, StoredSessions
 from bot.service.subscriptions import SubscriptionService, stored_language
 from bot.service.unanswered import UnansweredQuestions
@@ -46,6 +46,8 @@ from bot.storage.base import ChatSessionStore, Store
 
 log = logging.getLogger(__name__)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# How long a stopped pass (`reminders run`) lets a send in flight finish before cancelling it.
+PASS_STOP_GRACE = 5.0
 
 
 @dataclass
@@ -330,6 +332,34 @@ async def terminal_chat(
     async with operations(services):
         dispatcher = services.dispatcher(TerminalNotifier(stdout), idle_sleep=5.0, min_sleep=0.2)
         return await chat(services.chat, dispatcher, stdin, stdout, hint)
+
+
+async def dispatch_once(
+    services: Services, notifier: Notifier, *, grace: float = PASS_STOP_GRACE
+) -> PassReport:
+    """One dispatch pass (`optout-bot reminders run`, from cron). SIGTERM or SIGINT stops it the
+    way the long-running bot stops: sends in flight finish and are recorded, the rest of the
+    claims are released at once, so the next pass sends them without waiting out their lease."""
+    dispatcher = services.dispatcher(notifier)
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(dispatcher.run_once())
+    signalled = asyncio.Event()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, signalled.set)
+    waiting = asyncio.ensure_future(signalled.wait())
+    try:
+        await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            log.info("reminder pass stopping: signal received")
+            await stop_dispatcher(dispatcher, task, grace)
+        return task.result()
+    finally:
+        waiting.cancel()
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
+        if not task.done():
+            task.cancel()
+        await asyncio.to_thread(dispatcher.release)  # a failed pass leaves no claim behind
 
 
 @contextlib.asynccontextmanager

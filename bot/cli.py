@@ -221,12 +221,12 @@ def cmd_reminders(args: argparse.Namespace) -> int:
             return 0
         import asyncio
 
-        from bot.bootstrap import notifier_for_pass
+        from bot.bootstrap import dispatch_once, notifier_for_pass
         from bot.notifiers import NoPlatformConfigured
 
         async def one_pass():
             async with notifier_for_pass(settings) as notifier:
-                return await services.dispatcher(notifier).run_once()
+                return await dispatch_once(services, notifier)
 
         try:
             report = asyncio.run(one_pass())
