@@ -163,6 +163,8 @@ class KnowledgeBase:
     event_index: dict[str, Event] = field(default_factory=dict)
     platform_names: tuple[str, ...] = ()
     other_platforms: tuple[str, ...] = ()
+    # Words of the subject itself per language ("linkedin", "ai", "data"): see OFF_SUBJECT_SHARE.
+    subject_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     language: str = "en"
     messages: dict[str, str] = field(default_factory=dict)
     # Places with a code of their own that belong to a country for these policies (the EU's

@@ -97,6 +97,7 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
         event_index={event.id: event for event in events},
         platform_names=meta["platform_names"],
         other_platforms=meta["other_platforms"],
+        subject_words=meta["subject_words"],
         messages=messages,
     )
     english.translations.update(load_translations(root, reader, english))
@@ -117,6 +118,20 @@ def _load_meta(reader: Reader, path: Path) -> dict[str, Any]:
         "other_platforms": tuple(
             normalise(n) for n, _ in reader.text_list(node, "other_platforms", required=False)
         ),
+        "subject_words": _subject_words(reader, node),
+    }
+
+
+def _subject_words(reader: Reader, meta: LineDict) -> dict[str, tuple[str, ...]]:
+    """meta.yaml's subject_words: language code -> words (optional)."""
+    if meta.get("subject_words") is None:
+        return {}
+    node = reader.mapping(meta["subject_words"], meta.line_of("subject_words"), "subject_words")
+    return {
+        str(language): tuple(
+            normalise(word) for word, _ in reader.text_list(node, language, prefix="subject_words.")
+        )
+        for language in node
     }
 
 

@@ -145,6 +145,13 @@ class IntentMatcher:
             term: (np.array(slots, dtype=np.intp), np.array(values))
             for term, (slots, values) in postings.items()
         }
+        topical = {i.id for i in kb.intents.values() if i.kind == "topic"}
+        self._topic_stems = frozenset(
+            w for intent_id, doc in documents.items() if intent_id in topical for w in doc
+        )
+        subject = [w for entry in kb.subject_words.get(kb.language, ()) for w in entry.split()]
+        self._subject = frozenset(subject) | frozenset(self.stem(subject))
+        self._long_subject = tuple(w for w in dict.fromkeys(subject) if len(w) >= 5)
         self._chars = CharGrams(self._phrasings)
         self._typo_cache: dict[str, str] = {}
         self._max_idf = max(self._idf.values(), default=1.0)
@@ -205,6 +212,26 @@ class IntentMatcher:
         word every topic uses weighs almost nothing and an unknown word weighs a lot."""
         stems = set(self.stem(self.correct(words)))
         return sum(self._idf.get(w) or self._unknown_weight(w) for w in stems)
+
+    def foreign_share(self, words: list[str]) -> float:
+        """Share of the question's information carried by words no topic uses (rare words the
+        knowledge base never uses, or uses only off-topic); 0 when a word of the subject itself
+        is there ("linkedin", "ai", "data": the knowledge base's subject_words)."""
+        corrected = self.correct(words)
+        stems = set(self.stem(corrected))
+        if stems & self._subject or set(corrected) & self._subject:
+            return 0.0
+        # A compound that holds a subject word counts ("Gehaltsangaben", "privacytoezichthouder").
+        if any(part in word for word in corrected if len(word) > 7 for part in self._long_subject):
+            return 0.0
+        total = foreign = 0.0
+        for stem in stems:
+            known = stem in self._idf
+            weight = self._idf[stem] if known else self._unknown_weight(stem)
+            total += weight
+            if stem not in self._topic_stems and (known or weight >= self._max_idf):
+                foreign += weight
+        return foreign / total if total else 0.0
 
     def rank(self, words: list[str]) -> list[Scored]:
         """Every intent with a confidence in [0, 1], best first."""

@@ -136,6 +136,37 @@ def test_off_topic_sharing_only_generic_words_is_not_answered(answerer, question
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "how do i switch off airplane mode",
+        "como se apaga el modo avion",
+        "jak wylaczyc tryb samolotowy",
+    ],
+)
+def test_off_subject_questions_are_offered_topics_not_answered(answerer, question):
+    # Shaped like "how do I turn it off", but most of what they say is in words no topic uses,
+    # and none is the subject's ("linkedin", "ai", "data"): unsure, the bot offers topics.
+    reply, _ = answerer.respond(question)
+    assert reply.kind in ("did_you_mean", "fallback", "out_of_scope"), question
+    assert reply.intent is None or answerer.kb.intents[reply.intent].kind != "topic"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        # A word of the subject, a device, or a compound holding one keeps them on their topic.
+        ("how do i switch off linkedin ai on my samsung tablet", "opt_out_steps"),
+        ("how do I turn it off on my iphone", "opt_out_steps"),
+        ("como lo apago en el movil", "opt_out_steps"),
+        ("werden meine Profildaten fuer das Training genutzt?", "data_used"),
+    ],
+)
+def test_a_subject_word_keeps_a_question_on_its_topic(answerer, question, intent):
+    reply, _ = answerer.respond(question)
+    assert reply.intent == intent, question
+
+
+@pytest.mark.parametrize(
     ("question", "intent"),
     [
         ("is it too late", "deadline"),

@@ -167,3 +167,14 @@ def test_unknown_placeholder(kb_copy):
 def test_norway_is_not_a_boolean(kb):
     # YAML 1.1 reads a bare NO as false; the loader reads YAML 1.2 booleans only.
     assert "NO" in kb.groups["EEA"][1]
+
+
+def test_subject_words_are_read_per_language(kb):
+    assert "linkedin" in kb.subject_words["en"] and "datos" in kb.subject_words["es"]
+    assert set(kb.subject_words) == set(kb.languages)
+
+
+def test_a_subject_words_entry_that_is_not_a_list_is_named(kb_copy: Path):
+    line = replace_in(kb_copy / "meta.yaml", "  es: [linkedin, ia,", "  es: linkedin\n  xx: [ia,")
+    [problem] = [e for e in errors_of(kb_copy) if "subject_words" in e]
+    assert "meta.yaml" in problem and f":{line}:" in problem and "subject_words.es" in problem
