@@ -35,9 +35,10 @@ log = logging.getLogger(__name__)
 
 # Discord wants a first response to an interaction within 3 seconds of its creation. Work that
 # may touch the store or the database is deferred at once (`slow`); any other answer is deferred
-# too if it is not ready this long after the callback started (sessions kept in PostgreSQL, a
-# busy event loop), so that it is never lost to the deadline.
+# too if it is not ready this long after the interaction was created (sessions kept in
+# PostgreSQL, a busy event loop), so that it is never lost to the deadline.
 DEFER_AFTER = 1.5
+DEADLINE = 3.0
 
 _STYLES = {
     "primary": discord.ButtonStyle.primary,
@@ -94,11 +95,22 @@ async def answer(
         await defer(interaction, ephemeral=ephemeral)
     task = asyncio.ensure_future(work())
     if not interaction.response.is_done():
-        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
+        done, _ = await asyncio.wait({task}, timeout=defer_after(interaction))
         if not done:
             await defer(interaction, ephemeral=ephemeral)
     reply = await task
     await send_reply(interaction, reply, ephemeral=ephemeral, note=note)
+
+
+def defer_after(interaction: discord.Interaction) -> float:
+    """Seconds left before the answer must be deferred: DEFER_AFTER from the interaction's
+    creation (its snowflake), so the time it waited for a busy event loop counts. When that age
+    is not within Discord's 3 seconds (the clocks disagree, or it is too late either way), from
+    now."""
+    waited = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    if 0 <= waited < DEADLINE:
+        return max(0.0, DEFER_AFTER - waited)
+    return DEFER_AFTER
 
 
 async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 from dataclasses import replace
@@ -469,6 +470,30 @@ async def test_a_failure_is_apologised_for_and_logged_without_user_text(
     assert sent.message["content"] == DOORS["sorry"] and flags(sent) & EPHEMERAL
     assert "RuntimeError" in caplog.text
     assert "my secret question" not in caplog.text
+
+
+@pytest.mark.parametrize(("waited", "deferred"), [(2.0, True), (0.0, False)])
+async def test_the_time_an_interaction_waited_counts_towards_deferring(
+    bot, adapter, services, monkeypatch, waited, deferred
+):
+    """An interaction that reached the callback late (a busy event loop) has less time left
+    before Discord's 3 seconds: 1.5 s after its creation it is deferred, however long the
+    callback itself has run."""
+    conversations = services.conversations
+    session = conversations._session
+
+    async def slow_session(chat):
+        await asyncio.sleep(0.2)
+        return await session(chat)
+
+    monkeypatch.setattr(conversations, "_session", slow_session)
+    payload = slash("ask", IN_SERVER, question="how do I opt out?")
+    created = discord.utils.utcnow() - dt.timedelta(seconds=waited)
+    payload["id"] = str(discord.utils.time_snowflake(created))
+    await dispatch(bot, payload)
+    first = adapter.sent[0]
+    assert first.kind == "callback"
+    assert (first.payload["type"] == 5) is deferred  # 5: deferred ("thinking"), 4: the answer
 
 
 @pytest.mark.parametrize(
