@@ -11,8 +11,7 @@ import datetime as dt
 import json
 import logging
 
-# Loggers whose requests carry the bot token in the URL (api.telegram.org/bot<token>/...).
-TOKEN_BEARING_LOGGERS = ("httpx", "httpcore", "telegram.ext", "telegram.bot", "discord.http")
+from bot.service.log_ids import quiet_token_bearing_loggers
 
 
 class JsonFormatter(logging.Formatter):
@@ -58,11 +57,3 @@ def configure_logging(log_format: str = "text", level: str = "INFO") -> None:
     root.addHandler(handler)
     root.setLevel(level)
     quiet_token_bearing_loggers()
-
-
-def quiet_token_bearing_loggers() -> None:
-    """Libraries whose debug and info lines hold the token (or request URLs and payloads with
-    ids in them) log warnings and errors only, whatever OPTOUT_LOG_LEVEL says."""
-    for name in TOKEN_BEARING_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.setLevel(max(logging.WARNING, logger.level))

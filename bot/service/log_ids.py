@@ -9,6 +9,7 @@ matched with a tag from before a restart or from another replica.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 
 _KEY = secrets.token_bytes(16)
@@ -19,3 +20,15 @@ def log_tag(platform_id: object) -> str:
     for the same id within this process."""
     digest = hashlib.blake2s(str(platform_id).encode(), key=_KEY, digest_size=4)
     return digest.hexdigest()
+
+
+# Loggers whose debug and info lines hold the bot token (request URLs such as
+# api.telegram.org/bot<token>/...) or request payloads with ids in them.
+TOKEN_BEARING_LOGGERS = ("httpx", "httpcore", "telegram", "discord.http")
+
+
+def quiet_token_bearing_loggers() -> None:
+    """These libraries log warnings and errors only, whatever OPTOUT_LOG_LEVEL says."""
+    for name in TOKEN_BEARING_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logging.WARNING, logger.level))

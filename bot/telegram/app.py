@@ -49,7 +49,7 @@ from bot.core.chats import ChatRef
 from bot.core.reply import Reply
 from bot.service.chat import ChatService
 from bot.service.commands import COMMANDS, SLASH_COMMANDS, Command, CommandForm
-from bot.service.log_ids import log_tag
+from bot.service.log_ids import log_tag, quiet_token_bearing_loggers
 from bot.telegram.groups import GONE, may_use
 from bot.telegram.limits import REPLY_TERMS, TelegramRateLimiter
 from bot.telegram.render import (
@@ -74,8 +74,6 @@ INLINE_CACHE = dt.timedelta(seconds=30)
 OPEN_PAYLOAD = "inline"
 # Replies that are not answers; a group only hears the bot when it has something to say.
 QUIET_IN_GROUPS = frozenset({"fallback", "did_you_mean"})
-# Loggers that would print request URLs, and so the token, at INFO or DEBUG.
-TOKEN_BEARING_LOGGERS = ("httpx", "httpcore", "telegram")
 # Every command of the table; the menu lists those it lists (not /start, as usual).
 COMMAND_NAMES = tuple(command.name for command in COMMANDS)
 
@@ -119,14 +117,6 @@ class TelegramContext(CallbackContext[ExtBot, dict, dict, BotData]):
 
 
 TelegramApplication = Application[ExtBot, TelegramContext, dict, dict, BotData, Any]
-
-
-def quiet_token_bearing_loggers() -> None:
-    """httpx logs every request URL at INFO, and the URL holds the bot token."""
-    for name in TOKEN_BEARING_LOGGERS:
-        logger = logging.getLogger(name)
-        if logger.level < logging.WARNING:
-            logger.setLevel(logging.WARNING)
 
 
 def build_application(settings: TelegramSettings, service: ChatService) -> TelegramApplication:

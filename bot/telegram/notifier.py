@@ -43,8 +43,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.chats import ChatRef
 from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
-from bot.service.log_ids import log_tag
-from bot.telegram.app import quiet_token_bearing_loggers
+from bot.service.log_ids import log_tag, quiet_token_bearing_loggers
 from bot.telegram.limits import PACE, REMINDER_TERMS, TelegramRateLimiter
 from bot.telegram.render import ButtonPress, plain_messages
 from bot.telegram.settings import TelegramSettings

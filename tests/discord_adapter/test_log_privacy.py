@@ -11,8 +11,8 @@ import pytest
 from bot.core.chats import ChatRef
 from bot.discord.chats import user_chat
 from bot.discord.notifier import DiscordNotifier, Pacer
-from bot.ops.logging import quiet_token_bearing_loggers
 from bot.service.errors import PermanentRefusal
+from bot.service.log_ids import quiet_token_bearing_loggers
 from tests.discord_adapter.fake_rest_api import Canned
 from tests.discord_adapter.harness import (
     CHANNEL_ID,

@@ -23,12 +23,10 @@ from bot.core.reply import ENGLISH_LABELS, CitedSource, LinkButton, Reply, Topic
 from bot.service.chat import ChatService
 from bot.service.commands import listed_commands
 from bot.service.errors import PermanentRefusal
+from bot.service.log_ids import TOKEN_BEARING_LOGGERS
 from bot.settings import telegram_settings
 from bot.storage import open_store
-from bot.telegram.app import (
-    TOKEN_BEARING_LOGGERS,
-    build_application,
-)
+from bot.telegram.app import build_application
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.render import (
     MAX_CALLBACK_BYTES,
