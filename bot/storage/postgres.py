@@ -2,30 +2,38 @@
 
 Claims take rows with FOR UPDATE SKIP LOCKED and lease them for a while, so two dispatchers never
 take the same reminder, and a crashed one's reminders are taken again once its lease expires.
+
+Times are timestamptz and known events text[]. The store holds two connections: `_conn` for
+everything but the dispatch loop, under one lock, in autocommit (a write of one statement is one
+round trip, several go in a transaction); and `_dispatch`, on which claim_due and record are each
+one statement, one round trip, that never waits for the WAL to reach the disk. The SQL it shares
+with SQLite is in bot.storage.sql; here are the reminders' schedule, claims, records and next due
+time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 import psycopg
 
-from bot.core.reminders import Cadence, Reminder, Subscription
-from bot.core.session import Session
-from bot.storage.base import Claim, Gap, Outcome
+from bot.core.reminders import Reminder, Subscription
+from bot.storage.base import Claim, Outcome
 from bot.storage.migrations import migrate_postgres
-from bot.storage.sql import HOLD_SENDER, RELEASE_SENDER, SUBSCRIPTION_COLUMNS, SqlReads
+from bot.storage.sql import SUBSCRIPTION_COLUMNS, SqlReads, SqlWrites
 
 _CLAIMED_SUBSCRIPTION_COLUMNS = ", ".join(f"s.{c.strip()}" for c in SUBSCRIPTION_COLUMNS.split(","))
-_DROP_PENDING = "DELETE FROM reminders WHERE subscription_id = %s AND state = 'scheduled'"
 
 
-class PostgresStore(SqlReads):
+class PostgresStore(SqlReads, SqlWrites):
     PARAM = "%s"
     ACTIVE = "active"
+    GREATEST = "GREATEST"
+    KNOWN = "?::text[]"
 
     def __init__(self, url: str):
         self._conn = psycopg.connect(url, autocommit=True)
@@ -45,131 +53,7 @@ class PostgresStore(SqlReads):
         self._dispatch.execute("SET enable_sort = off")
         self._dispatch_lock = threading.Lock()
 
-    # --- subscriptions ---------------------------------------------------------------------------
-
-    def add_subscription(
-        self,
-        platform: str,
-        chat_id: str,
-        *,
-        region: str,
-        language: str,
-        timezone: str,
-        checkup: Cadence,
-        created_at: dt.datetime,
-        known_events: Iterable[str] | None = None,
-        set_up_by: str | None = None,
-    ) -> Subscription:
-        known = None if known_events is None else sorted(set(known_events))
-        with self._lock, self._conn.transaction():
-            row = self._conn.execute(
-                "INSERT INTO subscriptions (platform, chat_id, region, language, timezone, checkup,"
-                " created_at, active, known_events, set_up_by)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, TRUE, %s::text[], %s)"
-                " ON CONFLICT (platform, chat_id) DO UPDATE SET region = excluded.region,"
-                " language = excluded.language, timezone = excluded.timezone,"
-                " checkup = excluded.checkup, created_at = excluded.created_at, active = TRUE,"
-                " known_events = excluded.known_events, set_up_by = excluded.set_up_by"
-                f" RETURNING {SUBSCRIPTION_COLUMNS}",
-                (
-                    platform,
-                    chat_id,
-                    region,
-                    language,
-                    timezone,
-                    checkup,
-                    created_at,
-                    known,
-                    set_up_by,
-                ),
-            ).fetchone()
-            self._conn.execute(_DROP_PENDING, (row[0],))
-        return _subscription(row)
-
-    def subscription_for(self, platform: str, chat_id: str) -> Subscription | None:
-        with self._lock:
-            row = self._conn.execute(
-                f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions"
-                " WHERE platform = %s AND chat_id = %s",
-                (platform, chat_id),
-            ).fetchone()
-        return _subscription(row) if row else None
-
-    def update_subscription(
-        self,
-        subscription_id: int,
-        *,
-        region: str | None = None,
-        language: str | None = None,
-        timezone: str | None = None,
-        checkup: Cadence | None = None,
-        language_chosen: bool | None = None,
-    ) -> Subscription:
-        changes = {
-            "region": region,
-            "language": language,
-            "language_chosen": language_chosen,
-            "timezone": timezone,
-            "checkup": checkup,
-        }
-        changes = {name: value for name, value in changes.items() if value is not None}
-        with self._lock, self._conn.transaction():
-            if changes:
-                assignments = ", ".join(f"{name} = %s" for name in changes)
-                params = [*changes.values()]
-                if region is not None:  # a new region is a new start; SET reads the old one
-                    assignments += ", known_events = CASE WHEN region = %s THEN known_events END"
-                    params.append(region)
-                self._conn.execute(
-                    f"UPDATE subscriptions SET {assignments} WHERE id = %s",
-                    (*params, subscription_id),
-                )
-                self._conn.execute(_DROP_PENDING, (subscription_id,))
-            row = self._conn.execute(
-                f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = %s",
-                (subscription_id,),
-            ).fetchone()
-        if row is None:
-            raise LookupError(subscription_id)
-        return _subscription(row)
-
-    def deactivate(self, subscription_id: int) -> None:
-        with self._lock, self._conn.transaction():
-            self._conn.execute(
-                "UPDATE subscriptions SET active = FALSE WHERE id = %s", (subscription_id,)
-            )
-            self._conn.execute(_DROP_PENDING, (subscription_id,))
-
-    def forget(self, platform: str, chat_id: str) -> int:
-        with self._lock, self._conn.transaction():
-            self._conn.execute(
-                "DELETE FROM reminders WHERE subscription_id IN"
-                " (SELECT id FROM subscriptions WHERE platform = %s AND chat_id = %s)",
-                (platform, chat_id),
-            )
-            self._conn.execute(
-                "DELETE FROM sessions WHERE platform = %s AND chat_id = %s", (platform, chat_id)
-            )
-            # Channels this chat set up keep their reminders, without it as their setter.
-            self._conn.execute(
-                "UPDATE subscriptions SET set_up_by = NULL WHERE platform = %s AND set_up_by = %s",
-                (platform, chat_id),
-            )
-            cursor = self._conn.execute(
-                "DELETE FROM subscriptions WHERE platform = %s AND chat_id = %s",
-                (platform, chat_id),
-            )
-            return cursor.rowcount
-
-    def settle_known_events(self, event_ids: Iterable[str]) -> int:
-        with self._lock:
-            cursor = self._conn.execute(
-                "UPDATE subscriptions SET known_events = %s::text[] WHERE known_events IS NULL",
-                (sorted(set(event_ids)),),
-            )
-            return cursor.rowcount
-
-    # --- reminders -------------------------------------------------------------------------------
+    # --- reminders: the hot path, in PostgreSQL's way ----------------------------------------
 
     def schedule(self, reminders: Iterable[Reminder]) -> int:
         # Key order: two instances inserting the same keys lock them in one order, never a cycle.
@@ -250,20 +134,6 @@ class PostgresStore(SqlReads):
                 (at, ids, states),
             )
 
-    def close(self) -> None:
-        with self._dispatch_lock:
-            self._dispatch.close()
-        super().close()
-
-    def release(self, worker: str) -> int:
-        with self._lock:
-            cursor = self._conn.execute(
-                "UPDATE reminders SET lease_until = NULL, claimed_by = NULL"
-                " WHERE claimed_by = %s AND state = 'scheduled' AND lease_until IS NOT NULL",
-                (worker,),
-            )
-            return cursor.rowcount
-
     def next_due_at(self, platforms: frozenset[str] | None = None) -> dt.datetime | None:
         with self._lock:
             row = self._conn.execute(
@@ -274,102 +144,35 @@ class PostgresStore(SqlReads):
             ).fetchone()
         return row[0] if row else None
 
-    def hold_sender(self, key: str, worker: str, now: dt.datetime, lease: dt.timedelta) -> bool:
+    # --- connections -----------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[psycopg.Connection]:
+        with self._lock, self._conn.transaction():
+            yield self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[psycopg.Connection]:
+        # One statement: in autocommit, one round trip.
         with self._lock:
-            row = self._conn.execute(
-                self._sql(HOLD_SENDER), (key, worker, now + lease, now)
-            ).fetchone()
-        return row is not None
+            yield self._conn
 
-    def release_sender(self, key: str, worker: str) -> None:
-        with self._lock:
-            self._conn.execute(self._sql(RELEASE_SENDER), (key, worker))
+    def close(self) -> None:
+        with self._dispatch_lock:
+            self._dispatch.close()
+        super().close()
 
-    # --- conversation context --------------------------------------------------------------
 
-    def load_session(self, platform: str, chat_id: str) -> Session | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT region, intent, awaiting_region_for, updated_at, language,"
-                " chosen_language, pending FROM sessions"
-                " WHERE platform = %s AND chat_id = %s",
-                (platform, chat_id),
-            ).fetchone()
-        if row is None:
-            return None
-        return Session(
-            region=row[0],
-            intent=row[1],
-            awaiting_region_for=row[2],
-            updated_at=row[3].astimezone(dt.UTC),
-            language=row[4],
-            chosen_language=row[5],
-            pending=row[6],
-        )
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC)
 
-    def save_session(self, platform: str, chat_id: str, session: Session) -> None:
-        if session.updated_at is None:
-            raise ValueError("a stored session needs updated_at")
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO sessions (platform, chat_id, region, intent, awaiting_region_for,"
-                " updated_at, language, chosen_language, pending)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (platform, chat_id) DO UPDATE SET region = excluded.region,"
-                " intent = excluded.intent, awaiting_region_for = excluded.awaiting_region_for,"
-                " updated_at = excluded.updated_at, language = excluded.language,"
-                " chosen_language = excluded.chosen_language, pending = excluded.pending",
-                (
-                    platform,
-                    chat_id,
-                    session.region,
-                    session.intent,
-                    session.awaiting_region_for,
-                    session.updated_at,
-                    session.language,
-                    session.chosen_language,
-                    session.pending,
-                ),
-            )
 
-    def delete_session(self, platform: str, chat_id: str) -> None:
-        with self._lock:
-            self._conn.execute(
-                "DELETE FROM sessions WHERE platform = %s AND chat_id = %s", (platform, chat_id)
-            )
+def _same(moment: dt.datetime) -> dt.datetime:
+    return moment  # psycopg sends it as it is
 
-    def expire_sessions(self, before: dt.datetime) -> int:
-        with self._lock:
-            cursor = self._conn.execute("DELETE FROM sessions WHERE updated_at < %s", (before,))
-            return cursor.rowcount
 
-    # --- unanswered questions --------------------------------------------------------------
-
-    def note_unanswered(self, text: str, at: dt.datetime) -> None:
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO unanswered (text, count, first_seen, last_seen) VALUES (%s, 1, %s, %s)"
-                " ON CONFLICT (text) DO UPDATE SET count = unanswered.count + 1,"
-                " last_seen = GREATEST(unanswered.last_seen, excluded.last_seen)",
-                (text, at, at),
-            )
-
-    def purge_unanswered(self, before: dt.datetime) -> int:
-        with self._lock:
-            cursor = self._conn.execute("DELETE FROM unanswered WHERE first_seen < %s", (before,))
-            return cursor.rowcount
-
-    def unanswered(self, limit: int = 20) -> list[Gap]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT text, count, first_seen, last_seen FROM unanswered"
-                " ORDER BY count DESC, last_seen DESC, text LIMIT %s",
-                (limit,),
-            ).fetchall()
-        return [
-            Gap(row[0], row[1], row[2].astimezone(dt.UTC), row[3].astimezone(dt.UTC))
-            for row in rows
-        ]
+def _known_list(event_ids: Iterable[str]) -> list[str]:
+    return sorted(set(event_ids))
 
 
 def _subscription(row: tuple) -> Subscription:
@@ -408,3 +211,6 @@ def _reminder(row: tuple) -> Reminder:
 
 PostgresStore._subscription_from_row = staticmethod(_subscription)
 PostgresStore._reminder_from_row = staticmethod(_reminder)
+PostgresStore._time_to_db = staticmethod(_same)
+PostgresStore._time_from_db = staticmethod(_utc)
+PostgresStore._known_to_db = staticmethod(_known_list)

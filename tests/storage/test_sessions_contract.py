@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bot.core.session import Session
 from bot.storage.base import ChatSessionStore
 from tests.storage.conftest import LEASE, T0, Database
@@ -41,3 +43,9 @@ def test_expired_sessions_are_deleted(store: ChatSessionStore):
     assert store.expire_sessions(T0 + dt.timedelta(minutes=1)) == 1
     assert store.load_session("telegram", "old") is None
     assert store.load_session("telegram", "new") is not None
+
+
+def test_a_session_is_stored_only_with_its_time(store: ChatSessionStore):
+    with pytest.raises(ValueError, match="updated_at"):
+        store.save_session("telegram", "7", Session(region="DE"))
+    assert store.load_session("telegram", "7") is None

@@ -104,3 +104,26 @@ def test_deactivated_subscriptions_get_nothing(store: Store):
     claims = store.claim_due(T0 + dt.timedelta(days=1), limit=10, lease=LEASE, worker="a")
     assert [c.subscription.id for c in claims] == [other.id]
     assert store.stats()["subscriptions_inactive"] == 1
+
+
+def test_known_events_are_kept_settled_once_and_dropped_with_the_region(store: Store):
+    sub = subscribe(store, known_events=["b", "a", "a"])
+    assert sub.known_events == frozenset({"a", "b"})
+    unset = subscribe(store, "43")
+    assert unset.known_events is None
+    assert store.settle_known_events(["a", "c"]) == 1  # only the one not set yet
+    assert store.subscription_for("terminal", "43").known_events == frozenset({"a", "c"})
+    assert store.subscription_for("terminal", "42").known_events == frozenset({"a", "b"})
+    kept = store.update_subscription(sub.id, region="DE", timezone="Europe/Vienna")
+    assert kept.known_events == frozenset({"a", "b"})  # the same region: not a new start
+    moved = store.update_subscription(sub.id, region="FR")
+    assert moved.known_events is None
+    assert store.settle_known_events([]) == 1
+    assert store.subscription_for("terminal", "42").known_events == frozenset()
+
+
+def test_an_update_without_changes_reads_the_subscription_back(store: Store):
+    sub = subscribe(store)
+    assert store.update_subscription(sub.id) == sub
+    with pytest.raises(LookupError):
+        store.update_subscription(sub.id + 1000)
