@@ -221,6 +221,11 @@ class ChatService:
         subscription was stopped."""
         return await self.subscriptions.deactivate(chat)
 
+    async def chat_moved(self, chat: ChatRef, new_chat: ChatRef) -> bool:
+        """The chat has a new id on its platform (a Telegram group upgraded to a supergroup):
+        what is kept for it follows. True when a subscription moved."""
+        return await self.subscriptions.move(chat, new_chat)
+
     # --- about commands and topics --------------------------------------------------------------
 
     @staticmethod

@@ -382,6 +382,13 @@ class SubscriptionService:
         await asyncio.to_thread(self.store.deactivate, sub.id)
         return True
 
+    async def move(self, chat: ChatRef, new_chat: ChatRef) -> bool:
+        """The chat lives on under a new id (a group that became a supergroup): its subscription
+        follows, so reminders reach it and its /unsubscribe finds it. True when one moved."""
+        return await asyncio.to_thread(
+            self.store.move_chat, chat.platform, chat.chat_id, new_chat.chat_id
+        )
+
     # --- helpers -----------------------------------------------------------------------------
 
     async def words(

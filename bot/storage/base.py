@@ -102,6 +102,11 @@ class SubscriptionStore(Protocol):
         """Stop everything for a subscription; reminders not yet sent are dropped."""
         ...
 
+    def move_chat(self, platform: str, chat_id: str, new_chat_id: str) -> bool:
+        """The chat has a new id (a Telegram group became a supergroup): its subscription and
+        reminders follow it. False when there was none to move, or the new id has its own."""
+        ...
+
     def active_subscriptions(self) -> Iterator[Subscription]:
         """Every active subscription by id, read a page at a time."""
         ...

@@ -271,6 +271,19 @@ class SqlWrites(SqlDialect):
             )
             conn.execute(self._sql(DROP_PENDING), (subscription_id,))
 
+    def move_chat(self, platform: str, chat_id: str, new_chat_id: str) -> bool:
+        # Unless the new chat has a subscription of its own, which is then the one kept.
+        with self._write() as conn:
+            cursor = conn.execute(
+                self._sql(
+                    "UPDATE subscriptions SET chat_id = ? WHERE platform = ? AND chat_id = ?"
+                    " AND NOT EXISTS (SELECT 1 FROM subscriptions other"
+                    " WHERE other.platform = ? AND other.chat_id = ?)"
+                ),
+                (new_chat_id, platform, chat_id, platform, new_chat_id),
+            )
+            return cursor.rowcount > 0
+
     def forget(self, platform: str, chat_id: str) -> int:
         with self._transaction() as conn:
             conn.execute(

@@ -154,6 +154,7 @@ def add_handlers(app: TelegramApplication) -> None:
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(InlineQueryHandler(on_inline_query))
     app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
 
 
 async def publish_commands(app: TelegramApplication) -> None:
@@ -485,6 +486,21 @@ async def on_my_chat_member(update: Update, context: TelegramContext) -> None:
             "telegram chat=%s status=%s: subscription deactivated",
             log_tag(change.chat.id),
             change.new_chat_member.status,
+        )
+
+
+async def on_migrate(update: Update, context: TelegramContext) -> None:
+    """A group became a supergroup, with a new id: its subscription follows it. Telegram posts
+    the news in both chats; the supergroup's message (migrate_from_chat_id) is the one read."""
+    message = update.effective_message
+    if message is None or message.migrate_from_chat_id is None:
+        return
+    old = ChatRef(PLATFORM, str(message.migrate_from_chat_id))
+    if await context.service.chat_moved(old, chat_key_of(message.chat)):
+        log.info(
+            "telegram chat=%s moved to chat=%s: subscription moved",
+            log_tag(message.migrate_from_chat_id),
+            log_tag(message.chat.id),
         )
 
 

@@ -127,3 +127,22 @@ def test_an_update_without_changes_reads_the_subscription_back(store: Store):
     assert store.update_subscription(sub.id) == sub
     with pytest.raises(LookupError):
         store.update_subscription(sub.id + 1000)
+
+
+def test_a_moved_chat_takes_its_subscription_and_reminders_along(store: Store):
+    sub = subscribe(store, chat_id="-100")
+    store.schedule([reminder(sub.id)])
+    assert store.move_chat("terminal", "-100", "-100200")
+    moved = store.subscription_for("terminal", "-100200")
+    assert moved is not None and moved.id == sub.id and moved.active
+    assert store.subscription_for("terminal", "-100") is None
+    assert len(store.upcoming(sub.id)) == 1
+    assert not store.move_chat("terminal", "-100", "-100300")  # nothing left there
+
+
+def test_a_move_onto_a_chat_with_its_own_subscription_keeps_both_as_they_were(store: Store):
+    old = subscribe(store, chat_id="-100")
+    new = subscribe(store, chat_id="-100200", region="FR", timezone="Europe/Paris")
+    assert not store.move_chat("terminal", "-100", "-100200")
+    assert store.subscription_for("terminal", "-100") == old
+    assert store.subscription_for("terminal", "-100200") == new

@@ -260,6 +260,25 @@ async def test_a_group_that_removes_the_bot_is_deactivated(api, bot, services):
     assert subscription(services, GROUP).active is False
 
 
+async def test_a_group_that_becomes_a_supergroup_takes_its_subscription_along(api, bot, services):
+    old, new = -4242, -1004242
+    api.members[(old, ADMIN)] = api.members[(new, ADMIN)] = "administrator"
+    await subscribe(api, old, chat_type="group", user_id=ADMIN)
+    # Telegram posts the upgrade in the new supergroup, naming the group it was.
+    supergroup = {"id": new, "type": "supergroup", "title": "Group"}
+    upgrade = {"message_id": 1, "date": 0, "chat": supergroup, "from": api.user(ADMIN)}
+    api.queue({"message": upgrade | {"migrate_from_chat_id": old}})
+    await handled(api)
+    assert subscription(services, old) is None
+    assert subscription(services, new).region == "CA"
+    # The supergroup's /unsubscribe finds it, so nothing more is sent to anyone there.
+    (reply,) = await sent_after(
+        api, lambda: api.message("/unsubscribe", new, chat_type="supergroup", user_id=ADMIN)
+    )
+    assert reply["text"].startswith("<b>Unsubscribed</b>")
+    assert subscription(services, new) is None
+
+
 async def test_forget_with_the_confirm_button_leaves_no_row(
     api, bot, services, clock, dispatcher, tmp_path
 ):
