@@ -74,8 +74,11 @@ FIRST_PERSON = frozenset(
     | {"jestem", "mieszkam", "zyje", "jestesmy", "mieszkamy", "moj", "moja", "nasz"}
 )
 CITIES = frozenset({"city", "shared_city"})
-# Spanish, Italian and French object pronouns, which come before a verb ("me quito", "mi ritiro").
-OBJECT_PRONOUNS = frozenset({"me", "te", "se", "nos", "os", "mi", "ti", "si", "ci", "vi"})
+# Spanish, Italian and French object pronouns, which come before a verb ("me quito", "mi ritiro",
+# "como lo quito": how do I remove it).
+OBJECT_PRONOUNS = frozenset(
+    {"me", "te", "se", "nos", "os", "mi", "ti", "si", "ci", "vi", "lo", "los", "las", "les"}
+)
 # Words before a demonym that say "I am one" ("I'm Swiss", "as a Canadian", "we Dutch").
 DEMONYM_LEADS = frozenset(
     {"im", "am", "a", "an", "were", "are", "we", "fellow", "for", "us"}

@@ -63,6 +63,7 @@ def test_names_a_region(answerer, text, region):
         "what about South America",
         "man, this is annoying",
         "como me quito de esto",
+        "como lo quito?",
         "I live in Valencia",
         "",
         "\x00\x01",
