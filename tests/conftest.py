@@ -46,6 +46,17 @@ def shipped_knowledge_parsed_once(monkeypatch, kb: KnowledgeBase) -> None:
     monkeypatch.setattr("bot.bootstrap.load_knowledge", load)
 
 
+@pytest.fixture(autouse=True)
+def released_memory(monkeypatch) -> list[str]:
+    """Services.warm_up() ends by handing freed heap back to the system: a full garbage
+    collection, which in this test process's heap costs a third of a second at every service
+    set a test builds. Tests record the call instead; tests/test_release_memory.py runs the
+    real one."""
+    calls: list[str] = []
+    monkeypatch.setattr("bot.bootstrap.release_freed_memory", lambda: calls.append("released"))
+    return calls
+
+
 @pytest.fixture(scope="session")
 def _shared_answerer(kb: KnowledgeBase) -> QuestionAnswerer:
     return QuestionAnswerer(kb, FixedClock(AFTER_DEADLINE), CACHE_DIR)
