@@ -20,7 +20,7 @@ from bot.core.clock import FixedClock
 from bot.ops.http import Operations, _is_loopback, http_server, operations, reload_url
 from bot.service.dispatcher import PassReport, schedule_reminders
 from bot.settings import load_settings
-from tests.conftest import BEFORE_DEADLINE
+from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
 from tests.ops.conftest import RecordingNotifier
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -195,14 +195,14 @@ def test_reload_is_for_the_machine_itself():
 
 
 async def test_readyz_is_not_ready_until_the_warm_up_has_finished(
-    tmp_path: Path, knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """run_doors() starts the endpoint, then warms up (off the event loop), then the doors: while
     the warm-up runs, /healthz answers and /readyz does not say ready."""
     settings = load_settings(
         {
             "OPTOUT_DATA_DIR": str(tmp_path / "data"),
-            "OPTOUT_KNOWLEDGE_DIR": str(knowledge_copy),
+            "OPTOUT_KNOWLEDGE_DIR": str(KNOWLEDGE_DIR),
         }
     )
     services = build_services(FixedClock(BEFORE_DEADLINE), settings=settings, warm=False)
