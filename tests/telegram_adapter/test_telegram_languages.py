@@ -8,6 +8,7 @@ import html
 
 import pytest
 
+from tests.language_scripts import SCRIPTS
 from tests.telegram_adapter.support import (
     FIRST_DUE,
     buttons,
@@ -16,7 +17,6 @@ from tests.telegram_adapter.support import (
     subscription,
     to,
 )
-from tests.terminal.test_terminal_languages import SCRIPTS
 
 
 def words(services, language: str):
