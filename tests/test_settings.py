@@ -9,8 +9,8 @@ import pytest
 from bot.bootstrap import build_services
 from bot.core.clock import FixedClock
 from bot.settings import VARIABLES, SettingsInvalid, load_settings
+from tests.cli_process import run
 from tests.conftest import AFTER_DEADLINE, KNOWLEDGE_DIR
-from tests.test_cli import run
 
 TELEGRAM_TOKEN = "123456789:AAHsecretsecretsecret_-x"
 DISCORD_TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2.GhIjKl.abcdefghijklmnopqrstuvwxyz0123"

@@ -13,6 +13,7 @@ from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
 from bot.core.reply import render_plain
 from bot.settings import load_settings
+from tests.cli_process import run
 from tests.conftest import AFTER_DEADLINE, KNOWLEDGE_DIR
 from tests.storage.conftest import Database
 from tests.storage.conftest import (
@@ -24,7 +25,6 @@ from tests.storage.conftest import (
 from tests.storage.conftest import (
     sqlite_database as sqlite_database,
 )
-from tests.test_cli import run
 
 ALICE = ChatRef("telegram", "700001")
 BOB = ChatRef("discord", "800002")
