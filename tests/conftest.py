@@ -89,7 +89,7 @@ def load_bench(name: str) -> ModuleType:
 
 def pytest_terminal_summary(terminalreporter) -> None:
     """The blind sets' scores per language (never their questions), when they ran."""
-    from tests.core.test_blind import BLIND_SCORES, scores
+    from tests.core.blind_scores import BLIND_SCORES, scores
 
     if BLIND_SCORES:
         terminalreporter.section("blind sets (tests/data/blind)")
