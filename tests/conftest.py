@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import logging
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -76,6 +77,33 @@ def chat_service(answerer: QuestionAnswerer, tmp_path: Path):
     conversations = ConversationService(answerer, stored_language=stored_language(store))
     yield ChatService(conversations, SubscriptionService(store, conversations))
     store.close()
+
+
+@pytest.fixture
+def command_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    """`optout-bot ARGS` run in this process with these settings (the environment's others
+    kept): its exit status, stdout and stderr. The root logger, which a command sets up, is put
+    back. tests/cli_process.py runs it in a process of its own (slow)."""
+
+    def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+        from bot.cli import main
+
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
+        with monkeypatch.context() as settings:
+            for name, value in (env or {}).items():
+                settings.setenv(name, value)
+            try:
+                status = main(list(args))
+            except SystemExit as exited:  # a wrong argument: argparse exits
+                status = exited.code
+            finally:
+                root.handlers[:] = handlers
+                root.setLevel(level)
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run
 
 
 def load_bench(name: str) -> ModuleType:
