@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import os
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from bot.bootstrap import Services, build_services, warm_up
 from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
+from bot.ops import EndpointUnavailable
 from bot.ops.http import Operations, _is_loopback, http_server, operations, reload_url
 from bot.service.dispatcher import PassReport, schedule_reminders
 from bot.settings import load_settings
@@ -185,6 +187,20 @@ async def test_sighup_reloads_the_knowledge_base(services: Services, knowledge_c
             if services.answerer.kb.topic.startswith("Hup"):
                 break
     assert services.answerer.kb.topic.startswith("Hup")
+
+
+async def test_a_port_that_cannot_be_listened_on_is_one_line(services: Services):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(EndpointUnavailable) as caught:
+            async with http_server(Operations(services), "127.0.0.1", port):
+                pass
+    assert str(caught.value).startswith(
+        f"OPTOUT_HTTP_HOST/OPTOUT_HTTP_PORT: cannot listen on 127.0.0.1:{port}: "
+    )
+    assert "\n" not in str(caught.value)
 
 
 def test_reload_is_for_the_machine_itself():

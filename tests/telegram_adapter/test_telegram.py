@@ -636,6 +636,8 @@ async def test_cli_runs_the_bot_and_the_reminders_and_stops_cleanly_on_sigterm(a
         store.close()
 
 
+# A process of its own; tests/test_settings.py has the problem's line in this one.
+@pytest.mark.slow
 async def test_cli_only_telegram_without_token_explains(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     process = await asyncio.create_subprocess_exec(
