@@ -4,8 +4,11 @@ import datetime as dt
 import importlib.util
 import logging
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import quote
 
 import pytest
 
@@ -18,6 +21,7 @@ from bot.service.conversations import ConversationService
 from bot.service.subscriptions import SubscriptionService, stored_language
 from bot.settings import cache_dir
 from bot.storage import open_store
+from tests.databases import Database, postgres_url_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = ROOT / "knowledge"
@@ -77,6 +81,39 @@ def chat_service(answerer: QuestionAnswerer, tmp_path: Path):
     conversations = ConversationService(answerer, stored_language=stored_language(store))
     yield ChatService(conversations, SubscriptionService(store, conversations))
     store.close()
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[Database]:
+    """A schema of its own on the test server, dropped after the test."""
+    base = postgres_url_or_skip()
+    import psycopg
+
+    schema = f"optout_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+    joiner = "&" if "?" in base else "?"
+    url = f"{base}{joiner}options={quote(f'-csearch_path={schema}')}"
+    try:
+        yield Database("postgres", url, schema)
+    finally:
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def sqlite_database(tmp_path: Path) -> Database:
+    return Database("sqlite", f"sqlite:///{tmp_path / 'data' / 'optout.db'}")
+
+
+# The PostgreSQL variant is slow: every behaviour it checks, the SQLite variant checks in the
+# inner loop too; `make test` and CI run both.
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])]
+)
+def database(request: pytest.FixtureRequest) -> Database:
+    """Each kind of database in turn, empty."""
+    return request.getfixturevalue(f"{request.param}_database")
 
 
 @pytest.fixture

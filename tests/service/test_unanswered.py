@@ -14,16 +14,7 @@ from bot.core.clock import FixedClock
 from bot.core.reply import render_plain
 from bot.settings import load_settings
 from tests.conftest import AFTER_DEADLINE, KNOWLEDGE_DIR
-from tests.storage.conftest import Database
-from tests.storage.conftest import (
-    database as database,
-)
-from tests.storage.conftest import (
-    postgres_database as postgres_database,
-)
-from tests.storage.conftest import (
-    sqlite_database as sqlite_database,
-)
+from tests.databases import Database
 
 ALICE = ChatRef("telegram", "700001")
 BOB = ChatRef("discord", "800002")
