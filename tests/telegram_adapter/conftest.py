@@ -6,6 +6,8 @@ their own `bot`, over the shared chat service."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from bot.bootstrap import Services, wake_all
@@ -20,6 +22,25 @@ from bot.telegram.settings import TelegramSettings
 from tests.conftest import BEFORE_DEADLINE
 from tests.telegram_adapter.fake_bot_api import FakeBotApi
 from tests.telegram_adapter.support import FakeTime
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_ssl_context():
+    """python-telegram-bot makes two httpx clients a bot, and httpx loads certifi's certificates
+    into a new SSL context for each (30 ms); the fake Bot API speaks plain HTTP. One context, made
+    once, serves the session's clients (if httpx moves the function, each makes its own again)."""
+    import httpx._transports.default as transports
+
+    made = functools.cache(transports.create_ssl_context)
+
+    def shared(verify=True, cert=None, trust_env=True):
+        if verify is True and cert is None:
+            return made(verify, cert, trust_env)
+        return made.__wrapped__(verify=verify, cert=cert, trust_env=trust_env)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transports, "create_ssl_context", shared, raising=False)
+        yield
 
 
 @pytest.fixture
