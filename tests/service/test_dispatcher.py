@@ -354,6 +354,9 @@ async def test_stop_cuts_a_retry_wait_short_and_releases_the_claim(store, notifi
     assert notifier.sent == [] and store.stats()["scheduled"] > 0 and leased(store) == 0
 
 
+# PostgreSQL-heavy, 2,000 subscribers: slow. tests/service/test_two_dispatchers.py does the
+# same with 10,000; the SQLite contract test of concurrent claims stays in the inner loop.
+@pytest.mark.slow
 @pytest.mark.postgres
 async def test_two_dispatchers_on_one_postgres_deliver_each_reminder_once(
     postgres_database: Database, kb: KnowledgeBase, tmp_path: Path
