@@ -37,6 +37,29 @@ def kb() -> KnowledgeBase:
     return load_knowledge(KNOWLEDGE_DIR)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def yaml_parsed_once_per_text() -> Iterator[None]:
+    """Many tests load a copy of the knowledge base with one file changed: 180 files, parsed
+    again for each. Here a file's text is parsed once per session and the same text gives the
+    same parsed YAML (the loader and the audit only read it); a changed file, or one that does
+    not parse, goes through the parser as always. tests/core/test_yaml_lines.py tests it."""
+    import bot.core.kb_audit
+    import bot.core.knowledge_reader
+
+    parse = bot.core.knowledge_reader.load_yaml_with_lines
+    parsed: dict[str, object] = {}
+
+    def load_yaml_with_lines(text: str) -> object:
+        if text not in parsed:
+            parsed[text] = parse(text)
+        return parsed[text]
+
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (bot.core.knowledge_reader, bot.core.kb_audit):
+            patch.setattr(module, "load_yaml_with_lines", load_yaml_with_lines)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def shipped_knowledge_parsed_once(monkeypatch, kb: KnowledgeBase) -> None:
     """Services built in a test get the shipped knowledge base parsed once per session (and so
