@@ -5,29 +5,14 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 
 import pytest
 
+from tests.cli_process import CLI, run
 from tests.conftest import KNOWLEDGE_DIR
 
 # Subprocesses or large volumes: outside the inner loop (pytest -m "not slow").
 pytestmark = pytest.mark.slow
-
-CLI = [sys.executable, "-m", "bot.cli"]
-
-
-def run(
-    *args: str, stdin: str | None = None, env: dict | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*CLI, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def test_ask_json_one_question():

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from bot.bootstrap import release_freed_memory
+from bot.bootstrap import build_services, release_freed_memory
 
 MIB = 1024 * 1024
 
@@ -25,3 +25,13 @@ def test_freed_heap_goes_back_to_the_system():
     release_freed_memory()
     assert before - resident_bytes() > 50 * MIB
     assert kept == bytes(1024)
+
+
+def test_warming_up_ends_by_releasing_the_freed_heap(tmp_path, released_memory):
+    services = build_services(database=f"sqlite:///{tmp_path / 'bot.db'}", warm=False)
+    try:
+        assert released_memory == []
+        services.warm_up()
+        assert released_memory == ["released"] and services.warmed
+    finally:
+        services.close()

@@ -9,8 +9,8 @@ import pytest
 from bot.bootstrap import build_services
 from bot.core.clock import FixedClock
 from bot.settings import VARIABLES, SettingsInvalid, load_settings
+from tests.cli_process import run
 from tests.conftest import AFTER_DEADLINE, KNOWLEDGE_DIR
-from tests.test_cli import run
 
 TELEGRAM_TOKEN = "123456789:AAHsecretsecretsecret_-x"
 DISCORD_TOKEN = "MTAxMjM0NTY3ODkwMTIzNDU2.GhIjKl.abcdefghijklmnopqrstuvwxyz0123"
@@ -125,19 +125,19 @@ def test_reminder_offsets_reach_the_dispatcher_and_subscriptions(tmp_path):
         services.close()
 
 
-def test_config_check_prints_masked_configuration(tmp_path):
-    result = run(
+def test_config_check_prints_masked_configuration(tmp_path, command_line):
+    status, out, err = command_line(
         "config",
         "check",
         env={"OPTOUT_DATA_DIR": str(tmp_path), "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN},
     )
-    assert result.returncode == 0, result.stderr
-    assert "TELEGRAM_BOT_TOKEN=*** (" in result.stdout and TELEGRAM_TOKEN not in result.stdout
-    assert "configuration ok" in result.stdout
+    assert status == 0, err
+    assert "TELEGRAM_BOT_TOKEN=*** (" in out and TELEGRAM_TOKEN not in out
+    assert "configuration ok" in out
 
 
-def test_config_check_exits_1_with_one_line_per_problem(tmp_path):
-    result = run(
+def test_config_check_exits_1_with_one_line_per_problem(tmp_path, command_line):
+    status, _, err = command_line(
         "config",
         "check",
         env={
@@ -146,12 +146,16 @@ def test_config_check_exits_1_with_one_line_per_problem(tmp_path):
             "TELEGRAM_BOT_TOKEN": "123:bad token",
         },
     )
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
+    assert status == 1
+    lines = err.strip().splitlines()
     assert len(lines) == 2 and all(line.startswith("optout-bot: ") for line in lines)
-    assert "pw" not in result.stderr and "bad token" not in result.stderr
+    assert "pw" not in err and "bad token" not in err
 
 
+# --- `run` in a process of its own: it would start the doors were the check to let it ----------
+
+
+@pytest.mark.slow
 def test_run_stops_before_connecting_when_a_setting_is_bad(tmp_path):
     # An unroutable database: were it contacted, the command would hang, not exit 2 at once.
     result = run(
@@ -211,13 +215,13 @@ BLOCKING_FILE = "not-a-folder"
         (("reminders", "due", "--since", "2025-11-03", "--at", "2025-11-01"), {}, "--since"),
     ],
 )
-def test_a_bad_setting_or_argument_is_one_line_naming_it(tmp_path, args, env, named):
+def test_a_bad_setting_or_argument_is_one_line_naming_it(tmp_path, command_line, args, env, named):
     (tmp_path / BLOCKING_FILE).write_text("")
     env = {name: text.replace("{tmp}", str(tmp_path)) for name, text in env.items()}
-    result = run(*args, env={"OPTOUT_DATA_DIR": str(tmp_path / "data"), **env})
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    (line,) = result.stderr.strip().splitlines()
+    # In this process, a traceback would be this test's error.
+    status, _, err = command_line(*args, env={"OPTOUT_DATA_DIR": str(tmp_path / "data"), **env})
+    assert status != 0
+    (line,) = err.strip().splitlines()
     assert named in line and "s3cret-pw" not in line, line
 
 
@@ -255,6 +259,7 @@ def test_the_data_folder_is_not_required_with_postgresql_and_no_discord(tmp_path
     assert settings.data_dir.as_posix() == "/proc/optout-bot-data"
 
 
+@pytest.mark.slow  # `run` in a process of its own; tests/ops/test_http.py has the error itself
 def test_an_endpoint_that_cannot_listen_is_one_line(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -9,6 +9,7 @@ import pytest
 from bot.core.evaluation import EvalReport, evaluate, load_examples
 from bot.core.text import normalise
 from tests.conftest import DATA_DIR
+from tests.core.blind_scores import BLIND_SCORES, scores
 
 BLIND_DIR = DATA_DIR / "blind"
 # Intent accuracy measured when the sets were frozen (2026-12-04, 9a5b8f1), less 0.02: a change
@@ -26,8 +27,6 @@ SLACK = 0.02
 # Blind questions that were already, word for word, phrasings when the sets were frozen (short
 # ones: "help", "how do i opt out"). More would mean wording was copied from the blind sets.
 FROZEN_OVERLAP = {"en": 12, "de": 15, "fr": 9, "nl": 9, "it": 8, "es": 7, "pl": 7}
-# Filled by the tests, printed by tests/conftest.py's terminal summary.
-BLIND_SCORES: dict[str, EvalReport] = {}
 
 
 @pytest.fixture(scope="module", params=sorted(FROZEN_INTENT_ACCURACY))
@@ -41,15 +40,6 @@ def blind_report(_shared_answerer, language) -> EvalReport:
     report = evaluate(_shared_answerer, examples, language)
     BLIND_SCORES[language] = report
     return report
-
-
-def scores(report: EvalReport) -> str:
-    """The figures only: never the questions."""
-    return (
-        f"intent {report.intent_accuracy:.3f}, region {report.region_accuracy:.3f}, "
-        f"language {report.language_accuracy:.3f}, out of scope answered "
-        f"{report.out_of_scope_answered}/{report.out_of_scope_total}"
-    )
 
 
 def test_blind_set_is_not_in_the_phrasings(kb, language):

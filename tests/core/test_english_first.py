@@ -13,6 +13,7 @@ import pytest
 from bot.cli import main
 from bot.core.clock import FixedClock
 from bot.core.engine import QuestionAnswerer
+from bot.core.knowledge import KnowledgeBase
 from bot.core.knowledge_loader import KnowledgeError, load_knowledge
 from bot.core.reminders import Reminder, Subscription, reminder_text
 from bot.core.reply import render_plain
@@ -68,6 +69,12 @@ def english_first(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def loaded(english_first: Path) -> KnowledgeBase:
+    """That knowledge base, loaded once for the tests that only read it."""
+    return load_knowledge(english_first)
+
+
 def test_kb_check_warns_and_accepts(english_first, capsys):
     assert main(["kb", "check", "--dir", str(english_first)]) == 0
     out = capsys.readouterr()
@@ -79,8 +86,8 @@ def test_kb_check_warns_and_accepts(english_first, capsys):
     assert "missing entry for MO" in out.err
 
 
-def test_the_translations_use_english_for_what_they_lack(english_first):
-    kb = load_knowledge(english_first)
+def test_the_translations_use_english_for_what_they_lack(loaded):
+    kb = loaded
     german = kb.in_language("de")
     assert german.event_index["new_event_2027"].english_only
     assert german.event_index["new_event_2027"].title == kb.event_index["new_event_2027"].title
@@ -92,8 +99,8 @@ def test_the_translations_use_english_for_what_they_lack(english_first):
 
 
 @pytest.mark.parametrize("when", [TODAY, BEFORE])
-def test_the_answer_says_this_part_is_in_english(english_first, when):
-    answerer = QuestionAnswerer(load_knowledge(english_first), FixedClock(when), CACHE_DIR)
+def test_the_answer_says_this_part_is_in_english(loaded, when):
+    answerer = QuestionAnswerer(loaded, FixedClock(when), CACHE_DIR)
     german = answerer.kb.in_language("de")
     note = german.say("answers.english_only")
     reply = answerer.answer_intent("why_linkedin", language="de")
@@ -115,8 +122,8 @@ def test_the_answer_says_this_part_is_in_english(english_first, when):
     )
 
 
-def test_a_reminder_of_a_new_event_says_it_is_in_english(english_first):
-    kb = load_knowledge(english_first)
+def test_a_reminder_of_a_new_event_says_it_is_in_english(loaded):
+    kb = loaded
     for code in TRANSLATED:
         sub = Subscription(1, "terminal", "x", "DE", code, "Europe/Berlin", "off", TODAY)
         now = dt.datetime(2027, 1, 1, 10, 0, tzinfo=sub.zone)

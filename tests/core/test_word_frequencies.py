@@ -11,6 +11,7 @@ from bot.core import word_frequencies
 from bot.core.engine import QuestionAnswerer
 from bot.core.languages import LANGUAGES, reads_as_english
 from bot.core.word_frequencies import WordFrequencies, bulk_lookups, zipf_frequency
+from tests.conftest import CACHE_DIR
 
 # Words as the callers pass them: the knowledge base's own, everyday words, digits (wordfreq
 # smashes them), several tokens, elisions, accents, capitals, and words no list has.
@@ -46,8 +47,11 @@ def sample(lang: str, every: int = 401) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory) -> WordFrequencies:
-    return WordFrequencies(tmp_path_factory.mktemp("words"))
+def table() -> WordFrequencies:
+    """The table as the bot reads it, from its cache folder: built there once (by the first
+    answerer on this machine, or here), under a name that changes with this code and wordfreq's
+    version. Building it, about a second a language, is test_the_list_is_kept_in_the_cache_dir's."""
+    return WordFrequencies(CACHE_DIR)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

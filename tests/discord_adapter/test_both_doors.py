@@ -10,7 +10,7 @@ from bot.core.chats import ChatRef
 from bot.discord.chats import channel_chat
 from bot.telegram.settings import TelegramSettings
 from tests.discord_adapter.harness import point_gateway_at
-from tests.discord_adapter.test_runner import CHANNEL, FIRST_REMINDER
+from tests.discord_adapter.support import CHANNEL, FIRST_REMINDER
 from tests.telegram_adapter.fake_bot_api import FakeBotApi
 
 TELEGRAM_CHAT = 1001

@@ -20,7 +20,7 @@ from tests.discord_adapter.harness import (
     receive,
     slash,
 )
-from tests.terminal.test_terminal_languages import SCRIPTS
+from tests.language_scripts import SCRIPTS
 
 
 def title(message: dict) -> str:

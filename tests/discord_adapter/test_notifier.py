@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import replace
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -25,22 +24,13 @@ from tests.discord_adapter.harness import (
     dispatch,
     slash,
 )
+from tests.discord_adapter.support import CHANNEL, FIRST_REMINDER
 from tests.log_privacy import assert_logs_hold_none_of
+from tests.service.fakes import RecordingSleep
 
-BERLIN = ZoneInfo("Europe/Berlin")
-FIRST_REMINDER = dt.datetime(2025, 10, 20, 10, 0, tzinfo=BERLIN)  # 14 days before 3 Nov, for DE
 USER = 400000000000000009
 DM_CHANNEL = 700000000000000009
-CHANNEL = 300000000000000077
 NO_WAIT = 0.0
-
-
-class RecordingSleep:
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 @pytest.fixture

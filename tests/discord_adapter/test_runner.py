@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -21,9 +19,7 @@ from tests.discord_adapter.harness import (
     point_gateway_at,
     slash,
 )
-
-CHANNEL = 300000000000000077
-FIRST_REMINDER = dt.datetime(2025, 10, 20, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+from tests.discord_adapter.support import CHANNEL, FIRST_REMINDER
 
 
 async def test_a_rejected_token_stops_the_start_with_one_line(rest, services, settings):

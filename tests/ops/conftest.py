@@ -9,6 +9,7 @@ import pytest
 
 from bot.bootstrap import Services, build_services
 from bot.core.clock import FixedClock
+from bot.core.knowledge import KnowledgeBase
 from bot.settings import load_settings
 from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
 
@@ -36,14 +37,30 @@ def knowledge_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def services(tmp_path: Path, knowledge_copy: Path) -> Iterator[Services]:
+def services(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    kb: KnowledgeBase,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Services]:
+    """Over the test's own copy of the knowledge base when the test asks for `knowledge_copy`
+    (to change it and reload), else over the shipped one."""
+    knowledge = (
+        request.getfixturevalue("knowledge_copy")
+        if "knowledge_copy" in request.fixturenames
+        else KNOWLEDGE_DIR
+    )
     settings = load_settings(
         {
             "OPTOUT_DATA_DIR": str(tmp_path / "data"),
-            "OPTOUT_KNOWLEDGE_DIR": str(knowledge_copy),
+            "OPTOUT_KNOWLEDGE_DIR": str(knowledge),
             "OPTOUT_HTTP_PORT": str(free_port()),
         }
     )
-    built = build_services(FixedClock(BEFORE_DEADLINE), settings=settings)
+    with monkeypatch.context() as starting:
+        # Until the test changes it, the copy holds the shipped files: the services start over
+        # the knowledge base parsed once per session; a reload reads the copy's files.
+        starting.setattr("bot.bootstrap.load_knowledge", lambda directory=None: kb)
+        built = build_services(FixedClock(BEFORE_DEADLINE), settings=settings)
     yield built
     built.close()

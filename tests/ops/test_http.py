@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import os
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -17,10 +18,11 @@ import pytest
 from bot.bootstrap import Services, build_services, warm_up
 from bot.core.chats import ChatRef
 from bot.core.clock import FixedClock
+from bot.ops import EndpointUnavailable
 from bot.ops.http import Operations, _is_loopback, http_server, operations, reload_url
 from bot.service.dispatcher import PassReport, schedule_reminders
 from bot.settings import load_settings
-from tests.conftest import BEFORE_DEADLINE
+from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
 from tests.ops.conftest import RecordingNotifier
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,6 +189,20 @@ async def test_sighup_reloads_the_knowledge_base(services: Services, knowledge_c
     assert services.answerer.kb.topic.startswith("Hup")
 
 
+async def test_a_port_that_cannot_be_listened_on_is_one_line(services: Services):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(EndpointUnavailable) as caught:
+            async with http_server(Operations(services), "127.0.0.1", port):
+                pass
+    assert str(caught.value).startswith(
+        f"OPTOUT_HTTP_HOST/OPTOUT_HTTP_PORT: cannot listen on 127.0.0.1:{port}: "
+    )
+    assert "\n" not in str(caught.value)
+
+
 def test_reload_is_for_the_machine_itself():
     assert _is_loopback("127.0.0.1") and _is_loopback("::1")
     assert not _is_loopback("10.0.0.7") and not _is_loopback(None)
@@ -195,14 +211,14 @@ def test_reload_is_for_the_machine_itself():
 
 
 async def test_readyz_is_not_ready_until_the_warm_up_has_finished(
-    tmp_path: Path, knowledge_copy: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """run_doors() starts the endpoint, then warms up (off the event loop), then the doors: while
     the warm-up runs, /healthz answers and /readyz does not say ready."""
     settings = load_settings(
         {
             "OPTOUT_DATA_DIR": str(tmp_path / "data"),
-            "OPTOUT_KNOWLEDGE_DIR": str(knowledge_copy),
+            "OPTOUT_KNOWLEDGE_DIR": str(KNOWLEDGE_DIR),
         }
     )
     services = build_services(FixedClock(BEFORE_DEADLINE), settings=settings, warm=False)

@@ -22,19 +22,8 @@ import pytest
 from bot.core.knowledge import KnowledgeBase
 from bot.service import schedule_reminders
 from bot.service.dispatcher import RECORD_STEP, SENDER_LEASE
+from tests.databases import Database
 from tests.service.fakes import subscribe
-from tests.storage.conftest import (
-    Database,
-)
-from tests.storage.conftest import (
-    database as database,
-)
-from tests.storage.conftest import (
-    postgres_database as postgres_database,
-)
-from tests.storage.conftest import (
-    sqlite_database as sqlite_database,
-)
 
 pytestmark = [
     pytest.mark.slow,

@@ -18,6 +18,7 @@ from bot.core.knowledge import KnowledgeBase
 from bot.service import Dispatcher, TransientFailure, schedule_reminders
 from bot.service.dispatcher import RECORD_STEP, stop_dispatcher
 from bot.storage import Store, open_store
+from tests.databases import Database, postgres_url_or_skip
 from tests.service.fakes import (
     BERLIN,
     SUBSCRIBED,
@@ -25,19 +26,6 @@ from tests.service.fakes import (
     RecordingSleep,
     run_until,
     subscribe,
-)
-from tests.storage.conftest import (
-    Database,
-    postgres_url_or_skip,
-)
-from tests.storage.conftest import (
-    database as database,
-)
-from tests.storage.conftest import (
-    postgres_database as postgres_database,
-)
-from tests.storage.conftest import (
-    sqlite_database as sqlite_database,
 )
 
 # For DE: one series, the start on 3 November (Liechtenstein's "last day to object" on 2 November
@@ -256,7 +244,6 @@ async def test_monthly_checkups_arrive_on_the_first(dispatcher, store, notifier,
     ]
 
 
-@pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)
 async def test_forget_leaves_no_row_in_any_table(database: Database, notifier, kb, clock):
     store = database.open()
     try:
@@ -387,6 +374,9 @@ async def test_stop_cuts_a_retry_wait_short_and_releases_the_claim(store, notifi
     assert notifier.sent == [] and store.stats()["scheduled"] > 0 and leased(store) == 0
 
 
+# PostgreSQL-heavy, 2,000 subscribers: slow. tests/service/test_two_dispatchers.py does the
+# same with 10,000; the SQLite contract test of concurrent claims stays in the inner loop.
+@pytest.mark.slow
 @pytest.mark.postgres
 async def test_two_dispatchers_on_one_postgres_deliver_each_reminder_once(
     postgres_database: Database, kb: KnowledgeBase, tmp_path: Path

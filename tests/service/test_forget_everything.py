@@ -15,23 +15,10 @@ from bot.core.reply import render_plain
 from bot.service.commands import BARE_WORDS
 from bot.service.subscriptions import commands_written, privacy_paragraphs
 from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
-from tests.storage.conftest import (
-    Database,
-)
-from tests.storage.conftest import (
-    postgres_database as postgres_database,
-)
-from tests.storage.conftest import (
-    sqlite_database as sqlite_database,
-)
+from tests.databases import Database
 
 CHAT = ChatRef("telegram", "918273645")
 OTHER = ChatRef("telegram", "111")
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest) -> Database:
-    return request.getfixturevalue(f"{request.param}_database")
 
 
 @pytest.fixture

@@ -16,19 +16,8 @@ from bot.core.knowledge import Event, KnowledgeBase
 from bot.core.reminders import Subscription, event_ids, new_event_notices
 from bot.service import Dispatcher
 from bot.storage import Store
+from tests.databases import Database
 from tests.service.fakes import FakeNotifier, RecordingSleep, run_until, subscribe
-from tests.storage.conftest import (
-    Database,
-)
-from tests.storage.conftest import (
-    database as database,
-)
-from tests.storage.conftest import (
-    postgres_database as postgres_database,
-)
-from tests.storage.conftest import (
-    sqlite_database as sqlite_database,
-)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SUBSCRIBED = dt.datetime(2025, 10, 1, 12, 0, tzinfo=BERLIN)

@@ -17,13 +17,7 @@ from bot.service.conversations import ConversationService
 from bot.service.sessions import InMemorySessions, StoredSessions
 from bot.storage import Store
 from tests.conftest import AFTER_DEADLINE, CACHE_DIR, KNOWLEDGE_DIR
-from tests.storage.conftest import Database
-from tests.storage.conftest import (
-    postgres_database as postgres_database,
-)
-from tests.storage.conftest import (
-    sqlite_database as sqlite_database,
-)
+from tests.databases import Database
 
 ALICE = ChatRef("telegram", "1001")
 pytestmark = pytest.mark.postgres

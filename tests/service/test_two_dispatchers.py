@@ -14,9 +14,8 @@ from bot.core.clock import FixedClock
 from bot.core.knowledge import KnowledgeBase
 from bot.service import Dispatcher
 from bot.storage import open_store
+from tests.databases import Database
 from tests.service.fakes import FakeNotifier, RecordingSleep, subscribe
-from tests.storage.conftest import Database
-from tests.storage.conftest import postgres_database as postgres_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

@@ -14,17 +14,7 @@ from bot.core.clock import FixedClock
 from bot.core.reply import render_plain
 from bot.settings import load_settings
 from tests.conftest import AFTER_DEADLINE, KNOWLEDGE_DIR
-from tests.storage.conftest import Database
-from tests.storage.conftest import (
-    database as database,
-)
-from tests.storage.conftest import (
-    postgres_database as postgres_database,
-)
-from tests.storage.conftest import (
-    sqlite_database as sqlite_database,
-)
-from tests.test_cli import run
+from tests.databases import Database
 
 ALICE = ChatRef("telegram", "700001")
 BOB = ChatRef("discord", "800002")
@@ -100,7 +90,7 @@ async def test_texts_older_than_thirty_days_are_purged(collecting: Services, clo
     assert "what is the weather on mars" not in texts and len(texts) == 2
 
 
-def test_kb_gaps_lists_the_most_frequent_first(tmp_path):
+def test_kb_gaps_lists_the_most_frequent_first(tmp_path, command_line):
     from bot.core.clock import SystemClock
     from bot.storage import open_store
     from bot.storage.sqlite import SqliteStore
@@ -116,14 +106,14 @@ def test_kb_gaps_lists_the_most_frequent_first(tmp_path):
     finally:
         store.close()
     env = {"OPTOUT_DATA_DIR": str(tmp_path), "OPTOUT_COLLECT_UNANSWERED": "1"}
-    result = run("kb", "gaps", "--limit", "2", env=env)
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    status, out, err = command_line("kb", "gaps", "--limit", "2", env=env)
+    assert status == 0, err
+    lines = out.splitlines()
     assert lines[0].split() == ["count", "last", "seen", "question", "(normalised)"]
     assert [line.split(maxsplit=2)[::2] for line in lines[1:]] == [
         ["3", "weather on mars"],
         ["2", "pizza"],
     ]
-    empty = run("kb", "gaps", env={"OPTOUT_DATA_DIR": str(tmp_path / "none")})
-    assert empty.returncode == 0, empty.stderr
-    assert "no unanswered questions" in empty.stdout and "is off" in empty.stdout
+    status, out, err = command_line("kb", "gaps", env={"OPTOUT_DATA_DIR": str(tmp_path / "none")})
+    assert status == 0, err
+    assert "no unanswered questions" in out and "is off" in out

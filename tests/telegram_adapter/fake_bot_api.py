@@ -98,6 +98,8 @@ class FakeBotApi:
 
     async def stop(self) -> None:
         if self._runner is not None:
+            # A long poll still waiting answers now, rather than hold the shutdown for its wait.
+            self._queued.set()
             await self._runner.cleanup()
 
     # --- updates the tests queue --------------------------------------------------------------

@@ -39,17 +39,10 @@ from bot.telegram.runner import TelegramStartError, running
 from bot.telegram.settings import SettingsError, TelegramSettings
 from tests.conftest import KNOWLEDGE_DIR, ROOT
 from tests.log_privacy import assert_logs_hold_none_of
-from tests.telegram_adapter.fake_bot_api import BOT_USER, TOKEN, ApiError, FakeBotApi
+from tests.telegram_adapter.fake_bot_api import BOT_USER, TOKEN, ApiError
+from tests.telegram_adapter.support import GROUP, buttons, callback_data, sent_after
 
-GROUP = -100123
 ALLOWED_TAGS = re.compile(r"</?(b|a)( href=\"[^\"<>]*\")?>")
-
-
-@pytest.fixture
-async def api():
-    server = await FakeBotApi().start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
@@ -58,33 +51,12 @@ def service(chat_service) -> ChatService:
 
 
 @pytest.fixture
-def settings(api) -> TelegramSettings:
-    return TelegramSettings(token=api.token, api_base_url=api.base_url)
-
-
-@pytest.fixture
 async def bot(api, settings, service):
-    """The bot polling the fake server: initialize, post_init, start_polling, start."""
+    """The bot polling the fake server: initialize, post_init, start_polling, start; over the
+    shared chat service (conftest.py's `bot` has services of its own, for reminders)."""
     app = build_application(settings, service)
     async with running(app, settings, poll_timeout=1):
         yield app
-
-
-async def sent_after(api: FakeBotApi, queue, count: int = 1, method: str = "sendMessage"):
-    """Queue an update, then wait for `count` new calls of `method`; returns them."""
-    before = len(api.requests(method))
-    queue()
-    await api.wait_for(method, before + count)
-    return api.requests(method)[before:]
-
-
-def buttons(message: dict) -> list[dict]:
-    markup = message.get("reply_markup") or {"inline_keyboard": []}
-    return [button for row in markup["inline_keyboard"] for button in row]
-
-
-def callback_data(message: dict) -> list[str]:
-    return [b["callback_data"] for b in buttons(message) if "callback_data" in b]
 
 
 # --- conversation --------------------------------------------------------------------------------
@@ -662,6 +634,8 @@ async def test_cli_runs_the_bot_and_the_reminders_and_stops_cleanly_on_sigterm(a
         store.close()
 
 
+# A process of its own; tests/test_settings.py has the problem's line in this one.
+@pytest.mark.slow
 async def test_cli_only_telegram_without_token_explains(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     process = await asyncio.create_subprocess_exec(

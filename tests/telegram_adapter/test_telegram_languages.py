@@ -8,16 +8,15 @@ import html
 
 import pytest
 
-from tests.telegram_adapter.test_telegram import buttons, callback_data, sent_after
-from tests.telegram_adapter.test_telegram_reminders import FIRST_DUE, subscription, to
-from tests.telegram_adapter.test_telegram_reminders import api as api
-from tests.telegram_adapter.test_telegram_reminders import bot as bot
-from tests.telegram_adapter.test_telegram_reminders import clock as clock
-from tests.telegram_adapter.test_telegram_reminders import dispatcher as dispatcher
-from tests.telegram_adapter.test_telegram_reminders import fake_time as fake_time
-from tests.telegram_adapter.test_telegram_reminders import services as services
-from tests.telegram_adapter.test_telegram_reminders import settings as settings
-from tests.terminal.test_terminal_languages import SCRIPTS
+from tests.language_scripts import SCRIPTS
+from tests.telegram_adapter.support import (
+    FIRST_DUE,
+    buttons,
+    callback_data,
+    sent_after,
+    subscription,
+    to,
+)
 
 
 def words(services, language: str):

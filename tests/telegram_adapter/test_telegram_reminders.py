@@ -9,21 +9,15 @@ import datetime as dt
 import heapq
 import itertools
 import sqlite3
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.bootstrap import Services, serve_doors, wake_all
+from bot.bootstrap import serve_doors
 from bot.core.chats import ChatRef
-from bot.core.clock import FixedClock
 from bot.core.reply import ENGLISH_LABELS, CommandButton, Reply
 from bot.service.commands import listed_commands
-from bot.service.conversations import ConversationService
 from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
-from bot.service.subscriptions import SubscriptionService
 from bot.settings import telegram_settings
-from bot.storage import open_store
-from bot.telegram.app import build_application
 from bot.telegram.limits import OVERALL_PER_SECOND, PACE
 from bot.telegram.notifier import (
     Pacer,
@@ -32,7 +26,6 @@ from bot.telegram.notifier import (
     standalone_notifier,
 )
 from bot.telegram.render import MAX_CALLBACK_BYTES, ButtonPress, decode_press, render_reply
-from bot.telegram.runner import running
 from bot.telegram.settings import TelegramSettings
 from tests.conftest import BEFORE_DEADLINE
 from tests.telegram_adapter.fake_bot_api import (
@@ -43,87 +36,20 @@ from tests.telegram_adapter.fake_bot_api import (
     FakeBotApi,
     flooded,
 )
-from tests.telegram_adapter.test_telegram import GROUP, buttons, callback_data, sent_after
+from tests.telegram_adapter.support import (
+    FIRST_DUE,
+    GROUP,
+    TORONTO,
+    buttons,
+    callback_data,
+    sent_after,
+    subscription,
+    to,
+)
 
-TORONTO = ZoneInfo("America/Toronto")
-# CA: training starts 3 Nov 2025 (reported); the first reminder is 14 days before, at 10:00.
-FIRST_DUE = dt.datetime(2025, 10, 20, 10, 0, tzinfo=TORONTO)
 SECOND_DUE = dt.datetime(2025, 10, 27, 10, 0, tzinfo=TORONTO)  # 7 days before 3 Nov
 ADMIN = 8
 MEMBER = 7
-
-
-class FakeTime:
-    """A monotonic clock that sleeping moves forward; records every wait."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.waits: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now = max(self.now, self.now + seconds)
-        await asyncio.sleep(0)
-
-
-@pytest.fixture
-async def api():
-    server = await FakeBotApi().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def settings(api) -> TelegramSettings:
-    return TelegramSettings(token=api.token, api_base_url=api.base_url)
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(BEFORE_DEADLINE)
-
-
-@pytest.fixture
-def services(answerer, clock, tmp_path):
-    answerer.clock = clock
-    conversations = ConversationService(answerer)
-    store = open_store(f"sqlite:///{tmp_path / 'bot.db'}")
-    dispatchers: list = []
-    subscriptions = SubscriptionService(
-        store, conversations, on_change=lambda sub: wake_all(dispatchers, sub)
-    )
-    built = Services(clock, answerer, conversations, store, subscriptions, dispatchers=dispatchers)
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
-
-
-@pytest.fixture
-async def bot(api, settings, services):
-    app = build_application(settings, services.chat)
-    async with running(app, settings, poll_timeout=1):
-        yield app
-
-
-@pytest.fixture
-def dispatcher(bot, services, fake_time):
-    notifier = TelegramNotifier(bot.bot, clock=fake_time.monotonic, sleep=fake_time.sleep)
-    return services.dispatcher(notifier, sleep=fake_time.sleep)
-
-
-def to(api: FakeBotApi, chat_id: int) -> list[dict]:
-    return [m for m in api.sent if m["chat_id"] == str(chat_id)]
-
-
-def subscription(services: Services, chat_id: int):
-    return services.store.subscription_for("telegram", str(chat_id))
 
 
 async def subscribe(api: FakeBotApi, chat_id: int = 1001, region: str = "CA", **kwargs) -> dict:

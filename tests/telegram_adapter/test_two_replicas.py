@@ -20,10 +20,7 @@ from bot.service.dispatcher import PassReport, stop_dispatcher
 from bot.storage import open_store
 from bot.telegram.notifier import TelegramNotifier, reminder_bot
 from bot.telegram.settings import TelegramSettings
-from tests.storage.conftest import Database
-from tests.storage.conftest import database as database
-from tests.storage.conftest import postgres_database as postgres_database
-from tests.storage.conftest import sqlite_database as sqlite_database
+from tests.databases import Database
 from tests.telegram_adapter.fake_bot_api import FakeBotApi
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
 
 import pytest
 
@@ -14,26 +13,7 @@ from bot.core.clock import FixedClock
 from bot.core.formats import format_date
 from bot.terminal.chat import handle_line
 from tests.conftest import BEFORE_DEADLINE, KNOWLEDGE_DIR
-
-
-@dataclass(frozen=True)
-class Script:
-    language: str
-    steps_question: str
-    affected_question: str
-    region: str
-    subscribe_place: str  # the country as people of that language write it
-
-
-SCRIPTS = [
-    Script("en", "how do I switch the AI training off?", "does this apply in Canada?", "CA", "Canada"),
-    Script("de", "Wie kann ich das KI-Training abschalten?", "Betrifft mich das in Österreich?", "AT", "Österreich"),
-    Script("fr", "Comment désactiver l'entraînement de l'IA ?", "Est-ce que ça s'applique au Canada ?", "CA", "Canada"),
-    Script("nl", "Hoe zet ik die AI-training uit?", "Geldt dit ook voor België?", "BE", "België"),
-    Script("it", "Come faccio a disattivare l'addestramento dell'IA?", "Vale anche per la Svizzera?", "CH", "Svizzera"),
-    Script("es", "¿Cómo desactivo el entrenamiento de la IA?", "¿Esto se aplica en España?", "ES", "España"),
-    Script("pl", "Jak wyłączyć trenowanie AI na moich danych?", "Czy to dotyczy Polski?", "PL", "Polska"),
-]  # fmt: skip
+from tests.language_scripts import SCRIPTS, Script
 
 
 @pytest.fixture
