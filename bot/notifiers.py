@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from bot.core.chats import ChatRef
 from bot.core.knowledge import KnowledgeBase
 from bot.core.reminders import Subscription
+from bot.service.commands import BARE_WORDS, CommandForm
 from bot.service.dispatcher import GoneHook, Notifier
 from bot.service.errors import TransientFailure
 
@@ -40,6 +41,11 @@ class RoutingNotifier:
             # Another process (with that platform's token) delivers it; retry later.
             raise TransientFailure(None)
         await notifier.send(chat, text, stop_label)
+
+    def command_form(self, chat: ChatRef) -> CommandForm:
+        """How the chat's platform writes commands, from its notifier."""
+        form = getattr(self.notifiers.get(chat.platform), "command_form", None)
+        return form(chat) if form is not None else BARE_WORDS
 
     async def on_gone(self, subscription: Subscription, words: KnowledgeBase) -> None:
         """Passed on to the platform's notifier, when it has an on_gone."""

@@ -42,6 +42,12 @@ NOTICE_OFFSET = -1
 CHECKUP_STEPS_INTENT = "opt_out_steps"
 
 
+# The commands a reminder names, as typed where no door wrote them ("unsubscribe"): the
+# dispatcher gives reminder_text a knowledge base with them written for the chat's door
+# ("/optout unsubscribe" on Discord), whose messages hold no placeholder any more.
+BARE_COMMANDS = {"cmd_unsubscribe": "unsubscribe", "cmd_checkup": "checkup"}
+
+
 @dataclass(frozen=True)
 class Subscription:
     id: int
@@ -402,7 +408,7 @@ def _reminder_words(
     if event.sources:
         urls = "; ".join(source.url for source in event.sources)
         parts.append(kb.say("reminders.sources", urls=urls))
-    parts.append(kb.say("reminders.stop"))
+    parts.append(kb.say("reminders.stop", **BARE_COMMANDS))
     return "\n\n".join(parts)
 
 
@@ -431,7 +437,11 @@ def _checkup_text(sub: Subscription, kb: KnowledgeBase, late: bool) -> str:
     links += [a for a in action_links(kb, sub.region) if all(a.url != b.url for b in links)]
     if links:
         parts.append(_link_lines(links))
-    parts.append(kb.say("reminders.stop_checkups") + " " + kb.say("reminders.stop"))
+    stop = (
+        kb.say("reminders.stop_checkups", **BARE_COMMANDS),
+        kb.say("reminders.stop", **BARE_COMMANDS),
+    )
+    parts.append(" ".join(stop))
     return "\n\n".join(parts)
 
 

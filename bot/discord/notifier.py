@@ -21,8 +21,9 @@ import discord
 from bot.core.chats import ChatRef
 from bot.core.knowledge import KnowledgeBase
 from bot.core.reminders import Subscription
-from bot.discord.chats import PLATFORM, parse_chat_id
+from bot.discord.chats import DISCORD_COMMANDS, PLATFORM, parse_chat_id
 from bot.discord.render import split_content
+from bot.service.commands import CommandForm
 from bot.service.errors import PermanentRefusal, TransientFailure
 from bot.service.log_ids import log_tag
 
@@ -96,6 +97,11 @@ class DiscordNotifier:
     def rate_limited(self) -> int:
         """How many 429s the client has seen (and discord.py has waited out)."""
         return self._rate_limits.count if self._rate_limits is not None else 0
+
+    @staticmethod
+    def command_form(chat: ChatRef) -> CommandForm:
+        """Channels and DMs alike: the /optout subcommands (a channel never hears bare words)."""
+        return DISCORD_COMMANDS
 
     async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
         try:

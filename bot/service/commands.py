@@ -7,8 +7,10 @@ A command's description is the knowledge base's "commands.<name>" message, in ea
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
+
+from bot.core.knowledge import KnowledgeBase
 
 Owner = Literal["conversation", "subscription"]
 
@@ -104,3 +106,14 @@ def find_command(name: str) -> Command | None:
 def listed_commands() -> tuple[Command, ...]:
     """The commands menus and help show, in the table's order."""
     return tuple(command for command in COMMANDS if command.listed)
+
+
+def commands_written(kb: KnowledgeBase, form: CommandForm) -> KnowledgeBase:
+    """The knowledge base with every command its messages name written as `form` writes it,
+    so that each instruction in a reply works where the reply is shown."""
+    key = ("commands_written", form)
+    written = kb.memo.get(key)
+    if written is None:  # about 3 ms: once per language and form, not per reply
+        messages = {name: write_commands(text, form) for name, text in kb.messages.items()}
+        written = kb.memo[key] = replace(kb, messages=messages)
+    return written

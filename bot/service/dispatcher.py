@@ -35,6 +35,7 @@ from bot.core.reminders import (
     reminder_text,
     reminders_between,
 )
+from bot.service.commands import BARE_WORDS, CommandForm, commands_written
 from bot.service.errors import PermanentRefusal, TransientFailure
 from bot.storage.base import (
     Claim,
@@ -78,7 +79,9 @@ class Notifier(Protocol):
     `sender_keys` ({platform: account}, e.g. {"telegram": "telegram:<bot id>"}): the accounts
     whose rate limit all instances share, sent for by one instance at a time; and `on_gone`
     (GoneHook), called with a subscription whose chat refused a reminder for good, before it is
-    deactivated (Discord tells whoever set up a channel's reminders)."""
+    deactivated (Discord tells whoever set up a channel's reminders); and `command_form(chat)`
+    (a CommandForm): how the commands a reminder names are written in that chat, bare words
+    ("unsubscribe") without it."""
 
     async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
         """Deliver `text`; a door that offers a stop button labels it `stop_label` (the
@@ -196,6 +199,9 @@ class Dispatcher:
         self.platforms: frozenset[str] | None = getattr(notifier, "platforms", None)
         if self.platforms is None and self.sender_keys:
             self.platforms = frozenset(self.sender_keys)
+        self._command_form: Callable[[ChatRef], CommandForm] | None = getattr(
+            notifier, "command_form", None
+        )
         self.sender_lease = sender_lease
         # A claim must not expire while its reminder waits out 429s: another claim would repeat it.
         self.max_flood_wait = min(max_flood_wait, lease.total_seconds() / 2)
@@ -412,7 +418,9 @@ class Dispatcher:
             text = (
                 None
                 if decision == "skip"
-                else reminder_text(claim.reminder, sub, self.kb, now, late=decision == "late")
+                else reminder_text(
+                    claim.reminder, sub, self._words(sub), now, late=decision == "late"
+                )
             )
             if text is None:
                 recorder.note(Outcome(claim.id, ReminderState.SKIPPED))
@@ -450,6 +458,13 @@ class Dispatcher:
             else:
                 await recorder.add(Outcome(claim.id, ReminderState.FAILED))
                 report.failed += 1
+
+    def _words(self, sub: Subscription) -> KnowledgeBase:
+        """The knowledge base in the subscriber's language, its messages naming commands as
+        they work in that chat ("/optout unsubscribe" on Discord, "/unsubscribe@bot" in a
+        Telegram group): the notifier's command_form, or the bare words."""
+        form = self._command_form(sub.chat) if self._command_form else BARE_WORDS
+        return commands_written(self.kb.in_language(sub.language), form)
 
     async def _tell_gone(self, sub: Subscription) -> None:
         """The notifier's on_gone, if it has one: never in the way of the deactivation."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from functools import lru_cache
 from typing import Protocol
 
@@ -31,7 +30,7 @@ from bot.core.reminders import (
 from bot.core.reply import CommandButton, Reply
 from bot.core.text import normalise
 from bot.core.timezones import zone_for
-from bot.service.commands import BARE_WORDS, CommandForm, write_commands
+from bot.service.commands import BARE_WORDS, CommandForm, commands_written
 from bot.service.conversations import ConversationService
 from bot.storage.base import ChatEraser, SubscriptionStore
 
@@ -40,17 +39,6 @@ LOOKAHEAD = dt.timedelta(days=400)
 AUTO = "auto"
 # Session.pending while "delete everything?" waits for a yes or a no.
 FORGET = "forget"
-
-
-def commands_written(kb: KnowledgeBase, form: CommandForm) -> KnowledgeBase:
-    """The knowledge base with every command its messages name written as `form` writes it,
-    so that each instruction in a reply works where the reply is shown."""
-    key = ("commands_written", form)
-    written = kb.memo.get(key)
-    if written is None:  # about 3 ms: once per language and form, not per reply
-        messages = {name: write_commands(text, form) for name, text in kb.messages.items()}
-        written = kb.memo[key] = replace(kb, messages=messages)
-    return written
 
 
 def privacy_paragraphs(kb: KnowledgeBase, collect_unanswered: bool = False) -> tuple[str, ...]:

@@ -42,6 +42,7 @@ from telegram.ext import ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.chats import ChatRef
+from bot.service.commands import SLASH_COMMANDS, CommandForm
 from bot.service.errors import DeliveryError, PermanentRefusal, TransientFailure
 from bot.service.log_ids import log_tag, quiet_token_bearing_loggers
 from bot.telegram.limits import PACE, REMINDER_TERMS, TelegramRateLimiter
@@ -161,6 +162,18 @@ class TelegramNotifier:
         """Close the bot's connections; for a notifier that owns its bot (from
         standalone_notifier), once its last reminder is sent."""
         await self.bot.shutdown()
+
+    def command_form(self, chat: ChatRef) -> CommandForm:
+        """ "/unsubscribe", tappable, in a private chat; in a group "/unsubscribe@bot", the form a
+        bot in privacy mode is sure to hear, when the bot knows its name (a standalone bot for
+        `reminders run` does not ask Telegram for it)."""
+        if not chat.chat_id.startswith("-"):
+            return SLASH_COMMANDS
+        try:
+            username = self.bot.username
+        except RuntimeError:  # not initialized: never asked getMe
+            return SLASH_COMMANDS
+        return CommandForm(prefix="/", mention=f"@{username}")
 
     async def send(self, chat: ChatRef, text: str, stop_label: str = "Stop reminders") -> None:
         try:

@@ -253,7 +253,7 @@ def test_bad_input_in_any_language_gets_a_reply(answerer):
 
 
 def test_reminders_and_notices_speak_the_subscribers_language(kb):
-    from bot.core.reminders import Reminder, Subscription, reminder_text
+    from bot.core.reminders import BARE_COMMANDS, Reminder, Subscription, reminder_text
 
     for code in LANGUAGES:
         sub = Subscription(
@@ -264,7 +264,7 @@ def test_reminders_and_notices_speak_the_subscribers_language(kb):
         deadline = Reminder(sub.id, "deadline", "last_day_to_object_2025", 14, now, now)
         text = reminder_text(deadline, sub, kb, now)
         assert words.event_index["last_day_to_object_2025"].title in text
-        assert words.say("reminders.stop") in text
+        assert words.say("reminders.stop", **BARE_COMMANDS) in text
         checkup = Reminder(sub.id, "checkup", "checkup:2025-10", 0, now, now)
         text = reminder_text(checkup, sub, kb, now)
         assert words.say("reminders.checkup") in text

@@ -8,7 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.discord.chats import user_chat
+from bot.discord.chats import DISCORD_COMMANDS, user_chat
+from bot.discord.notifier import DiscordNotifier
+from bot.service.commands import commands_written
 from tests.discord_adapter.harness import (
     DM_CHANNEL_ID,
     IN_DM,
@@ -98,6 +100,7 @@ class RecordingNotifier:
     """Stands in for DiscordNotifier (tested on its own against the fake REST API)."""
 
     platforms = frozenset({"discord"})
+    command_form = staticmethod(DiscordNotifier.command_form)  # what a reminder names
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
@@ -125,4 +128,7 @@ async def test_the_whole_conversation_in_each_language(bot, adapter, services, s
     services.clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=sub.zone))
     assert (await services.dispatcher(notifier).run_once()).sent == 1
     ((chat_id, text),) = notifier.sent
-    assert chat_id == f"user:{USER_ID}" and kb.say("reminders.stop") in text
+    assert chat_id == f"user:{USER_ID}"
+    # The command it names works on Discord: "/optout unsubscribe", never a bare word.
+    assert commands_written(kb, DISCORD_COMMANDS).say("reminders.stop") in text
+    assert '"/optout unsubscribe"' in text

@@ -8,6 +8,7 @@ import html
 
 import pytest
 
+from bot.service.commands import SLASH_COMMANDS, commands_written
 from tests.language_scripts import SCRIPTS
 from tests.telegram_adapter.support import (
     FIRST_DUE,
@@ -97,7 +98,9 @@ async def test_a_chosen_language_is_kept_for_the_reminders(api, bot, services, c
     clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=sub.zone))
     await dispatcher.run_once()
     reminder = to(api, 1001)[-1]
-    assert words(services, "it").say("reminders.stop") in reminder["text"]
+    assert commands_written(words(services, "it"), SLASH_COMMANDS).say("reminders.stop") in (
+        html.unescape(reminder["text"])
+    )
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.language)
@@ -118,5 +121,8 @@ async def test_the_whole_conversation_in_each_language(
     clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=sub.zone))  # 14 days before 3 Nov
     assert (await dispatcher.run_once()).sent == 1
     reminder = to(api, 1001)[-1]
-    assert kb.say("reminders.stop") in html.unescape(reminder["text"])
+    # The command it names is the tappable "/unsubscribe" of a private chat.
+    assert commands_written(kb, SLASH_COMMANDS).say("reminders.stop") in html.unescape(
+        reminder["text"]
+    )
     assert [b["text"] for b in buttons(reminder)] == [kb.say("reminders.stop_button")]

@@ -205,6 +205,20 @@ async def test_a_group_that_becomes_a_supergroup_takes_its_subscription_along(ap
     assert subscription(services, new) is None
 
 
+async def test_a_groups_reminder_names_the_command_addressed_to_the_bot(
+    api, bot, services, clock, dispatcher
+):
+    # In privacy mode a group's bare "unsubscribe" never reaches the bot: the reminder says
+    # "/unsubscribe@bot", as the group's replies do.
+    api.members[(GROUP, ADMIN)] = "administrator"
+    await subscribe(api, GROUP, chat_type="supergroup", user_id=ADMIN)
+    sub = subscription(services, GROUP)
+    clock.set(dt.datetime(2025, 10, 20, 10, 0, tzinfo=sub.zone))
+    assert (await dispatcher.run_once()).sent == 1
+    text = to(api, GROUP)[-1]["text"]
+    assert '"/unsubscribe@optout_test_bot"' in text and '"unsubscribe"' not in text
+
+
 async def test_forget_with_the_confirm_button_leaves_no_row(
     api, bot, services, clock, dispatcher, tmp_path
 ):

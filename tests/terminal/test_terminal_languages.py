@@ -62,7 +62,7 @@ async def test_a_whole_conversation_in_one_language(services, script: Script):
     await terminal_chat(services, io.StringIO(""), stdout)
     text = stdout.getvalue()
     assert text.count("[reminder]") == 1
-    assert kb.say("reminders.stop") in text
+    assert kb.say("reminders.stop", cmd_unsubscribe="unsubscribe") in text  # typed as a word here
     assert any(event.title in text for event in kb.events_for(sub.region))
 
 
