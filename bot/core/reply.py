@@ -18,7 +18,6 @@ ENGLISH_LABELS = {
     "old_button": "This button is from an older version of the bot. Please ask again.",
     "feedback_thanks": "Thanks for the feedback!",
     "sources": "Sources:",
-    "did_you_mean": "Did you mean:",
     "can_answer": "I can answer:",
     "see_also": "See also:",
     "send_command": 'send "{command}"',
@@ -152,8 +151,11 @@ def render_plain(reply: Reply) -> str:
     if reply.links:
         parts.append("\n".join(f"- {link.label}: {link.url}" for link in reply.links))
     if reply.suggestions:
-        heading = reply.label("did_you_mean" if reply.kind == "did_you_mean" else "can_answer")
-        parts.append(heading + "\n" + "\n".join(f"- {t.title}" for t in reply.suggestions))
+        topics = "\n".join(f"- {t.title}" for t in reply.suggestions)
+        # A did-you-mean's paragraph already asks "Did you mean one of these?".
+        parts.append(
+            topics if reply.kind == "did_you_mean" else reply.label("can_answer") + "\n" + topics
+        )
     if reply.follow_ups:
         parts.append(
             reply.label("see_also") + "\n" + "\n".join(f"- {t.title}" for t in reply.follow_ups)

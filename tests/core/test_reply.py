@@ -101,11 +101,13 @@ def test_a_reply_without_a_short_form_shows_in_full():
     assert REPLY.full().short == "" and REPLY.full().paragraphs == REPLY.paragraphs
 
 
-def test_suggestions_are_headed_by_what_they_are():
+def test_suggestions_are_headed_by_what_they_are_once():
     topics = (Topic("deadline", "The deadline"), Topic("data_used", "What data"))
-    did_you_mean = Reply("did_you_mean", None, 0.5, None, "", suggestions=topics)
-    assert render_plain(did_you_mean) == "Did you mean:\n- The deadline\n- What data"
-    fallback = replace(did_you_mean, kind="fallback")
+    # A did-you-mean's own paragraph asks the question; the list follows it without a heading.
+    asked = ("Did you mean one of these?",)
+    did_you_mean = Reply("did_you_mean", None, 0.5, None, "", asked, suggestions=topics)
+    assert render_plain(did_you_mean) == "Did you mean one of these?\n\n- The deadline\n- What data"
+    fallback = replace(did_you_mean, kind="fallback", paragraphs=())
     assert render_plain(fallback).startswith("I can answer:\n- The deadline")
 
 
