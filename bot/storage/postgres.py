@@ -13,6 +13,7 @@ time.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator
@@ -26,6 +27,13 @@ from bot.storage.base import Claim, Outcome
 from bot.storage.migrations import migrate_postgres
 from bot.storage.sql import SUBSCRIPTION_COLUMNS, SqlReads, SqlWrites
 
+# Outcomes written in one statement: a join on the primary key ("id = ANY(...)" let stale
+# statistics pick a scan of every scheduled reminder instead).
+_RECORD = (
+    "UPDATE reminders r SET state = done.state, finished_at = %s, lease_until = NULL"
+    " FROM unnest(%s::bigint[], %s::text[]) AS done (id, state)"
+    " WHERE r.id = done.id AND r.state = 'scheduled'"
+)
 _CLAIMED_SUBSCRIPTION_COLUMNS = ", ".join(f"s.{c.strip()}" for c in SUBSCRIPTION_COLUMNS.split(","))
 
 
@@ -52,6 +60,12 @@ class PostgresStore(SqlReads, SqlWrites):
         self._dispatch.execute("SET synchronous_commit = off")
         self._dispatch.execute("SET enable_sort = off")
         self._dispatch_lock = threading.Lock()
+        self._url = url
+        # The dispatcher's outcome writes from its event loop (record_async), made when first
+        # needed, in that loop: the same statement without a thread hop for each write.
+        self._outcomes: psycopg.AsyncConnection | None = None
+        self._outcomes_loop: asyncio.AbstractEventLoop | None = None
+        self._outcomes_lock: asyncio.Lock | None = None
 
     # --- reminders: the hot path, in PostgreSQL's way ----------------------------------------
 
@@ -117,22 +131,34 @@ class PostgresStore(SqlReads, SqlWrites):
         return sorted(claims, key=lambda c: (c.reminder.due_at, c.id))
 
     def record(self, outcomes: Iterable[Outcome], at: dt.datetime) -> None:
-        ids: list[int] = []
-        states: list[str] = []
-        for outcome in outcomes:
-            ids.append(outcome.reminder_id)
-            states.append(outcome.state.value)
-        if not ids:
+        params = _outcome_params(outcomes, at)
+        if params is None:
             return
         with self._dispatch_lock:
-            # A join on the primary key: "id = ANY(...)" let stale statistics pick a scan of
-            # every scheduled reminder instead.
-            self._dispatch.execute(
-                "UPDATE reminders r SET state = done.state, finished_at = %s, lease_until = NULL"
-                " FROM unnest(%s::bigint[], %s::text[]) AS done (id, state)"
-                " WHERE r.id = done.id AND r.state = 'scheduled'",
-                (at, ids, states),
-            )
+            self._dispatch.execute(_RECORD, params)
+
+    async def record_async(self, outcomes: Iterable[Outcome], at: dt.datetime) -> None:
+        """record(), awaited on the caller's event loop: the dispatcher writes every few sends,
+        and a thread hop per write cost about a tenth of its throughput."""
+        params = _outcome_params(outcomes, at)
+        if params is None:
+            return
+        loop = asyncio.get_running_loop()
+        if self._outcomes_loop is not loop or self._outcomes_lock is None:
+            self._drop_outcomes_connection()  # made in another loop, gone by now
+            self._outcomes_loop, self._outcomes_lock = loop, asyncio.Lock()
+        async with self._outcomes_lock:
+            if self._outcomes is None or self._outcomes.closed:
+                connection = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+                await connection.execute("SET synchronous_commit = off")
+                self._outcomes = connection
+            await self._outcomes.execute(_RECORD, params)
+
+    def _drop_outcomes_connection(self) -> None:
+        # Closed without awaiting (its loop may be gone): libpq's own close of the socket.
+        if self._outcomes is not None:
+            self._outcomes.pgconn.finish()
+            self._outcomes = None
 
     def next_due_at(self, platforms: frozenset[str] | None = None) -> dt.datetime | None:
         with self._lock:
@@ -158,6 +184,7 @@ class PostgresStore(SqlReads, SqlWrites):
             yield self._conn
 
     def close(self) -> None:
+        self._drop_outcomes_connection()
         with self._dispatch_lock:
             self._dispatch.close()
         super().close()
@@ -214,3 +241,12 @@ PostgresStore._reminder_from_row = staticmethod(_reminder)
 PostgresStore._time_to_db = staticmethod(_same)
 PostgresStore._time_from_db = staticmethod(_utc)
 PostgresStore._known_to_db = staticmethod(_known_list)
+
+
+def _outcome_params(outcomes: Iterable[Outcome], at: dt.datetime) -> tuple | None:
+    ids: list[int] = []
+    states: list[str] = []
+    for outcome in outcomes:
+        ids.append(outcome.reminder_id)
+        states.append(outcome.state.value)
+    return (at, ids, states) if ids else None
