@@ -150,10 +150,13 @@ class ReplyComposer:
         self, kb: KnowledgeBase, policy: str, cover: PolicyCoverage, place: str, today: dt.date
     ) -> str:
         key = f"answers.short_{policy}_{cover.value}"
+        when = coverage_when(kb, cover, today)
         if cover.value == "yes" and starts_later(cover, today):
             key += "_later"
+        elif cover.value == "yes" and not when:
+            key += "_undated"  # no source gives the start there (Jersey, Gibraltar...)
         status = kb.say("labels." + ("confirmed" if cover.status == "confirmed" else "reported"))
-        return kb.say(key, place=place, when=coverage_when(kb, cover, today), status=status)
+        return kb.say(key, place=place, when=when, status=status)
 
     def _action_links(
         self, kb: KnowledgeBase, intent: Intent, region: str | None, europe: bool
