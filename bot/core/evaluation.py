@@ -6,9 +6,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from bot.core.engine import QuestionAnswerer
+from bot.core.yaml_lines import load_yaml_with_lines
 
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -75,7 +74,8 @@ class EvalReport:
 
 
 def load_examples(path: Path | str) -> list[Example]:
-    raw = yaml.safe_load(Path(path).read_text("utf-8"))
+    # YAML 1.2 booleans, as the knowledge base reads them: an unquoted "region: NO" is Norway.
+    raw = load_yaml_with_lines(Path(path).read_text("utf-8"))
     return [Example(str(item["q"]), item["intent"], item.get("region")) for item in raw]
 
 

@@ -151,6 +151,13 @@ def test_examples_load_from_yaml(tmp_path: Path):
     assert load_examples(str(path)) == load_examples(path)
 
 
+def test_an_unquoted_country_code_is_a_region_not_a_boolean(tmp_path):
+    # YAML 1.2, as the knowledge base is read: NO is Norway, not false.
+    path = tmp_path / "set.yaml"
+    path.write_text("- {q: and in Norway?, intent: am_i_affected, region: NO}\n", "utf-8")
+    assert load_examples(path) == [Example("and in Norway?", "am_i_affected", "NO")]
+
+
 def test_real_questions_on_the_shipped_knowledge_base(answerer):
     examples = [
         Example("how do I turn this off?", "opt_out_steps", None),
