@@ -67,17 +67,10 @@ def test_awaiting_country_expires_too(answerer):
 
 
 def test_session_holds_no_text(answerer):
+    # Its fields are checked in test_session.py; here, that answering puts no words in them.
     _, session = answerer.respond("am I affected in Canada? my name is Alice")
-    assert set(vars(session)) == {
-        "region",
-        "intent",
-        "awaiting_region_for",
-        "updated_at",
-        "language",
-        "chosen_language",
-        "pending",  # what the bot asked ("forget", "pick:<intent ids>"): never the user's words
-    }
-    assert "Alice" not in repr(session)
+    assert session.region == "CA"
+    assert "Alice" not in repr(session) and "name" not in repr(session)
 
 
 def test_europe_answers_for_eu_eea_ch_uk_together(answerer):

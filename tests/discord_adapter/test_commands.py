@@ -472,6 +472,18 @@ async def test_a_failure_is_apologised_for_and_logged_without_user_text(
     assert "my secret question" not in caplog.text
 
 
+def slow_down_sessions(services, monkeypatch, seconds: float) -> None:
+    """Every answer waits `seconds` for its session, as it may on sessions kept in PostgreSQL."""
+    conversations = services.conversations
+    session = conversations._session
+
+    async def slow_session(chat):
+        await asyncio.sleep(seconds)
+        return await session(chat)
+
+    monkeypatch.setattr(conversations, "_session", slow_session)
+
+
 @pytest.mark.parametrize(("waited", "deferred"), [(2.0, True), (0.0, False)])
 async def test_the_time_an_interaction_waited_counts_towards_deferring(
     bot, adapter, services, monkeypatch, waited, deferred
@@ -479,14 +491,7 @@ async def test_the_time_an_interaction_waited_counts_towards_deferring(
     """An interaction that reached the callback late (a busy event loop) has less time left
     before Discord's 3 seconds: 1.5 s after its creation it is deferred, however long the
     callback itself has run."""
-    conversations = services.conversations
-    session = conversations._session
-
-    async def slow_session(chat):
-        await asyncio.sleep(0.2)
-        return await session(chat)
-
-    monkeypatch.setattr(conversations, "_session", slow_session)
+    slow_down_sessions(services, monkeypatch, 0.2)
     payload = slash("ask", IN_SERVER, question="how do I opt out?")
     created = discord.utils.utcnow() - dt.timedelta(seconds=waited)
     payload["id"] = str(discord.utils.time_snowflake(created))
@@ -506,14 +511,7 @@ async def test_an_answer_that_takes_long_is_deferred_within_discords_deadline(
     """/optout ask and /optout affected answer at once when they can; when the answer waits (on
     sessions kept in PostgreSQL, say), they defer before Discord's 3 seconds are over."""
     monkeypatch.setattr("bot.discord.views.DEFER_AFTER", 0.05)
-    conversations = services.conversations
-    session = conversations._session
-
-    async def slow_session(chat):
-        await asyncio.sleep(0.3)
-        return await session(chat)
-
-    monkeypatch.setattr(conversations, "_session", slow_session)
+    slow_down_sessions(services, monkeypatch, 0.3)
     await dispatch(bot, slash(name, IN_SERVER, **options))
     first, *rest = adapter.sent
     assert first.kind == "callback" and first.payload == {"type": 5, "data": {"flags": 64}}
