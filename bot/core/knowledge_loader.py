@@ -37,6 +37,7 @@ from bot.core.knowledge_reader import (
     read_paragraphs,
     read_short,
 )
+from bot.core.languages import LANGUAGES
 from bot.core.text import normalise
 from bot.core.translations import load_translations
 from bot.core.yaml_lines import LineDict, LineList
@@ -127,12 +128,14 @@ def _subject_words(reader: Reader, meta: LineDict) -> dict[str, tuple[str, ...]]
     if meta.get("subject_words") is None:
         return {}
     node = reader.mapping(meta["subject_words"], meta.line_of("subject_words"), "subject_words")
-    return {
-        str(language): tuple(
-            normalise(word) for word, _ in reader.text_list(node, language, prefix="subject_words.")
-        )
-        for language in node
-    }
+    found: dict[str, tuple[str, ...]] = {}
+    for language in node:
+        if language not in LANGUAGES:
+            reader.issue(node.line_of(language), f"subject_words.{language}", "unknown language")
+            continue
+        words = reader.text_list(node, language, prefix="subject_words.")
+        found[language] = tuple(normalise(word) for word, _ in words)
+    return found
 
 
 def _load_sources(reader: Reader, path: Path) -> dict[str, Source]:

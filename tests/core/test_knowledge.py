@@ -176,5 +176,9 @@ def test_subject_words_are_read_per_language(kb):
 
 def test_a_subject_words_entry_that_is_not_a_list_is_named(kb_copy: Path):
     line = replace_in(kb_copy / "meta.yaml", "  es: [linkedin, ia,", "  es: linkedin\n  xx: [ia,")
-    [problem] = [e for e in errors_of(kb_copy) if "subject_words" in e]
-    assert "meta.yaml" in problem and f":{line}:" in problem and "subject_words.es" in problem
+    problems = [e for e in errors_of(kb_copy) if "subject_words" in e]
+    assert len(problems) == 2, problems
+    not_a_list, unknown = problems
+    assert "meta.yaml" in not_a_list and f":{line}:" in not_a_list
+    assert "subject_words.es" in not_a_list and "must be a list" in not_a_list
+    assert f":{line + 1}:" in unknown and "subject_words.xx" in unknown and "unknown" in unknown
