@@ -51,7 +51,9 @@ _TEEN_AGE = re.compile(r"^1[2-7](?:yo|yrs?|y|j|jr|ans?|anni|anos|lat|lata)?$")
 TEEN_AGE_WORD = "16"
 _NOT_AN_AGE = re.compile(
     r"^(?:percent|prozent|procent|pourcent|cento|ciento|times|mal|fois|razy|keer|"
-    r"nov|dec|dez|dic|okt|oct|ott|sep|set|listopad|grudni|pazdziernik|wrzesni)\w*$"
+    r"nov|dec|dez|dic|okt|oct|ott|sep|set|listopad|grudni|pazdziernik|wrzesni|"
+    # Arithmetic: "ile to jest 12 do kwadratu", "12 squared", "17 plus 5".
+    r"squared|cubed|plus|minus|divided|kwadrat|szescian|cuadrado|quadrat|carre|elevado)\w*$"
 )
 # Added to the under-18 topic's confidence when a question gives a teenager's age: "I'm 16, does
 # this apply to me?" asks about minors, however much it looks like "does this apply to me?".

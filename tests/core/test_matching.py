@@ -24,7 +24,14 @@ def test_a_teenagers_age_is_one_word(words):
 
 @pytest.mark.parametrize(
     "words",
-    ["wie viel sind 15 prozent von 80", "what is 17 times 23", "i turned it off on 15 november"],
+    [
+        "wie viel sind 15 prozent von 80",
+        "what is 17 times 23",
+        "i turned it off on 15 november",
+        "ile to jest 12 do kwadratu",
+        "what is 13 squared",
+        "cuanto es 14 al cuadrado",
+    ],
 )
 def test_other_numbers_are_not_ages(words):
     assert fold_ages(words.split()) == words.split()
