@@ -13,6 +13,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.composer import REGIONAL_INTENTS, ReplyComposer
 from bot.core.knowledge import (
     COUNTRY_CODES,
+    OUT_OF_SCOPE,
     KnowledgeBase,
 )
 from bot.core.languages import (
@@ -66,6 +67,7 @@ OFF_SUBJECT_SHARE = 0.5
 # Added to am_i_affected's confidence when the question names a region.
 REGION_PRIOR = 0.1
 NEEDS_REGION = frozenset({"am_i_affected"})
+REMINDERS_INTENT = "reminders"  # this bot's reminders, not the platform's notifications
 FOLLOW_UP_LEADS = frozenset(
     {
         "what",
@@ -110,11 +112,15 @@ class Understanding:
     region: RegionMatch | None
     ranked: list[Scored]
     language: str = SOURCE_LANGUAGE  # whose phrasings matched best
-    other_platform: bool = False  # names another platform and not ours
+    other_platform: bool = False  # names another platform (or assistant's use) and not ours
+    other_party: bool = False  # names a shop, an employer...: a dealing of theirs, not ours
     vague: bool = False  # only words every topic uses
     bare_region: bool = False  # a place and little else: "Canada", "what about Norway?"
     asks_for_list: bool = False  # "which countries": the grouped list, not "which country?"
     foreign: float = 0.0  # share of its information in words no topic uses, without subject words
+    # Asks about the platform's own mail or notifications ("turn off LinkedIn email
+    # notifications"), naming the platform and no word of reminding: not this bot's reminders.
+    platform_notice: bool = False
 
 
 @dataclass(frozen=True)
@@ -228,8 +234,17 @@ class QuestionAnswerer:
         if oneself:
             ranked = about_oneself_first(ranked, ANSWER_AT)
         padded = f" {' '.join(rest)} "
-        other = not any(f" {n} " in padded for n in self.kb.platform_names) and any(
-            f" {n} " in padded for n in self.kb.other_platforms
+        # Inflected names count: "linkedina", "linkedinie".
+        ours = any(f" {n}" in padded for n in self.kb.platform_names)
+        other = not ours and (
+            any(f" {n} " in padded for n in self.kb.other_platforms)
+            or self._about_an_assistant(rest)
+        )
+        party = not ours and any(f" {n} " in padded for n in self.kb.other_parties)
+        notice = (
+            ours
+            and any(w.startswith(self.kb.platform_notices) for w in rest)
+            and not self.kb.reminder_words.intersection(rest)
         )
         bare = named and not (set(rest) - FOLLOW_UP_LEADS)
         vague = bool(rest) and not oneself and matcher.information(rest) < VAGUE_INFORMATION
@@ -238,10 +253,22 @@ class QuestionAnswerer:
             ranked,
             language,
             other_platform=other,
+            other_party=party,
+            platform_notice=notice,
             bare_region=bare,
             vague=vague,
             asks_for_list=asks_for_the_list(rest),
             foreign=0.0 if oneself else matcher.foreign_share(rest),
+        )
+
+    def _about_an_assistant(self, words: list[str]) -> bool:
+        """An AI assistant named with one's own use of it: "does ChatGPT train on my chats?",
+        "la cronologia di ChatGPT"; not "will my chats end up in ChatGPT?" (maybe LinkedIn's)."""
+        kb = self.kb
+        named = [i for i, w in enumerate(words) if w in kb.assistants]
+        return bool(named) and any(
+            w in kb.assistant_history or (w in kb.assistant_use and i > named[0])
+            for i, w in enumerate(words)
         )
 
     def language_for(self, text: str, session: Session, hint: str | None = None) -> LanguageChoice:
@@ -329,6 +356,9 @@ class QuestionAnswerer:
 
         if understood.other_platform:
             return self.replies.other_platform(best.confidence, region, language), session
+        if understood.other_party:
+            reply = self.replies.out_of_scope(OUT_OF_SCOPE, best.confidence, region, language)
+            return reply, session
         intent_id = self._follow_up(session, understood, best)
         if intent_id is None and understood.vague:
             reply = self.replies.did_you_mean(
@@ -358,6 +388,8 @@ class QuestionAnswerer:
             else:
                 reply = self.replies.fallback(best.confidence, region, None, language)
                 return reply, session.after(now, intent=None, region=region, awaiting=None)
+        if intent_id == REMINDERS_INTENT and understood.platform_notice:
+            intent_id = OUT_OF_SCOPE
         if self.kb.intents[intent_id].kind == "out_of_scope":
             return self.replies.out_of_scope(intent_id, best.confidence, region, language), session
         confidence = (

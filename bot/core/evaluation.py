@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.engine import QuestionAnswerer
+from bot.core.knowledge import OUT_OF_SCOPE
 from bot.core.yaml_lines import load_yaml_with_lines
-
-OUT_OF_SCOPE = "out_of_scope"
 
 
 @dataclass(frozen=True)

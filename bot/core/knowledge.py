@@ -16,6 +16,7 @@ Status = Literal["confirmed", "reported"]
 CoverageValue = Literal["yes", "no", "unclear"]
 POLICIES = ("ai_training", "microsoft_ads")
 INTENT_KINDS = ("topic", "smalltalk", "out_of_scope")
+OUT_OF_SCOPE = "out_of_scope"  # the intent of questions on other subjects
 ANY_REGION = "*"
 PLACEHOLDERS = {"before": {"date", "days_left"}, "after": {"date", "days_since"}}
 
@@ -163,6 +164,16 @@ class KnowledgeBase:
     event_index: dict[str, Event] = field(default_factory=dict)
     platform_names: tuple[str, ...] = ()
     other_platforms: tuple[str, ...] = ()
+    # Businesses and bodies besides the platform ("shop", "employer"): see Understanding.
+    other_parties: tuple[str, ...] = ()
+    # AI assistants and words of one's own use of them: see Understanding.other_platform.
+    assistants: tuple[str, ...] = ()
+    assistant_use: frozenset[str] = frozenset()
+    assistant_history: frozenset[str] = frozenset()
+    # The platform's own mail and notifications (word beginnings), and words of reminding: see
+    # Understanding.platform_notice.
+    platform_notices: tuple[str, ...] = ()
+    reminder_words: frozenset[str] = frozenset()
     # Words of the subject itself per language ("linkedin", "ai", "data"): see OFF_SUBJECT_SHARE.
     subject_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
     language: str = "en"

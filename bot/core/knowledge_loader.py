@@ -98,6 +98,12 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
         event_index={event.id: event for event in events},
         platform_names=meta["platform_names"],
         other_platforms=meta["other_platforms"],
+        other_parties=meta["other_parties"],
+        assistants=meta["assistants"],
+        assistant_use=frozenset(meta["assistant_use"]),
+        assistant_history=frozenset(meta["assistant_history"]),
+        platform_notices=meta["platform_notices"],
+        reminder_words=frozenset(meta["reminder_words"]),
         subject_words=meta["subject_words"],
         messages=messages,
     )
@@ -116,11 +122,20 @@ def _load_meta(reader: Reader, path: Path) -> dict[str, Any]:
         "topic": reader.text(node, "topic"),
         "last_verified": reader.date(node, "last_verified") or dt.date.min,
         "platform_names": tuple(normalise(n) for n, _ in reader.text_list(node, "platform_names")),
-        "other_platforms": tuple(
-            normalise(n) for n, _ in reader.text_list(node, "other_platforms", required=False)
-        ),
+        "other_platforms": _words(reader, node, "other_platforms"),
+        "other_parties": _words(reader, node, "other_parties"),
+        "assistants": _words(reader, node, "assistants"),
+        "assistant_use": _words(reader, node, "assistant_use"),
+        "assistant_history": _words(reader, node, "assistant_history"),
+        "platform_notices": _words(reader, node, "platform_notices"),
+        "reminder_words": _words(reader, node, "reminder_words"),
         "subject_words": _subject_words(reader, node),
     }
+
+
+def _words(reader: Reader, meta: LineDict, field: str) -> tuple[str, ...]:
+    """An optional list of words in meta.yaml, normalised as questions are."""
+    return tuple(normalise(n) for n, _ in reader.text_list(meta, field, required=False))
 
 
 def _subject_words(reader: Reader, meta: LineDict) -> dict[str, tuple[str, ...]]:

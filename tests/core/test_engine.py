@@ -271,3 +271,79 @@ def test_answerers_over_one_knowledge_base_share_what_it_builds(kb):
     )
     assert reloaded.matchers is not first.matchers
     assert reloaded.respond("am I affected in Canada?")[0].region == "CA"
+
+
+def answered_on_a_topic(answerer: QuestionAnswerer, question: str) -> bool:
+    reply, _ = answerer.respond(question)
+    return reply.intent is not None and answerer.kb.intents[reply.intent].kind == "topic"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "turn off linkedin email notifications",
+        "how do I unsubscribe from linkedin emails",
+        "jak wyłączyć powiadomienia na linkedinie",
+        "Benachrichtigungen von LinkedIn abschalten",
+        "como dejo de recibir los correos de linkedin",
+    ],
+)
+def test_the_platforms_own_mail_is_not_this_bots_reminders(answerer, question):
+    assert not answered_on_a_topic(answerer, question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "remind me by email before the linkedin deadline",
+        "notify me if linkedin changes the policy again",
+        "erinnere mich per mail an die linkedin frist",
+        "avísame por correo si linkedin cambia algo",
+    ],
+)
+def test_reminders_asked_for_by_mail_stay_reminders(answerer, question):
+    reply, _ = answerer.respond(question)
+    assert reply.intent == "reminders"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "a shop leaked my data, what can I do",
+        "my employer wants my fingerprint, is that legal under gdpr",
+        "mi casero tiene mis datos, es legal?",
+        "Datenleck bei meiner Krankenkasse, bin ich betroffen?",
+        "sklep internetowy zgubił moje dane, co robić",
+        "ho un b&b, cosa chiede il gdpr",
+    ],
+)
+def test_dealings_with_another_business_are_not_answered(answerer, question):
+    # Words of ours ("data", "GDPR", "affected", "legal"), about a shop's or employer's doing.
+    assert not answered_on_a_topic(answerer, question)
+
+
+def test_another_business_with_the_platform_named_is_ours(answerer):
+    assert answered_on_a_topic(
+        answerer, "my employer posted a photo of me on linkedin, is it used?"
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "does chatgpt train on my chats",
+        "come disattivo la cronologia di chatgpt",
+        "Nutzt ChatGPT meine Chats zum Training?",
+    ],
+)
+def test_ones_own_use_of_an_ai_assistant_is_another_platform(answerer, question):
+    assert not answered_on_a_topic(answerer, question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["is this to feed chatgpt?", "will my chats end up in chatgpt", "does linkedin use chatgpt"],
+)
+def test_an_ai_assistant_named_alone_is_ours(answerer, question):
+    # Microsoft, LinkedIn's owner, backs OpenAI: where the data goes is asked about here.
+    assert answered_on_a_topic(answerer, question)

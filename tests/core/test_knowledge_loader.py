@@ -204,7 +204,9 @@ def test_a_small_folder_loads_into_the_model(root: Path):
         dt.date(2025, 10, 1),
     )
     assert kb.platform_names == ("linkedin", "linked in")  # normalised for matching
-    assert kb.other_platforms == () and kb.subject_words == {}  # both optional
+    assert kb.other_platforms == () and kb.subject_words == {}  # all optional
+    assert kb.other_parties == () and kb.assistants == () and not kb.assistant_use
+    assert kb.platform_notices == () and not kb.reminder_words and not kb.assistant_history
     assert kb.sources["S2"] == Source(
         "S2", "A newspaper", "https://news.example.org/story", "press"
     )
