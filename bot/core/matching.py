@@ -40,7 +40,7 @@ CONTENDER_PHRASINGS = 12
 # How many phrasings, the closest to a question by character n-grams, get a string comparison
 # (each intent's closest one besides); the rest cannot win. A bound, so a reply does not slow
 # down in proportion as phrasings are added.
-CANDIDATES = 48
+CANDIDATES = 52
 # Without a Snowball stemmer (Polish), words are cut to this many letters: a crude stem that
 # still joins most inflections of a Slavic word ("usunąć", "usunięcia" stay apart, but
 # "ustawienia", "ustawieniach" meet).
