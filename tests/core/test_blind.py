@@ -58,3 +58,9 @@ def test_blind_set_is_not_in_the_phrasings(kb, language):
 def test_blind_intent_accuracy_does_not_fall_back(blind_report, language):
     floor = FROZEN_INTENT_ACCURACY[language] - SLACK
     assert blind_report.intent_accuracy >= floor, scores(blind_report)
+
+
+def test_blind_out_of_scope_rarely_answered(blind_report):
+    # The bar, reached on 2026-12-06 (0 of 68 over the seven languages): at most a tenth
+    # of the questions on other subjects get a topic's answer.
+    assert blind_report.out_of_scope_rate <= 0.10, scores(blind_report)
