@@ -41,6 +41,11 @@ CONTENDER_PHRASINGS = 12
 # (each intent's closest one besides); the rest cannot win. A bound, so a reply does not slow
 # down in proportion as phrasings are added.
 CANDIDATES = 52
+# An out-of-scope keyword in a question with no word of the subject ("do kiedy trzeba złożyć PIT",
+# the deadline for a tax return) makes it off-subject when at least this share of its information
+# is in words no topic uses: a keyword alone among topic words ("content: articles, polls,
+# endorsements?") does not.
+ELSEWHERE_SHARE = 0.2
 # Without a Snowball stemmer (Polish), words are cut to this many letters: a crude stem that
 # still joins most inflections of a Slavic word ("usunąć", "usunięcia" stay apart, but
 # "ustawienia", "ustawieniach" meet).
@@ -154,6 +159,12 @@ class IntentMatcher:
         subject = [w for entry in kb.subject_words.get(kb.language, ()) for w in entry.split()]
         self._subject = frozenset(subject) | frozenset(self.stem(subject))
         self._long_subject = tuple(w for w in dict.fromkeys(subject) if len(w) >= 5)
+        self._off_topic_terms = tuple(
+            keyword
+            for intent in kb.intents.values()
+            if intent.kind == "out_of_scope"
+            for keyword in intent.keywords
+        )
         self._chars = CharGrams(self._phrasings)
         self._typo_cache: dict[str, str] = {}
         self._max_idf = max(self._idf.values(), default=1.0)
@@ -218,7 +229,9 @@ class IntentMatcher:
     def foreign_share(self, words: list[str]) -> float:
         """Share of the question's information carried by words no topic uses (rare words the
         knowledge base never uses, or uses only off-topic); 0 when a word of the subject itself
-        is there ("linkedin", "ai", "data": the knowledge base's subject_words)."""
+        is there ("linkedin", "ai", "data": the knowledge base's subject_words); 1 when one of
+        the out-of-scope keywords is ("tax return", "pit", "vermieter") and at least
+        ELSEWHERE_SHARE of the rest is foreign too."""
         corrected = self.correct(words)
         stems = set(self.stem(corrected))
         if stems & self._subject or set(corrected) & self._subject:
@@ -226,6 +239,10 @@ class IntentMatcher:
         # A compound that holds a subject word counts ("Gehaltsangaben", "privacytoezichthouder").
         if any(part in word for word in corrected if len(word) > 7 for part in self._long_subject):
             return 0.0
+        # Keywords as typed, not mended or stemmed: "mieszkam" (I live) is not "mieszkańców"
+        # (inhabitants), and "Pile" (the city, Piła) is not mended into "pit".
+        typed = f" {' '.join(words)} "
+        elsewhere = any(f" {keyword} " in typed for keyword in self._off_topic_terms)
         total = foreign = 0.0
         for stem in stems:
             known = stem in self._idf
@@ -233,7 +250,8 @@ class IntentMatcher:
             total += weight
             if stem not in self._topic_stems and (known or weight >= self._max_idf):
                 foreign += weight
-        return foreign / total if total else 0.0
+        share = foreign / total if total else 0.0
+        return 1.0 if elsewhere and share >= ELSEWHERE_SHARE else share
 
     def rank(self, words: list[str]) -> list[Scored]:
         """Every intent with a confidence in [0, 1], best first."""

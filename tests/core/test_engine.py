@@ -347,3 +347,22 @@ def test_ones_own_use_of_an_ai_assistant_is_another_platform(answerer, question)
 def test_an_ai_assistant_named_alone_is_ours(answerer, question):
     # Microsoft, LinkedIn's owner, backs OpenAI: where the data goes is asked about here.
     assert answered_on_a_topic(answerer, question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "do kiedy trzeba złożyć PIT",
+        "what is the deadline for my tax return",
+        "entro quando devo fare la dichiarazione dei redditi",
+    ],
+)
+def test_another_subjects_deadline_is_not_ours(answerer, question):
+    # A curated word of another subject (the out-of-scope keywords), none of ours.
+    assert not answered_on_a_topic(answerer, question)
+
+
+def test_a_word_that_only_begins_like_an_out_of_scope_keyword_is_no_veto(answerer):
+    # "mieszkam" (I live) shares its first six letters with "mieszkańców" (inhabitants).
+    reply, _ = answerer.respond("mieszkam w Pile, czy mnie to dotyczy")
+    assert reply.intent == "am_i_affected"
