@@ -112,7 +112,7 @@ class WordLanguages:
     phrasings: a question with DISTINCT_WORDS words found in one language's phrasings and in no
     other's, and no word only another language has, is in that language without asking lingua
     (a third of a reply's time). On the public eval sets this settles four questions in five and
-    is as right as lingua where both decide."""
+    is as right as lingua where both decide. A message of one word needs only that word."""
 
     DISTINCT_WORDS = 2
 
@@ -126,13 +126,15 @@ class WordLanguages:
     def settle(self, words: Iterable[str]) -> str | None:
         """The language of the normalised `words`, when they settle it; else None."""
         found: dict[str, int] = {}
+        words = list(words)
         for word in words:
             code = self._only.get(word)
             if code is not None:
                 found[code] = found.get(code, 0) + 1
         if len(found) == 1:
             ((code, count),) = found.items()
-            if count >= self.DISTINCT_WORDS:
+            # A message of one word settles it alone: "Moin" is German, however like "moins".
+            if count >= min(self.DISTINCT_WORDS, len(words)):
                 return code
         return None
 

@@ -286,6 +286,8 @@ def test_the_fallback_labels_are_the_english_messages(kb):
         ("wie kann ich das abschalten", "de"),
         ("est ce que je peux desactiver ce parametre sur mon telephone", "fr"),
         ("jak to wylaczyc w aplikacji", "pl"),
+        ("moin", "de"),  # one word, in one language's phrasings only: lingua reads it as French
+        ("dankjewel", "nl"),
     ],
 )
 def test_the_knowledge_bases_own_words_settle_a_language(answerer, question, language):
@@ -298,3 +300,8 @@ def test_the_knowledge_bases_own_words_settle_a_language(answerer, question, lan
 )
 def test_a_few_or_mixed_words_leave_it_to_the_detector(answerer, question):
     assert answerer.word_languages.settle(question.split()) is None
+
+
+def test_a_one_word_greeting_of_one_language_is_answered_in_it(answerer):
+    reply, _ = answerer.respond("Moin")
+    assert (reply.intent, reply.language) == ("greeting", "de")
