@@ -156,7 +156,10 @@ def _built_for(kb: KnowledgeBase, cache_dir: Path | None) -> _Built:
     built = _Built(
         RegionResolver(kb, cache_dir),
         matchers,
-        WordLanguages({code: matcher.vocabulary for code, matcher in matchers.items()}),
+        WordLanguages(
+            {code: matcher.vocabulary for code, matcher in matchers.items()},
+            {code: matcher.on_topic_vocabulary for code, matcher in matchers.items()},
+        ),
     )
     _BUILT[key] = (weakref.ref(kb, lambda _gone: _BUILT.pop(key, None)), built)
     return built
@@ -187,7 +190,7 @@ class QuestionAnswerer:
             return Detection(None, ())
         settled = self.word_languages.settle(normalise(text).split())
         if settled is not None:
-            return Detection(settled, (settled,))
+            return Detection(settled, (settled,), by_own_words=True)
         return self.detector.detect(text)
 
     def understand(

@@ -51,6 +51,8 @@ class Detection:
 
     language: str | None
     candidates: tuple[str, ...]
+    # Settled by the knowledge base's own words (WordLanguages), not guessed by the detector.
+    by_own_words: bool = False
 
 
 def normalise_language(code: str | None) -> str | None:
@@ -116,24 +118,37 @@ class WordLanguages:
 
     DISTINCT_WORDS = 2
 
-    def __init__(self, vocabularies: dict[str, Iterable[str]]):
+    def __init__(
+        self,
+        vocabularies: dict[str, Iterable[str]],
+        on_topic: dict[str, Iterable[str]] | None = None,
+    ):
+        self._only = self._owned(vocabularies)
+        # A message of one word is settled by the words of the topics only (see settle).
+        self._only_on_topic = self._owned(on_topic) if on_topic is not None else self._only
+
+    @staticmethod
+    def _owned(vocabularies: dict[str, Iterable[str]]) -> dict[str, str]:
+        """Each word that one language only has -> that language."""
         owners: dict[str, set[str]] = {}
         for code, words in vocabularies.items():
             for word in words:
                 owners.setdefault(word, set()).add(code)
-        self._only = {word: next(iter(codes)) for word, codes in owners.items() if len(codes) == 1}
+        return {word: next(iter(codes)) for word, codes in owners.items() if len(codes) == 1}
 
     def settle(self, words: Iterable[str]) -> str | None:
         """The language of the normalised `words`, when they settle it; else None."""
         found: dict[str, int] = {}
         words = list(words)
+        # One word settles it alone when a topic uses it: "Moin" is German, however like
+        # "moins"; "qwertyuiop", an Italian out-of-scope phrasing, is not Italian.
+        only = self._only_on_topic if len(words) == 1 else self._only
         for word in words:
-            code = self._only.get(word)
+            code = only.get(word)
             if code is not None:
                 found[code] = found.get(code, 0) + 1
         if len(found) == 1:
             ((code, count),) = found.items()
-            # A message of one word settles it alone: "Moin" is German, however like "moins".
             if count >= min(self.DISTINCT_WORDS, len(words)):
                 return code
         return None
@@ -164,7 +179,7 @@ def keep_english(detection: Detection, text: str, words: int) -> Detection:
     "I'm Swiss") nor through the phrasings of a likely language (Dutch for "GDPR"): nothing is
     detected and English is the only candidate, so the platform's hint, then English, decide.
     Words of the other language keep it: "Danke", "Bedankt!", "opt-out comment ?"."""
-    if not 1 <= words <= SHORT_MESSAGE_WORDS:
+    if not 1 <= words <= SHORT_MESSAGE_WORDS or detection.by_own_words:
         return detection
     others = (detection.language,) if detection.language else detection.candidates
     others = tuple(code for code in others if code != SOURCE_LANGUAGE)

@@ -88,6 +88,7 @@ class IntentMatcher:
         self._stems: dict[str, str] = {}
         documents: dict[str, Counter[str]] = {}
         surface: set[str] = set()
+        self._on_topic: set[str] = set()  # the words of every intent but the out-of-scope one
         for intent in kb.intents.values():
             words: Counter[str] = Counter()
             for phrasing in intent.phrasings:
@@ -95,9 +96,13 @@ class IntentMatcher:
                 self._phrasings.append(text)
                 self._owners.append(intent.id)
                 surface.update(text.split())
+                if intent.kind != "out_of_scope":
+                    self._on_topic.update(text.split())
                 words.update(set(self.stem(text.split())))
             for keyword in intent.keywords:
                 surface.update(keyword.split())
+                if intent.kind != "out_of_scope":
+                    self._on_topic.update(keyword.split())
                 stems = self.stem(keyword.split())
                 words.update(set(stems) | ({" ".join(stems)} if len(stems) > 1 else set()))
             documents[intent.id] = words
@@ -174,6 +179,12 @@ class IntentMatcher:
     def vocabulary(self) -> frozenset[str]:
         """Every word of the phrasings and keywords (normalised)."""
         return frozenset(self._known)
+
+    @property
+    def on_topic_vocabulary(self) -> frozenset[str]:
+        """The words of every intent's phrasings and keywords but the out-of-scope intent's
+        ("qwertyuiop" is not Italian for being an Italian out-of-scope phrasing)."""
+        return frozenset(self._on_topic)
 
     def _unknown_weight(self, stem: str) -> float:
         weight = self._unknown.get(stem)

@@ -305,3 +305,14 @@ def test_a_few_or_mixed_words_leave_it_to_the_detector(answerer, question):
 def test_a_one_word_greeting_of_one_language_is_answered_in_it(answerer):
     reply, _ = answerer.respond("Moin")
     assert (reply.intent, reply.language) == ("greeting", "de")
+
+
+def test_a_short_message_in_the_knowledge_bases_own_words_keeps_its_language(answerer):
+    # No dictionary knows "niepelnoletni" (minors, typed without "ł"), so nothing says it is
+    # not English; the Polish phrasings do.
+    reply, _ = answerer.respond("niepelnoletni?")
+    assert (reply.intent, reply.language) == ("under_18", "pl")
+
+
+def test_an_out_of_scope_phrasings_word_settles_no_language(answerer):
+    assert answerer.word_languages.settle(["qwertyuiop"]) is None
