@@ -63,8 +63,9 @@ def top_intents(matcher: IntentMatcher, questions: list[str]) -> list[str | None
 @pytest.mark.parametrize("language", ["en", "de", "pl"])
 def test_scoring_only_the_closest_phrasings_costs_no_accuracy(kb, language, monkeypatch):
     """The bound on string comparisons (CANDIDATES, CONTENDER_PHRASINGS) is for speed: against
-    every phrasing compared, the public eval's questions get the same best topic but for two in a
-    hundred, and as many are right."""
+    every phrasing compared, at most two in a hundred of the public eval's questions lose their
+    right topic, and as many are right in all. (Where the two differ, the bounded ranking is as
+    often the right one: closer phrasings by character n-grams are the better evidence.)"""
     examples = public_examples(language)
     questions = [example.question for example in examples]
     matcher = IntentMatcher(kb.in_language(language))
@@ -72,7 +73,8 @@ def test_scoring_only_the_closest_phrasings_costs_no_accuracy(kb, language, monk
     monkeypatch.setattr(matching, "CANDIDATES", 10**6)
     monkeypatch.setattr(matching, "CONTENDER_PHRASINGS", 10**6)
     exhaustive = top_intents(matcher, questions)
-    assert sum(a != b for a, b in zip(bounded, exhaustive, strict=True)) <= len(questions) / 50
+    lost = sum(a != e.intent == b for a, b, e in zip(bounded, exhaustive, examples, strict=True))
+    assert lost <= len(questions) / 50
     right = [
         sum(found == e.intent for found, e in zip(tops, examples, strict=True))
         for tops in (bounded, exhaustive)
