@@ -440,6 +440,9 @@ class CharGrams:
         self._lengths = df
         self._ids = ids
         self._word_cache: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {}
+        # The phrasings' words were what filled it (8 MiB over seven languages); a question's
+        # words are kept in _word_cache, so it would only hold memory from here on.
+        self._word_grams.cache_clear()
 
     @classmethod
     def grams(cls, text: str) -> Counter[str]:
