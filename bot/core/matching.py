@@ -415,8 +415,15 @@ class CharGrams:
         # each n-gram's postings are one slice of two arrays.
         ids: dict[str, int] = {}
         grams_of, rows, counts = [], [], []
+        # Words recur across phrasings: each one's n-grams are cut once, for this build only.
+        cut: dict[str, tuple[str, ...]] = {}
         for index, text in enumerate(texts):
-            for g, c in self.grams(text).items():
+            found: Counter[str] = Counter()
+            for word in text.split():
+                if word not in cut:
+                    cut[word] = self._word_grams(word)
+                found.update(cut[word])
+            for g, c in found.items():
                 grams_of.append(ids.setdefault(g, len(ids)))
                 rows.append(index)
                 counts.append(c)
@@ -438,19 +445,8 @@ class CharGrams:
         self._lengths = df
         self._ids = ids
         self._word_cache: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {}
-        # The phrasings' words were what filled it (8 MiB over seven languages); a question's
-        # words are kept in _word_cache, so it would only hold memory from here on.
-        self._word_grams.cache_clear()
-
-    @classmethod
-    def grams(cls, text: str) -> Counter[str]:
-        found: Counter[str] = Counter()
-        for word in text.split():
-            found.update(cls._word_grams(word))
-        return found
 
     @staticmethod
-    @functools.lru_cache(maxsize=50_000)
     def _word_grams(word: str) -> tuple[str, ...]:
         padded = f" {word} "
         return tuple(padded[i : i + n] for n in CharGrams.SIZES for i in range(len(padded) - n + 1))
